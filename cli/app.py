@@ -1,0 +1,86 @@
+"""The `timeline` group, its shared options, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from timeline import __version__, api
+from timeline.errors import TimelineError
+from timeline.store import Store
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class AppContext:
+    """What every command shares: the database, opened on first use."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        """The store, opened (and migrated, and seeded if it is the new default) on first use."""
+        if self._store is None:
+            self._store = api.open_store(self.db, announce=lambda line: click.echo(line, err=True))
+        return self._store
+
+
+class TimelineGroup(click.Group):
+    """A group that turns library errors into one line on stderr and a documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TimelineError as err:
+            _fail(str(err), err.exit_code)
+        except SQLAlchemyError as err:
+            _fail(f"database error: {_first_line(err)}", EXIT_FAILED)
+        except OSError as err:
+            if isinstance(err, BrokenPipeError):
+                sys.exit(0)
+            name = f" {err.filename!r}" if getattr(err, "filename", None) else ""
+            _fail(f"{err.strerror or err}{':' if name else ''}{name}", EXIT_FAILED)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(getattr(err, "orig", None) or err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+@click.group(cls=TimelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    metavar="URL",
+    envvar="TIMELINE_DB",
+    help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB "
+    "(default: a SQLite file in your user data folder; env TIMELINE_DB).",
+)
+@click.version_option(__version__, prog_name="timeline", message="%(prog)s %(version)s")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """An event-sourced database of armed-conflict timelines.
+
+    Every fact is an immutable event with a fuzzy date and sources; `timeline at DATE` folds
+    them into the state of the conflict at that date, and `--as-known` replays what the
+    database knew at an earlier time.
+    """
+    ctx.obj = AppContext(db)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+# Commands register themselves on `main` when their modules are imported.
+from . import database_commands, event_commands  # noqa: E402, F401

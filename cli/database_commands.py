@@ -1,0 +1,53 @@
+"""Operators' commands for the schema: timeline db upgrade | current | downgrade."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from sqlalchemy.engine import Engine
+
+from timeline import database
+
+from .app import main
+
+
+@main.group()
+def db() -> None:
+    """Manage the database schema (Alembic migrations)."""
+
+
+def _engine(ctx: click.Context) -> Engine:
+    url = ctx.find_root().params.get("db")
+    return database.create(url or os.environ.get(database.ENV_VAR) or database.default_url())
+
+
+@db.command()
+@click.argument("revision", default="head")
+@click.pass_context
+def upgrade(ctx: click.Context, revision: str) -> None:
+    """Upgrade the schema to REVISION (default: head)."""
+    engine = _engine(ctx)
+    database.upgrade(engine, revision)
+    click.echo(f"at revision {database.current_revision(engine) or 'base'}")
+
+
+@db.command()
+@click.pass_context
+def current(ctx: click.Context) -> None:
+    """Print the schema revision of the database (and whether it is the newest)."""
+    engine = _engine(ctx)
+    revision = database.current_revision(engine)
+    head = database.head_revision()
+    state = "head" if revision == head else f"head is {head}"
+    click.echo(f"{revision or 'base (empty)'} ({state})")
+
+
+@db.command()
+@click.argument("revision")
+@click.pass_context
+def downgrade(ctx: click.Context, revision: str) -> None:
+    """Downgrade the schema to REVISION (`base` removes every table, and every event)."""
+    engine = _engine(ctx)
+    database.downgrade(engine, revision)
+    click.echo(f"at revision {database.current_revision(engine) or 'base'}")

@@ -1,0 +1,331 @@
+"""Writing and reading events: add, events, show, correct, retract, verify, timelines, create."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from timeline import api
+from timeline.dates import DateError, parse_fuzzy
+from timeline.documents import Item, ItemError, check_url, event_record, read_items
+from timeline.errors import InvalidInput, ValidationError
+from timeline.events import CONFIDENCE_LEVELS
+
+from .app import AppContext, main, pass_app
+from .output import FORMATS, print_json, print_records
+
+timeline_option = click.option(
+    "--timeline",
+    "-t",
+    metavar="NAME",
+    help="Which timeline (default: the only one in the database).",
+)
+as_known_option = click.option(
+    "--as-known",
+    metavar="WHEN",
+    help="Use only what the database had recorded by then (a date or timestamp).",
+)
+
+
+def parse_field(text: str) -> tuple[str, Any]:
+    """`key=value` from --field; a value that reads as a JSON list or object is one."""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise InvalidInput(f"--field: {text!r} is not key=value")
+    value = value.strip()
+    if value[:1] in "[{":
+        try:
+            return key, json.loads(value)
+        except json.JSONDecodeError:
+            raise InvalidInput(f"--field {key}: {value!r} is not valid JSON") from None
+    return key, value
+
+
+def parse_source(text: str) -> dict[str, str]:
+    """--source "Reuters, 2020-05-18, https://..." -> {name, published, url}: the parts that
+    are a URL or a date are those; the rest is the publication's name."""
+    source: dict[str, str] = {}
+    names = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if part.startswith(("http://", "https://")) or "://" in part:
+            source["url"] = check_url(part, "--source")
+            continue
+        try:
+            source["published"] = parse_fuzzy(part).text
+            continue
+        except DateError:
+            names.append(part)
+    if not names:
+        raise InvalidInput(f"--source: {text!r} names no publication")
+    source["name"] = ", ".join(names)
+    return source
+
+
+@main.command()
+@click.argument("kind", required=False)
+@click.argument("date", required=False)
+@click.argument("title", required=False)
+@timeline_option
+@click.option(
+    "--field",
+    "-f",
+    "fields",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A field of the kind (repeatable): --field place=al-watiya --field by=GNA.",
+)
+@click.option("--source", "sources", multiple=True, metavar="TEXT",
+              help='A source (repeatable): "Publication, 2020-05-18, https://...".')
+@click.option("--confidence", type=click.Choice(CONFIDENCE_LEVELS), help="How sure the sources are.")
+@click.option("--id", "event_id", metavar="ID", help="A UUID or slug to give the event.")
+@click.option(
+    "--from-file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    metavar="FILE",
+    help="Add the events of a native document (YAML, JSON or JSON Lines; - for stdin).",
+)
+@pass_app
+def add(
+    app: AppContext,
+    kind: str | None,
+    date: str | None,
+    title: str | None,
+    timeline: str | None,
+    fields: tuple[str, ...],
+    sources: tuple[str, ...],
+    confidence: str | None,
+    event_id: str | None,
+    from_file: Path | None,
+) -> None:
+    """Add an event (KIND DATE TITLE), or the events of a document with --from-file.
+
+    Prints the id of each new event. Adding an event that is already stored changes nothing.
+    See docs/vocabulary.md for the kinds and their fields.
+    """
+    if from_file is not None:
+        if kind or fields or sources:
+            raise click.UsageError("give either KIND DATE TITLE or --from-file, not both")
+        documents = _read_document(from_file)
+        info = api.pick_timeline(app.store, timeline or _header_timeline(documents))
+        added = api.add_documents(app.store, info, documents)
+    else:
+        if not kind or date is None:
+            raise click.UsageError("give KIND DATE TITLE (or --from-file FILE)")
+        document: dict[str, Any] = dict(parse_field(f) for f in fields)
+        document.update(kind=kind, title=title or None)
+        if date not in ("", "-"):
+            document["date"] = date
+        if sources:
+            document["sources"] = [parse_source(s) for s in sources]
+        if confidence:
+            document["confidence"] = confidence
+        if event_id:
+            document["id"] = event_id
+        info = api.pick_timeline(app.store, timeline)
+        added = api.add_event(app.store, info, document)
+    for event in added.events:
+        click.echo(event.id)
+    if added.unchanged:
+        click.echo(f"{added.unchanged} already stored, unchanged", err=True)
+
+
+def _read_document(path: Path) -> list[Item]:
+    name = "-" if str(path) == "-" else str(path)
+    suffix = path.suffix.lower()
+    fmt = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}.get(suffix, "yaml")
+    try:
+        stream = sys.stdin if name == "-" else path.open(encoding="utf-8")
+    except OSError as err:
+        raise InvalidInput(f"--from-file: cannot read {name!r}: {err.strerror}") from None
+    with stream:
+        documents = []
+        for item in read_items(stream, name, fmt):
+            if isinstance(item, ItemError):
+                raise ValidationError(item.message, where=item.where)
+            documents.append(item)
+    if not documents:
+        raise InvalidInput(f"--from-file: {name!r} holds no events")
+    return documents
+
+
+def _header_timeline(documents: list[Item]) -> str | None:
+    for item in documents:
+        if item.is_header:
+            return str(item.data["timeline"])
+        if "timeline" in item.data:
+            return str(item.data["timeline"])
+    return None
+
+
+EVENT_COLUMNS = [
+    ("date", "Date"),
+    ("kind", "Kind"),
+    ("title", "Title"),
+    ("id", "Id"),
+]
+CSV_COLUMNS = [
+    ("id", "id"),
+    ("seq", "seq"),
+    ("timeline", "timeline"),
+    ("kind", "kind"),
+    ("date", "date"),
+    ("valid_from", "valid_from"),
+    ("valid_to", "valid_to"),
+    ("title", "title"),
+    ("fields", "fields"),
+    ("sources", "sources"),
+    ("confidence", "confidence"),
+    ("origin", "origin"),
+    ("recorded_at", "recorded_at"),
+]
+
+
+@main.command()
+@timeline_option
+@click.option("--kind", "-k", "kinds", multiple=True, metavar="KIND", help="Only this kind (repeatable).")
+@click.option("--between", nargs=2, metavar="D1 D2", help="Only events starting from D1 to the end of D2.")
+@click.option("--entity", "-e", metavar="NAME", help="Only events naming this actor or place.")
+@as_known_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Output format.")
+@pass_app
+def events(
+    app: AppContext,
+    timeline: str | None,
+    kinds: tuple[str, ...],
+    between: tuple[str, str] | None,
+    entity: str | None,
+    as_known: str | None,
+    fmt: str,
+) -> None:
+    """List the events of a timeline in valid-time order."""
+    info = api.pick_timeline(app.store, timeline)
+    found = api.list_events(
+        app.store, info, kinds=kinds, between=between, entity=entity, as_known=as_known
+    )
+    columns = CSV_COLUMNS if fmt == "csv" else EVENT_COLUMNS
+    count = print_records((event_record(e) for e in found), fmt, columns=columns)
+    if fmt == "table":
+        click.echo(f"{count} events", err=True)
+
+
+@main.command()
+@click.argument("event_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@pass_app
+def show(app: AppContext, event_id: str, fmt: str) -> None:
+    """Show one event (by id, or its first 8+ characters) and its revisions."""
+    event = app.store.get(event_id)
+    revisions = app.store.revisions_of([event.id])
+    record = event_record(event)
+    record["revisions"] = [event_record(r) for r in revisions]
+    if fmt == "json":
+        print_json(record)
+        return
+    for key in ("id", "seq", "timeline", "kind", "date", "title", "confidence", "origin",
+                "recorded_at", "reported_at"):
+        if record.get(key) is not None:
+            click.echo(f"{key + ':':<13}{record[key]}")
+    click.echo(f"{'valid:':<13}{record['valid_from']} .. {record['valid_to']} ({record['precision']})")
+    for key, value in record["fields"].items():
+        if key != "record":
+            click.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+    for source in record["sources"]:
+        click.echo("source:      " + ", ".join(str(v) for v in source.values()))
+    for revision in revisions:
+        click.echo(f"{revision.kind}: {revision.id} recorded {event_record(revision)['recorded_at']}")
+
+
+@main.command()
+@click.argument("event_id", metavar="ID")
+@click.option("--date", metavar="DATE", help="The corrected date.")
+@click.option("--title", metavar="TEXT", help="The corrected title.")
+@click.option("--field", "-f", "fields", multiple=True, metavar="KEY=VALUE",
+              help="A corrected field (repeatable).")
+@click.option("--source", "sources", multiple=True, metavar="TEXT", help="A source for the correction.")
+@pass_app
+def correct(
+    app: AppContext,
+    event_id: str,
+    date: str | None,
+    title: str | None,
+    fields: tuple[str, ...],
+    sources: tuple[str, ...],
+) -> None:
+    """Record a correction of event ID; the original stays in the log. Prints the new id."""
+    added = api.correct_event(
+        app.store,
+        event_id,
+        date=date,
+        title=title,
+        fields=dict(parse_field(f) for f in fields),
+        sources=[parse_source(s) for s in sources],
+    )
+    for event in added.events:
+        click.echo(event.id)
+    if added.unchanged:
+        click.echo("this correction is already stored, unchanged", err=True)
+
+
+@main.command()
+@click.argument("event_id", metavar="ID")
+@click.option("--reason", required=True, metavar="TEXT", help="Why the event is withdrawn.")
+@pass_app
+def retract(app: AppContext, event_id: str, reason: str) -> None:
+    """Record the retraction of event ID; the original stays in the log. Prints the new id."""
+    added = api.retract_event(app.store, event_id, reason)
+    for event in added.events:
+        click.echo(event.id)
+    if added.unchanged:
+        click.echo("this retraction is already stored, unchanged", err=True)
+
+
+@main.command()
+@pass_app
+def verify(app: AppContext) -> None:
+    """Walk the hash chain of the whole log: exit 0 when intact, 1 naming the first bad row."""
+    result = app.store.verify()
+    if result.ok:
+        click.echo(f"ok: {result.checked} events, hash chain intact")
+        return
+    click.echo(f"Error: seq {result.first_bad_seq}: {result.reason}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Output format.")
+@pass_app
+def timelines(app: AppContext, fmt: str) -> None:
+    """List the timelines: name, time zone, event count, date range."""
+    rows = [
+        {"name": t.name, "zone": t.zone, "events": t.events, "first": t.first, "last": t.last,
+         "title": t.title}
+        for t in app.store.timelines()
+    ]
+    print_records(
+        rows,
+        fmt,
+        columns=[("name", "Timeline"), ("zone", "Zone"), ("events", "Events"),
+                 ("first", "From"), ("last", "To"), ("title", "Title")],
+    )
+
+
+@main.command()
+@click.argument("name")
+@click.option("--zone", required=True, metavar="ZONE",
+              help="IANA time zone its dates are read in, e.g. Africa/Tripoli.")
+@click.option("--title", metavar="TEXT", help="A human title.")
+@pass_app
+def create(app: AppContext, name: str, zone: str, title: str | None) -> None:
+    """Create an empty timeline NAME whose dates are read in ZONE."""
+    info = app.store.create_timeline(name, zone, title)
+    click.echo(f"created timeline {info.name} ({info.zone})")

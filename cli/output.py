@@ -1,0 +1,78 @@
+"""Printing: one convention for every command (`--format table|json|jsonl|csv`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def console() -> Console:
+    """A console on stdout; plain text when stdout is not a terminal (pipes, tests)."""
+    return Console(soft_wrap=False, highlight=False)
+
+
+def print_json(value: Any) -> None:
+    """Pretty JSON on stdout."""
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def print_records(
+    records: Iterable[Mapping[str, Any]],
+    fmt: str,
+    *,
+    columns: Sequence[tuple[str, str]],
+    title: str | None = None,
+) -> int:
+    """Print records in `fmt`; `columns` are (key, heading) for table and CSV. Streams JSON
+    Lines and CSV; returns how many records were printed."""
+    count = 0
+    if fmt == "jsonl":
+        for record in records:
+            click.echo(json.dumps(record, ensure_ascii=False))
+            count += 1
+        return count
+    if fmt == "json":
+        out = sys.stdout
+        out.write("[")
+        for record in records:
+            out.write(",\n  " if count else "\n  ")
+            out.write(json.dumps(record, ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+        return count
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([key for key, _ in columns])
+        for record in records:
+            writer.writerow([_cell(record.get(key)) for key, _ in columns])
+            count += 1
+        return count
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for _, heading in columns:
+        table.add_column(heading, overflow="fold")
+    for record in records:
+        table.add_row(*(_cell(record.get(key)) for key, _ in columns))
+        count += 1
+    console().print(table)
+    return count
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

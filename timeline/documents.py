@@ -1,0 +1,485 @@
+"""The native document format: reading YAML / JSON Lines / JSON documents, drafting events
+from them, and writing events back out.
+
+Pure module: lookups of what the database already holds are injected (`Lookups`), so the
+same drafting serves `timeline add`, native imports and the seeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import IO, Any, Protocol
+from urllib.parse import urlsplit
+
+import yaml
+
+from timeline.dates import TIMELESS, DateError, FuzzyDate, parse_fuzzy
+from timeline.entities import DEFINITION_KINDS, Registry, entity_from_definition
+from timeline.errors import InvalidInput, UnknownEntity, ValidationError
+from timeline.events import (
+    CONFIDENCE_LEVELS,
+    Event,
+    NewEvent,
+    Origin,
+    Source,
+    content_key,
+    event_id_for,
+    is_uuid,
+    stable_id,
+)
+from timeline.revisions import REVISION_KINDS, apply_revisions
+from timeline.vocabulary import KINDS, Resolver, kind_spec, validate_fields
+
+ENVELOPE_KEYS = ("kind", "date", "title", "sources", "confidence", "reported", "id", "timeline", "origin")
+HEADER_KEYS = ("timeline", "zone", "title", "description", "attribution")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One document of a file: its mapping and where it was (file:line or file:item N)."""
+
+    where: str
+    data: Mapping[str, Any]
+
+    @property
+    def is_header(self) -> bool:
+        """A timeline header (`{timeline, zone, ...}` with no kind) rather than an event."""
+        return "kind" not in self.data and "zone" in self.data
+
+
+@dataclass(frozen=True, slots=True)
+class ItemError:
+    """A document that could not even be read as a mapping."""
+
+    where: str
+    message: str
+
+
+def read_items(stream: IO[str], name: str, fmt: str) -> Iterator[Item | ItemError]:
+    """The documents of a native file: `yaml` (a list, or one mapping), `jsonl` (one per line)
+    or `json` (an array or one object). Malformed documents come out as ItemError."""
+    if fmt == "jsonl":
+        yield from _read_jsonl(stream, name)
+        return
+    try:
+        if fmt == "yaml":
+            loaded = yaml.safe_load(stream)
+        elif fmt == "json":
+            loaded = json.load(stream)
+        else:
+            raise InvalidInput(f"--format: {fmt!r} is not a native format (yaml, jsonl, json)")
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise InvalidInput(f"{name}{line}: not valid YAML: {problem}") from None
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"{name}:{err.lineno}: not valid JSON: {err.msg}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name}: not UTF-8 text") from None
+    if loaded is None:
+        return
+    documents = [loaded] if isinstance(loaded, Mapping) else loaded
+    if not isinstance(documents, list):
+        raise InvalidInput(f"{name}: expected a list of events, found {type(loaded).__name__}")
+    for number, document in enumerate(documents, start=1):
+        where = f"{name}:item {number}"
+        if isinstance(document, Mapping):
+            yield Item(where, document)
+        else:
+            yield ItemError(where, f"expected a mapping, found {document!r:.60}")
+
+
+def _read_jsonl(stream: IO[str], name: str) -> Iterator[Item | ItemError]:
+    line_number = 0
+    try:
+        for line_number, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            where = f"{name}:{line_number}"
+            try:
+                document = json.loads(line)
+            except json.JSONDecodeError as err:
+                yield ItemError(where, f"not valid JSON: {err.msg}")
+                continue
+            if isinstance(document, Mapping):
+                yield Item(where, document)
+            else:
+                yield ItemError(where, f"expected a JSON object, found {line.strip()[:60]!r}")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name}:{line_number + 1}: not UTF-8 text") from None
+
+
+class Lookups(Protocol):
+    """What drafting needs to know of the database."""
+
+    def event(self, event_id: str) -> Event | None:
+        """The stored event with this id, revisions applied (None when there is none)."""
+
+    def offensive_named(self, timeline: str, name: str) -> list[str]:
+        """Ids of stored `offensive.started` events with this name (case-insensitive)."""
+
+
+class Drafter(Resolver):
+    """Turns document mappings into validated `NewEvent`s for one timeline.
+
+    It remembers what it drafted, so a document can define an actor and use it, or refer to
+    an event drafted before it, before anything is stored.
+    """
+
+    def __init__(self, timeline: str, zone: str, registry: Registry, lookups: Lookups) -> None:
+        self.timeline = timeline
+        self.zone = zone
+        self.registry = registry
+        self.lookups = lookups
+        self.drafted: dict[str, NewEvent] = {}
+        self._offensives: dict[str, str] = {}
+
+    # -- Resolver ---------------------------------------------------------------------------
+
+    def entity(self, name: str, entity_type: str | None, field: str) -> str:
+        """The id of the entity `name` designates."""
+        return self.registry.resolve(name, entity_type, field=field).id
+
+    def event(self, reference: str, field: str, kinds: tuple[str, ...] = ()) -> str:
+        """The id of the stored or drafted event `reference` designates (id or slug)."""
+        found = self._find_event(reference)
+        if found is None:
+            raise ValidationError(f"{field}: no event {reference!r}", field=field)
+        return found.id
+
+    def offensive(self, reference: str, field: str) -> str:
+        """The `offensive.started` event named by id, slug or offensive name."""
+        found = self._find_event(reference)
+        if found is not None:
+            if found.kind != "offensive.started":
+                raise ValidationError(
+                    f"{field}: {reference!r} is a {found.kind}, not an offensive.started",
+                    field=field,
+                )
+            return found.id
+        folded = reference.casefold()
+        ids = {self._offensives[folded]} if folded in self._offensives else set()
+        ids.update(self.lookups.offensive_named(self.timeline, reference))
+        if len(ids) == 1:
+            return ids.pop()
+        if ids:
+            raise ValidationError(f"{field}: several offensives are named {reference!r}; give the id")
+        raise ValidationError(f"{field}: no offensive {reference!r}", field=field)
+
+    def _find_event(self, reference: str) -> NewEvent | Event | None:
+        if is_uuid(reference):
+            event_id = reference.lower()
+        else:
+            event_id = stable_id(self.timeline, f"slug:{reference}")
+        return self.drafted.get(event_id) or self.lookups.event(event_id)
+
+    # -- drafting ---------------------------------------------------------------------------
+
+    def draft(self, item: Item, *, origin: Origin | None = None) -> NewEvent:
+        """A validated event from one document; raises ValidationError naming item and field."""
+        try:
+            event = self._draft(item.data, origin)
+        except (ValidationError, UnknownEntity) as err:
+            raise ValidationError(str(err), where=item.where) from None
+        except DateError as err:
+            raise ValidationError(f"date: {err}", where=item.where, field="date") from None
+        self.remember(event)
+        return event
+
+    def remember(self, event: NewEvent) -> None:
+        """Make a drafted event visible to the documents after it."""
+        self.drafted[event.id] = event
+        if event.kind in DEFINITION_KINDS:
+            self.registry.add(entity_from_definition(_as_stored(event)))
+        elif event.kind == "offensive.started":
+            self._offensives[str(event.fields["name"]).casefold()] = event.id
+
+    def _draft(self, data: Mapping[str, Any], origin: Origin | None) -> NewEvent:
+        kind = _text(data.get("kind"), "kind")
+        spec = kind_spec(kind)
+        timeline = data.get("timeline")
+        if timeline is not None and timeline != self.timeline:
+            raise ValidationError(
+                f"timeline: {timeline!r} is not the timeline being written ({self.timeline!r})",
+                field="timeline",
+            )
+        fields = {k: v for k, v in data.items() if k not in ENVELOPE_KEYS}
+        if kind in REVISION_KINDS:
+            return self._draft_revision(kind, data, fields, origin)
+        date = self._date(data.get("date"), required=spec.dated)
+        validated = validate_fields(kind, fields, self)
+        title = data.get("title")
+        if title is None and kind in DEFINITION_KINDS:
+            title = f"{validated['name']} defined"
+        draft = NewEvent(
+            id="",
+            timeline=self.timeline,
+            kind=kind,
+            title=_text(title, "title"),
+            date=date,
+            fields=validated,
+            kind_version=spec.version,
+            sources=parse_sources(data.get("sources")),
+            confidence=_confidence(data.get("confidence")),
+            reported_at=self._reported(data.get("reported")),
+            origin=origin or _origin(data.get("origin")),
+        )
+        return self._with_id(draft, data.get("id"))
+
+    def _draft_revision(
+        self, kind: str, data: Mapping[str, Any], fields: dict[str, Any], origin: Origin | None
+    ) -> NewEvent:
+        reference = _text(fields.pop("target", None), "target")
+        target = self._find_event(reference)
+        if target is None:
+            raise ValidationError(f"target: no event {reference!r}", field="target")
+        if target.kind in REVISION_KINDS:
+            # Revisions act on the original event, so that its history reads in one place.
+            root = self._find_event(str(target.fields["target"]))
+            assert root is not None
+            target = root
+        if kind == "retraction":
+            reason = _text(fields.pop("reason", None), "reason")
+            if fields:
+                raise ValidationError(f"{next(iter(fields))}: unknown field for kind retraction")
+            replaced: dict[str, Any] = {"target": target.id, "reason": reason}
+            title = data.get("title") or f"Retracted: {target.title}"
+            date = target.date
+        else:
+            if "date" not in data and "title" not in data and not fields:
+                raise ValidationError("correction: give a new date, title or field to replace")
+            replaced = {"target": target.id, **validate_fields(target.kind, fields, self, partial=True)}
+            title = data.get("title") or target.title
+            date = self._date(data["date"], required=True) if "date" in data else target.date
+        draft = NewEvent(
+            id="",
+            timeline=self.timeline,
+            kind=kind,
+            title=_text(title, "title"),
+            date=date,
+            fields=replaced,
+            kind_version=KINDS[kind].version,
+            sources=parse_sources(data.get("sources")),
+            confidence=_confidence(data.get("confidence")),
+            reported_at=self._reported(data.get("reported")),
+            origin=origin or _origin(data.get("origin")),
+        )
+        return self._with_id(draft, data.get("id"))
+
+    def _with_id(self, draft: NewEvent, given: Any) -> NewEvent:
+        if given is not None and not isinstance(given, str):
+            raise ValidationError(f"id: {given!r} is not a UUID or slug", field="id")
+        if draft.origin is not None:
+            key = draft.origin.key if draft.origin.version == 1 else (
+                f"{draft.origin.key}#{draft.origin.version}"
+            )
+        else:
+            key = content_key(draft)
+        return replace(draft, id=event_id_for(self.timeline, given or None, key))
+
+    def _date(self, value: Any, *, required: bool) -> FuzzyDate:
+        if value is None or value == "":
+            if required:
+                raise ValidationError("date: required", field="date")
+            return TIMELESS
+        return parse_fuzzy(_date_text(value), self.zone)
+
+    def _reported(self, value: Any) -> dt.datetime | None:
+        if value is None or value == "":
+            return None
+        try:
+            return parse_fuzzy(_date_text(value), self.zone).start
+        except DateError as err:
+            raise ValidationError(f"reported: {err}", field="reported") from None
+
+
+def _as_stored(event: NewEvent) -> Event:
+    return Event(
+        seq=0,
+        id=event.id,
+        timeline=event.timeline,
+        kind=event.kind,
+        title=event.title,
+        date=event.date,
+        fields=event.fields,
+        recorded_at=dt.datetime.now(dt.UTC),
+    )
+
+
+def _date_text(value: Any) -> str:
+    # YAML reads unquoted 2020-05-18 as a date and 2019 as an int; both mean their text.
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValidationError(f"date: {value!r} is not a date", field="date")
+    return str(value)
+
+
+def _text(value: Any, field: str) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(f"{field}: required", field=field)
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ValidationError(f"{field}: {value!r} is not a text", field=field)
+    return str(value).strip()
+
+
+def _confidence(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if value not in CONFIDENCE_LEVELS:
+        raise ValidationError(
+            f"confidence: {value!r} is not one of {', '.join(CONFIDENCE_LEVELS)}",
+            field="confidence",
+        )
+    return str(value)
+
+
+def _origin(value: Any) -> Origin | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Mapping):
+        # The long form `timeline export` writes for versioned records of a dataset.
+        key = _origin(value.get("key"))
+        version, stamp = value.get("version", 1), value.get("stamp")
+        digest = value.get("hash")
+        if key is None or not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ValidationError(f"origin: {dict(value)!r} is not an origin", field="origin")
+        if stamp is not None and (not isinstance(stamp, int) or isinstance(stamp, bool)):
+            raise ValidationError(f"origin.stamp: {stamp!r} is not an integer", field="origin")
+        if digest is not None and not isinstance(digest, str):
+            raise ValidationError(f"origin.hash: {digest!r} is not a text", field="origin")
+        return Origin(key.key, version, digest, stamp)
+    if not isinstance(value, str) or ":" not in value:
+        raise ValidationError(
+            f"origin: {value!r} is not 'dataset:record-key' (e.g. acled:LBY9289)", field="origin"
+        )
+    return Origin(value)
+
+
+def parse_sources(value: Any) -> tuple[Source, ...]:
+    """Sources from a document: a list of `{name, url, published}` mappings or names."""
+    if value is None:
+        return ()
+    if isinstance(value, str | Mapping):
+        value = [value]
+    if not isinstance(value, list):
+        raise ValidationError(f"sources: {value!r} is not a list", field="sources")
+    out = []
+    for index, item in enumerate(value):
+        where = f"sources[{index}]"
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, Mapping):
+            raise ValidationError(f"{where}: {item!r} is not a source", field="sources")
+        unknown = set(item) - {"name", "url", "published"}
+        if unknown:
+            raise ValidationError(f"{where}: unknown key {sorted(unknown)[0]!r}", field="sources")
+        name = _text(item.get("name"), f"{where}.name")
+        url = item.get("url")
+        if url is not None:
+            url = check_url(str(url), f"{where}.url")
+        published = item.get("published")
+        if published is not None:
+            try:
+                published = parse_fuzzy(_date_text(published)).text
+            except DateError as err:
+                raise ValidationError(f"{where}.published: {err}", field="sources") from None
+        out.append(Source(name=name, url=url, published=published))
+    return tuple(out)
+
+
+def check_url(url: str, field: str) -> str:
+    """An http(s) URL with a host, or a ValidationError naming the field and the value."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url.strip():
+        raise ValidationError(f"{field}: {url!r} is not an http(s) URL", field=field)
+    return url.strip()
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def event_document(event: Event | NewEvent) -> dict[str, Any]:
+    """The native document of an event: what `timeline export` writes and `import` reads."""
+    doc: dict[str, Any] = {"kind": event.kind, "id": event.id}
+    if event.date.text != TIMELESS.text:
+        doc["date"] = event.date.text
+    doc["title"] = event.title
+    doc.update(event.fields)
+    if event.sources:
+        doc["sources"] = [s.to_json() for s in event.sources]
+    if event.confidence:
+        doc["confidence"] = event.confidence
+    if event.reported_at:
+        doc["reported"] = event.reported_at.isoformat().replace("+00:00", "Z")
+    origin = event.origin
+    if origin is not None:
+        plain = origin.version == 1 and origin.content_hash is None and origin.stamp is None
+        doc["origin"] = origin.key if plain else {
+            "key": origin.key,
+            "version": origin.version,
+            "hash": origin.content_hash,
+            "stamp": origin.stamp,
+        }
+    return doc
+
+
+def header_document(name: str, zone: str, title: str | None) -> dict[str, Any]:
+    """The timeline header that opens an export, so that it can create the timeline."""
+    doc: dict[str, Any] = {"timeline": name, "zone": zone}
+    if title:
+        doc["title"] = title
+    return doc
+
+
+def dump_jsonl(documents: Iterable[Mapping[str, Any]], out: IO[str]) -> None:
+    """Write documents as JSON Lines."""
+    for document in documents:
+        out.write(json.dumps(document, ensure_ascii=False, sort_keys=False))
+        out.write("\n")
+
+
+def dump_yaml(documents: Iterable[Mapping[str, Any]], out: IO[str]) -> None:
+    """Write documents as a YAML list, one item at a time."""
+    for document in documents:
+        out.write(yaml.safe_dump([dict(document)], allow_unicode=True, sort_keys=False, width=100))
+
+
+def effective(event: Event, revisions: Iterable[Event]) -> Event | None:
+    """The event as its revisions leave it (re-exported for drafting lookups)."""
+    return apply_revisions(event, revisions)
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """An event with everything the store knows of it, for `--format json|jsonl|csv`."""
+    from timeline.dates import format_instant
+
+    return {
+        "id": event.id,
+        "seq": event.seq,
+        "timeline": event.timeline,
+        "kind": event.kind,
+        "kind_version": event.kind_version,
+        "date": event.date.text,
+        "valid_from": format_instant(event.date.start),
+        "valid_to": format_instant(event.date.end),
+        "precision": event.date.precision.value,
+        "approximate": event.date.approximate,
+        "uncertain": event.date.uncertain,
+        "title": event.title,
+        "fields": dict(event.fields),
+        "sources": [s.to_json() for s in event.sources],
+        "confidence": event.confidence,
+        "origin": event.origin.key if event.origin else None,
+        "origin_version": event.origin.version if event.origin else None,
+        "recorded_at": format_instant(event.recorded_at),
+        "reported_at": format_instant(event.reported_at) if event.reported_at else None,
+        "import_run": event.import_run,
+        "hash": event.hash,
+    }

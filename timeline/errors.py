@@ -1,0 +1,52 @@
+"""The errors the library raises for bad input and failed operations.
+
+The CLI maps each class to an exit code in one place; the message of every error is one line
+that names the value and where it was (file:row, field), so it can be shown as it is.
+"""
+
+from __future__ import annotations
+
+
+class TimelineError(Exception):
+    """Base of every error meant for the person at the terminal (exit 1)."""
+
+    exit_code = 1
+
+
+class InvalidInput(TimelineError):
+    """A value the user gave or a document they imported is malformed (exit 2 from the CLI)."""
+
+    exit_code = 2
+
+
+class ValidationError(InvalidInput):
+    """An event does not fit its kind's schema; names the field and the value."""
+
+    def __init__(self, message: str, *, field: str | None = None, where: str | None = None):
+        self.field = field
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class NotFound(TimelineError):
+    """An event, timeline or entity that was named does not exist."""
+
+
+class UnknownEntity(InvalidInput):
+    """A name that matches no actor or place, or more than one."""
+
+
+class LockTimeout(TimelineError):
+    """Another writer held the database longer than we were willing to wait (exit 3)."""
+
+    exit_code = 3
+
+
+class SourceUnavailable(TimelineError):
+    """A source file or URL could not be read at all (exit 3 for imports)."""
+
+    exit_code = 3
+
+
+class IntegrityError(TimelineError):
+    """The hash chain does not verify."""

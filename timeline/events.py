@@ -1,0 +1,195 @@
+"""The event: one immutable fact of a timeline, as drafted and as stored.
+
+Pure module: no I/O. A `NewEvent` is what a caller asks the store to append; the store turns
+it into an `Event` by assigning its place in the log (`seq`), the time it learned it
+(`recorded_at`) and the links of the hash chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from timeline.dates import FuzzyDate, format_instant
+
+# All stable ids live under one namespace so that the same (timeline, key) gives the same
+# UUID in every database: that is what makes re-imports no-ops.
+ID_NAMESPACE = uuid.UUID("6b1f4b7e-5d0e-4c59-9f64-2a8f1c3e9d10")
+
+GENESIS_HASH = "0" * 64
+
+CONFIDENCE_LEVELS = ("confirmed", "reported", "claimed", "disputed", "denied")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a fact was published: the publication, its date as text, and a URL if known."""
+
+    name: str
+    url: str | None = None
+    published: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        """The source as a document mapping, leaving out what is unknown."""
+        out = {"name": self.name}
+        if self.url:
+            out["url"] = self.url
+        if self.published:
+            out["published"] = self.published
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The dataset record an event came from, and which version of it.
+
+    `key` is the dataset and its record key (`acled:LBY9289`); `version` counts the versions
+    of that record this database has seen (1 for the first); `content_hash` fingerprints the
+    record as the source published it, so an unchanged record is recognised without being
+    mapped again; `stamp` is the source's own revision time when it has one.
+    """
+
+    key: str
+    version: int = 1
+    content_hash: str | None = None
+    stamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event as a caller drafts it, before the store records it."""
+
+    id: str
+    timeline: str
+    kind: str
+    title: str
+    date: FuzzyDate
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    kind_version: int = 1
+    sources: tuple[Source, ...] = ()
+    confidence: str | None = None
+    reported_at: datetime | None = None
+    origin: Origin | None = None
+
+    @property
+    def target(self) -> str | None:
+        """The event a correction or retraction acts on."""
+        value = self.fields.get("target")
+        return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event as stored: immutable, placed in the log and in the hash chain."""
+
+    seq: int
+    id: str
+    timeline: str
+    kind: str
+    title: str
+    date: FuzzyDate
+    fields: Mapping[str, Any]
+    recorded_at: datetime
+    kind_version: int = 1
+    sources: tuple[Source, ...] = ()
+    confidence: str | None = None
+    reported_at: datetime | None = None
+    origin: Origin | None = None
+    import_run: int | None = None
+    hash: str = ""
+    prev_hash: str = ""
+
+    @property
+    def target(self) -> str | None:
+        """The event a correction or retraction acts on."""
+        value = self.fields.get("target")
+        return value if isinstance(value, str) else None
+
+    def revised(self, **changes: Any) -> Event:
+        """A copy with some attributes replaced (used to apply corrections in memory)."""
+        return replace(self, **changes)
+
+
+def stable_id(timeline: str, key: str) -> str:
+    """The UUID an event with this key gets in this timeline, the same in every database."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"{timeline}\x1f{key}"))
+
+
+def is_uuid(text: str) -> bool:
+    """Whether `text` is a UUID in any of its usual spellings."""
+    try:
+        uuid.UUID(text)
+    except (ValueError, AttributeError, TypeError):
+        return False
+    return True
+
+
+def event_id_for(timeline: str, given: str | None, fallback_key: str) -> str:
+    """The id of a drafted event: the UUID given, a UUID derived from a given slug, or
+    from `fallback_key` (its origin, or its content) when none was given."""
+    if given:
+        return str(uuid.UUID(given)) if is_uuid(given) else stable_id(timeline, f"slug:{given}")
+    return stable_id(timeline, fallback_key)
+
+
+def dumps_canonical(value: Any) -> str:
+    """JSON with sorted keys and no insignificant whitespace: equal values, equal text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_content(
+    event: NewEvent | Event, *, seq: int, recorded_at: datetime, import_run: int | None
+) -> str:
+    """The text the hash chain covers: every stored attribute of the event except the hashes."""
+    origin = event.origin
+    return dumps_canonical(
+        [
+            seq,
+            event.id,
+            event.timeline,
+            event.kind,
+            event.kind_version,
+            event.title,
+            event.fields,
+            event.date.text,
+            format_instant(event.date.start),
+            format_instant(event.date.end),
+            event.date.precision.value,
+            event.date.approximate,
+            event.date.uncertain,
+            format_instant(recorded_at),
+            format_instant(event.reported_at) if event.reported_at else None,
+            [s.to_json() for s in event.sources],
+            event.confidence,
+            [origin.key, origin.version, origin.content_hash, origin.stamp] if origin else None,
+            import_run,
+        ]
+    )
+
+
+def chain_hash(prev_hash: str, content: str) -> str:
+    """The hash of one row: it covers the row's content and the hash of the row before it."""
+    return hashlib.sha256(prev_hash.encode("ascii") + content.encode("utf-8")).hexdigest()
+
+
+def content_key(draft: NewEvent) -> str:
+    """A key from an event's content, for events that have neither an id nor an origin:
+    the same event typed twice gets the same id and is stored once."""
+    digest = hashlib.sha256(
+        dumps_canonical(
+            [
+                draft.kind,
+                draft.title,
+                draft.fields,
+                draft.date.text,
+                [s.to_json() for s in draft.sources],
+                draft.confidence,
+            ]
+        ).encode("utf-8")
+    ).hexdigest()
+    return f"content:{digest}"

@@ -1,0 +1,111 @@
+"""The database schema as SQLAlchemy tables: the one place that names tables and columns.
+
+Alembic owns the schema (alembic/versions); these tables describe it for the store's queries,
+and a test checks that they match what the migrations build. Instants are stored as integer
+microseconds since 1970-01-01 UTC: exact, ordered the same on every backend, and cheap to
+compare and index; `timeline.dates` converts them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+# The revision the code expects; a test checks it is the head of alembic/versions, so that
+# start-up can compare it with the database's without reading the migration scripts.
+SCHEMA_REVISION = "0001"
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+timelines = sa.Table(
+    "timelines",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("zone", sa.String(64), nullable=False),
+    sa.Column("title", sa.Text, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+imports = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("timeline", sa.String(64), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=True),
+    sa.Column("started_at", sa.BigInteger, nullable=False),
+    sa.Column("finished_at", sa.BigInteger, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("new", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("corrected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("retracted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("host", sa.String(255), nullable=True),
+    sa.Column("pid", sa.Integer, nullable=True),
+    sa.Index(None, "timeline", "started_at"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    # Global recording order, assigned by the store under its write lock.
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.String(36), nullable=False, unique=True),
+    sa.Column("timeline", sa.String(64), sa.ForeignKey("timelines.name"), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("kind_version", sa.SmallInteger, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    # Kind-specific fields as canonical JSON text (sorted keys), the same bytes on every backend.
+    sa.Column("payload", sa.Text, nullable=False),
+    # Valid time: the fuzzy date as text, its half-open interval, precision and qualifiers.
+    sa.Column("date_text", sa.String(100), nullable=False),
+    sa.Column("valid_from", sa.BigInteger, nullable=False),
+    sa.Column("valid_to", sa.BigInteger, nullable=False),
+    sa.Column("precision", sa.String(10), nullable=False),
+    sa.Column("approximate", sa.Boolean, nullable=False),
+    sa.Column("uncertain", sa.Boolean, nullable=False),
+    # Knowledge time: when this database learned it; when the source published it.
+    sa.Column("recorded_at", sa.BigInteger, nullable=False),
+    sa.Column("reported_at", sa.BigInteger, nullable=True),
+    # Provenance.
+    sa.Column("sources", sa.Text, nullable=False),
+    sa.Column("confidence", sa.String(16), nullable=True),
+    sa.Column("origin", sa.String(200), nullable=True),
+    sa.Column("origin_version", sa.Integer, nullable=True),
+    sa.Column("origin_hash", sa.String(64), nullable=True),
+    sa.Column("origin_stamp", sa.BigInteger, nullable=True),
+    sa.Column("import_run", sa.Integer, sa.ForeignKey("imports.id"), nullable=True),
+    # The event a correction or retraction acts on, so its revisions can be found by index.
+    sa.Column("target", sa.String(36), nullable=True),
+    # Tamper evidence: the hash of this row's content chained to the previous row's hash.
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Index(None, "timeline", "valid_from"),
+    sa.Index(None, "timeline", "kind"),
+    sa.Index(None, "timeline", "origin", "origin_version", unique=True),
+    sa.Index(None, "target"),
+)
+
+# Derived and disposable: folded states of a timeline at fold-order boundaries, so that an
+# answer folds only the events after the nearest one. `timeline rebuild` recreates them.
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("timeline", sa.String(64), primary_key=True),
+    # Every effective event with valid_from < boundary is folded into the state.
+    sa.Column("boundary", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("event_count", sa.Integer, nullable=False),
+    # The latest recorded_at among the events folded in: usable for --as-known at or after it.
+    sa.Column("known_through", sa.BigInteger, nullable=False),
+    sa.Column("state", sa.LargeBinary, nullable=False),
+)

@@ -1,0 +1,837 @@
+"""The store: the only module that speaks SQL.
+
+Appends batches of events atomically under one writer at a time (`BEGIN IMMEDIATE` on SQLite,
+a transaction-level advisory lock on PostgreSQL), assigning each its place in the log, its
+recording time and its link in the hash chain; reads them back as a stream, by timeline,
+valid-time range, knowledge time, kind, entity or origin.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from timeline import schema
+from timeline.database import SQLITE_BUSY_TIMEOUT_MS
+from timeline.dates import (
+    UTC,
+    FuzzyDate,
+    Precision,
+    format_instant,
+    from_micros,
+    to_micros,
+    validate_zone,
+)
+from timeline.errors import InvalidInput, LockTimeout, NotFound, TimelineError
+from timeline.events import (
+    GENESIS_HASH,
+    Event,
+    NewEvent,
+    Origin,
+    Source,
+    canonical_content,
+    chain_hash,
+    dumps_canonical,
+)
+from timeline.revisions import REVISION_KINDS
+from timeline.vocabulary import upcast
+
+# Any constant works; it only has to be the same for every writer of one database.
+ADVISORY_LOCK_KEY = 0x74696D656C696E65  # "timeline"
+DEFAULT_LOCK_TIMEOUT = 60.0
+READ_BATCH = 2000
+
+_E = schema.events
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineInfo:
+    """A timeline and a summary of its events."""
+
+    name: str
+    zone: str
+    title: str | None
+    events: int = 0
+    first: str | None = None
+    last: str | None = None
+
+
+@dataclass(slots=True)
+class AppendResult:
+    """What an append did: the events it stored, and how many were already there."""
+
+    added: list[Event] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """The outcome of walking the hash chain."""
+
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every row verified."""
+        return self.first_bad_seq is None
+
+
+@dataclass(frozen=True, slots=True)
+class OriginVersion:
+    """The latest version this database holds of one source record."""
+
+    key: str
+    event_id: str
+    kind: str
+    version: int
+    content_hash: str | None
+    stamp: int | None
+    root_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRun:
+    """One recorded run of `timeline import`."""
+
+    id: int
+    timeline: str
+    source: str
+    format: str
+    content_hash: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    new: int
+    corrected: int
+    retracted: int
+    unchanged: int
+    rejected: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A stored fold state: every effective event starting before `boundary` is in it."""
+
+    boundary: datetime
+    event_count: int
+    known_through: datetime
+    state: dict[str, Any]
+
+
+class Store:
+    """Events of every timeline in one database."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.backend = engine.dialect.name
+
+    # -- timelines ---------------------------------------------------------------------------
+
+    def create_timeline(self, name: str, zone: str, title: str | None = None) -> TimelineInfo:
+        """Create a timeline; its time zone decides what its dates mean."""
+        _check_timeline_name(name)
+        validate_zone(zone)
+        with self.writing() as writer:
+            if writer.timeline_zone(name) is not None:
+                raise InvalidInput(f"timeline {name!r} exists already")
+            writer.conn.execute(
+                sa.insert(schema.timelines).values(
+                    name=name, zone=zone, title=title, created_at=to_micros(self.clock())
+                )
+            )
+        return TimelineInfo(name, zone, title)
+
+    def timelines(self) -> list[TimelineInfo]:
+        """Every timeline with its event count and the dates of its first and last events."""
+        t, e = schema.timelines, _E
+        counts = (
+            sa.select(
+                e.c.timeline,
+                sa.func.count().label("n"),
+                sa.func.min(e.c.valid_from).label("first"),
+                sa.func.max(e.c.valid_from).label("last"),
+            )
+            .where(e.c.kind.not_in(("actor.defined", "place.defined")))
+            .group_by(e.c.timeline)
+            .subquery()
+        )
+        query = (
+            sa.select(t.c.name, t.c.zone, t.c.title, counts.c.n, counts.c.first, counts.c.last)
+            .select_from(t.outerjoin(counts, counts.c.timeline == t.c.name))
+            .order_by(t.c.name)
+        )
+        first_last_text = self._first_last_texts()
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for row in rows:
+            first, last = first_last_text.get(row.name, (None, None))
+            out.append(TimelineInfo(row.name, row.zone, row.title, row.n or 0, first, last))
+        return out
+
+    def _first_last_texts(self) -> dict[str, tuple[str | None, str | None]]:
+        out: dict[str, tuple[str | None, str | None]] = {}
+        with self.engine.connect() as conn:
+            names = conn.execute(sa.select(schema.timelines.c.name)).scalars().all()
+            for name in names:
+                texts = []
+                for order in (_E.c.valid_from.asc(), _E.c.valid_to.desc()):
+                    texts.append(
+                        conn.execute(
+                            sa.select(_E.c.date_text)
+                            .where(
+                                _E.c.timeline == name,
+                                _E.c.kind.not_in(("actor.defined", "place.defined")),
+                                _E.c.valid_from > _OPEN_START_US,
+                            )
+                            .order_by(order)
+                            .limit(1)
+                        ).scalar()
+                    )
+                out[name] = (texts[0], texts[1])
+        return out
+
+    def timeline(self, name: str) -> TimelineInfo:
+        """One timeline, or NotFound listing the ones there are."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(schema.timelines).where(schema.timelines.c.name == name)
+            ).first()
+            if row is None:
+                names = conn.execute(sa.select(schema.timelines.c.name)).scalars().all()
+        if row is None:
+            known = ", ".join(sorted(names)) or "none"
+            raise NotFound(f"--timeline: no timeline {name!r} (timelines: {known})")
+        return TimelineInfo(row.name, row.zone, row.title)
+
+    def timeline_names(self) -> list[str]:
+        """The names of every timeline, sorted."""
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(schema.timelines.c.name).order_by(schema.timelines.c.name)
+                ).scalars()
+            )
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[Writer]:
+        """One write transaction holding the database's single writer lock.
+
+        Everything done through the writer commits together or not at all. Raises LockTimeout
+        when another writer keeps the lock longer than `lock_timeout` seconds.
+        """
+        if self.backend == "sqlite":
+            conn = self.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+        else:
+            conn = self.engine.connect()
+        try:
+            try:
+                if self.backend == "sqlite":
+                    # BEGIN IMMEDIATE waits for the write lock up to the busy timeout. Set on
+                    # the driver connection: a statement here would open a transaction.
+                    _set_busy_timeout(conn, lock_timeout)
+                transaction = conn.begin()
+            except OperationalError as err:
+                if _is_locked(err):
+                    raise LockTimeout(
+                        f"the database is busy: another writer held it for {lock_timeout:g} s"
+                    ) from None
+                raise
+            try:
+                if self.backend == "postgresql":
+                    _take_advisory_lock(conn, lock_timeout)
+                yield Writer(self, conn)
+            except BaseException:
+                transaction.rollback()
+                raise
+            try:
+                transaction.commit()
+            except OperationalError as err:
+                if _is_locked(err):
+                    raise LockTimeout("the database is busy: could not commit") from None
+                raise
+        finally:
+            if self.backend == "sqlite":
+                _set_busy_timeout(conn, SQLITE_BUSY_TIMEOUT_MS / 1000)
+            conn.close()
+
+    def append(
+        self,
+        events: Sequence[NewEvent],
+        *,
+        import_run: int | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> AppendResult:
+        """Append a batch atomically; events whose id is already stored count as unchanged."""
+        with self.writing(lock_timeout=lock_timeout) as writer:
+            return writer.append(events, import_run=import_run)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def select(
+        self,
+        timeline: str | None = None,
+        *,
+        kinds: Iterable[str] | None = None,
+        exclude_kinds: Iterable[str] | None = None,
+        valid_from: datetime | None = None,
+        valid_before: datetime | None = None,
+        as_known: datetime | None = None,
+        entity: str | None = None,
+        origin: str | None = None,
+        ids: Iterable[str] | None = None,
+        targets: Iterable[str] | None = None,
+        order: str = "valid",
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Event]:
+        """Stream events matching every filter given.
+
+        `valid_from`/`valid_before` bound the start of the valid interval (half-open);
+        `as_known` keeps events recorded by then; `entity` keeps events whose fields name that
+        id; `order` is "valid" (valid_from, valid_to, seq) or "recorded" (seq).
+        """
+        query = sa.select(_E)
+        if timeline is not None:
+            query = query.where(_E.c.timeline == timeline)
+        if kinds is not None:
+            query = query.where(_E.c.kind.in_(list(kinds)))
+        if exclude_kinds is not None:
+            query = query.where(_E.c.kind.not_in(list(exclude_kinds)))
+        if valid_from is not None:
+            query = query.where(_E.c.valid_from >= to_micros(valid_from))
+        if valid_before is not None:
+            query = query.where(_E.c.valid_from < to_micros(valid_before))
+        if as_known is not None:
+            query = query.where(_E.c.recorded_at <= to_micros(as_known))
+        if entity is not None:
+            # A coarse filter in SQL on the JSON text, then an exact check on the fields.
+            query = query.where(_E.c.payload.contains(json.dumps(entity)))
+        if origin is not None:
+            query = query.where(_E.c.origin == origin)
+        if ids is not None:
+            query = query.where(_E.c.id.in_(list(ids)))
+        if targets is not None:
+            query = query.where(_E.c.target.in_(list(targets)))
+        if order == "valid":
+            columns = [_E.c.valid_from, _E.c.valid_to, _E.c.seq]
+        elif order == "recorded":
+            columns = [_E.c.seq]
+        else:
+            raise ValueError(f"order must be 'valid' or 'recorded', not {order!r}")
+        query = query.order_by(*(c.desc() if descending else c.asc() for c in columns))
+        if limit is not None:
+            query = query.limit(limit)
+        for event in self._stream(query):
+            if entity is None or _mentions(event.fields, entity):
+                yield event
+
+    def _stream(self, query: sa.Select[Any]) -> Iterator[Event]:
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=READ_BATCH).execute(query)
+            for row in result:
+                yield row_to_event(row._mapping)
+
+    def get(self, event_id: str) -> Event:
+        """One event by id (or unique id prefix of 8+ characters), or NotFound."""
+        if len(event_id) < 36:
+            if len(event_id) < 8:
+                raise InvalidInput(f"event id {event_id!r}: give at least 8 characters")
+            query = sa.select(_E).where(_E.c.id.startswith(event_id, autoescape=True)).limit(2)
+        else:
+            query = sa.select(_E).where(_E.c.id == event_id.lower())
+        found = list(self._stream(query))
+        if not found:
+            raise NotFound(f"no event {event_id!r}")
+        if len(found) > 1:
+            raise InvalidInput(f"event id {event_id!r} is ambiguous: give more characters")
+        return found[0]
+
+    def revisions_of(self, ids: Iterable[str], *, as_known: datetime | None = None) -> list[Event]:
+        """The corrections and retractions that act on these events."""
+        id_list = list(ids)
+        out: list[Event] = []
+        for start in range(0, len(id_list), 500):
+            out.extend(
+                self.select(
+                    targets=id_list[start : start + 500], as_known=as_known, order="recorded"
+                )
+            )
+        return out
+
+    def latest_origins(self, timeline: str, keys: Sequence[str]) -> dict[str, OriginVersion]:
+        """For each source record key, the latest version stored (for incremental imports)."""
+        with self.engine.connect() as conn:
+            return _latest_origins(conn, timeline, keys)
+
+    def max_origin_stamp(self, timeline: str, dataset: str) -> int | None:
+        """The highest source revision stamp imported from `dataset` into `timeline`."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(sa.func.max(_E.c.origin_stamp)).where(
+                    _E.c.timeline == timeline, _E.c.origin.startswith(f"{dataset}:")
+                )
+            ).scalar()
+        return int(value) if value is not None else None
+
+    def count(self, timeline: str | None = None) -> int:
+        """How many events the log holds (in one timeline, or in all)."""
+        query = sa.select(sa.func.count()).select_from(_E)
+        if timeline is not None:
+            query = query.where(_E.c.timeline == timeline)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    # -- tamper evidence ---------------------------------------------------------------------
+
+    def verify(self) -> VerifyResult:
+        """Walk the hash chain in recording order and report the first row that breaks it."""
+        previous_hash = GENESIS_HASH
+        previous_seq = 0
+        checked = 0
+        for event in self._stream(sa.select(_E).order_by(_E.c.seq)):
+            if event.seq <= previous_seq:
+                return VerifyResult(checked, event.seq, "seq out of order")
+            if event.prev_hash != previous_hash:
+                return VerifyResult(checked, event.seq, "does not link to the previous row")
+            content = canonical_content(
+                event, seq=event.seq, recorded_at=event.recorded_at, import_run=event.import_run
+            )
+            if chain_hash(previous_hash, content) != event.hash:
+                return VerifyResult(checked, event.seq, "content does not match its hash")
+            previous_hash, previous_seq = event.hash, event.seq
+            checked += 1
+        return VerifyResult(checked)
+
+    # -- import runs -------------------------------------------------------------------------
+
+    def start_import(self, timeline: str, source: str, fmt: str, content_hash: str | None) -> int:
+        """Record that an import run started; returns its id."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.insert(schema.imports).values(
+                    timeline=timeline,
+                    source=source,
+                    format=fmt,
+                    content_hash=content_hash,
+                    started_at=to_micros(self.clock()),
+                    status="running",
+                    host=socket.gethostname()[:255],
+                    pid=os.getpid(),
+                )
+            )
+            run_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+        assert run_id is not None
+        return int(run_id)
+
+    def finish_import(
+        self, run_id: int, *, status: str, counts: Mapping[str, int], error: str | None = None
+    ) -> None:
+        """Record how an import run ended."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(schema.imports)
+                .where(schema.imports.c.id == run_id)
+                .values(
+                    finished_at=to_micros(self.clock()),
+                    status=status,
+                    error=error,
+                    **{k: v for k, v in counts.items() if k in _COUNT_COLUMNS},
+                )
+            )
+
+    def import_runs(self, timeline: str | None = None, limit: int = 50) -> list[ImportRun]:
+        """The most recent import runs, newest first."""
+        i = schema.imports
+        query = sa.select(i).order_by(i.c.id.desc()).limit(limit)
+        if timeline is not None:
+            query = query.where(i.c.timeline == timeline)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            ImportRun(
+                id=r.id,
+                timeline=r.timeline,
+                source=r.source,
+                format=r.format,
+                content_hash=r.content_hash,
+                started_at=from_micros(r.started_at),
+                finished_at=from_micros(r.finished_at) if r.finished_at is not None else None,
+                status=_run_status(r.status, r.host, r.pid),
+                new=r.new,
+                corrected=r.corrected,
+                retracted=r.retracted,
+                unchanged=r.unchanged,
+                rejected=r.rejected,
+                error=r.error,
+            )
+            for r in rows
+        ]
+
+    # -- snapshots (derived, disposable) -----------------------------------------------------
+
+    def snapshot_before(
+        self, timeline: str, instant: datetime, *, as_known: datetime | None = None
+    ) -> Snapshot | None:
+        """The latest stored snapshot whose boundary is at or before `instant` and whose
+        events were all recorded by `as_known` (when given)."""
+        s = schema.snapshots
+        query = (
+            sa.select(s)
+            .where(s.c.timeline == timeline, s.c.boundary <= to_micros(instant))
+            .order_by(s.c.boundary.desc())
+            .limit(1)
+        )
+        if as_known is not None:
+            query = query.where(s.c.known_through <= to_micros(as_known))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return Snapshot(
+            boundary=from_micros(row.boundary),
+            event_count=row.event_count,
+            known_through=from_micros(row.known_through),
+            state=json.loads(zlib.decompress(row.state)),
+        )
+
+    def latest_snapshot_boundary(self, timeline: str) -> datetime | None:
+        """The boundary of the last snapshot of a timeline."""
+        s = schema.snapshots
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(sa.func.max(s.c.boundary)).where(s.c.timeline == timeline)
+            ).scalar()
+        return from_micros(value) if value is not None else None
+
+    def replace_snapshots(
+        self, timeline: str, start: datetime | None, snapshots: Iterable[Snapshot]
+    ) -> None:
+        """Drop a timeline's snapshots from `start` on (all when None) and store new ones."""
+        s = schema.snapshots
+        with self.writing() as writer:
+            delete = sa.delete(s).where(s.c.timeline == timeline)
+            if start is not None:
+                delete = delete.where(s.c.boundary >= to_micros(start))
+            writer.conn.execute(delete)
+            rows = [
+                {
+                    "timeline": timeline,
+                    "boundary": to_micros(snap.boundary),
+                    "event_count": snap.event_count,
+                    "known_through": to_micros(snap.known_through),
+                    "state": zlib.compress(dumps_canonical(snap.state).encode("utf-8"), 6),
+                }
+                for snap in snapshots
+            ]
+            if rows:
+                writer.conn.execute(sa.insert(s), rows)
+
+
+_COUNT_COLUMNS = {"new", "corrected", "retracted", "unchanged", "rejected"}
+_OPEN_START_US = -62135596800000000
+
+
+class Writer:
+    """Operations inside one locked write transaction (see `Store.writing`)."""
+
+    def __init__(self, store: Store, conn: Connection) -> None:
+        self.store = store
+        self.conn = conn
+        self._zones: dict[str, str | None] = {}
+
+    def timeline_zone(self, name: str) -> str | None:
+        """The zone of a timeline, or None when it does not exist."""
+        if name not in self._zones:
+            self._zones[name] = self.conn.execute(
+                sa.select(schema.timelines.c.zone).where(schema.timelines.c.name == name)
+            ).scalar()
+        return self._zones[name]
+
+    def existing_ids(self, ids: Sequence[str]) -> dict[str, str]:
+        """Of these ids, those already stored, with their kinds."""
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in self.conn.execute(
+                sa.select(_E.c.id, _E.c.kind).where(_E.c.id.in_(chunk))
+            ).all():
+                found[row.id] = row.kind
+        return found
+
+    def latest_origins(self, timeline: str, keys: Sequence[str]) -> dict[str, OriginVersion]:
+        """For each source record key, the latest version stored."""
+        return _latest_origins(self.conn, timeline, keys)
+
+    def append(self, events: Sequence[NewEvent], *, import_run: int | None = None) -> AppendResult:
+        """Append events in this transaction (see `Store.append`)."""
+        result = AppendResult()
+        if not events:
+            return result
+        ids = [e.id for e in events]
+        stored = self.existing_ids(ids)
+        batch_ids: set[str] = set()
+        pending: list[NewEvent] = []
+        for event in events:
+            if event.id in stored or event.id in batch_ids:
+                result.unchanged += 1
+                continue
+            if self.timeline_zone(event.timeline) is None:
+                raise NotFound(f"timeline: no timeline {event.timeline!r}; create it first")
+            batch_ids.add(event.id)
+            pending.append(event)
+        self._check_targets(pending, stored, batch_ids)
+        if not pending:
+            return result
+
+        head = self.conn.execute(
+            sa.select(_E.c.seq, _E.c.hash, _E.c.recorded_at).order_by(_E.c.seq.desc()).limit(1)
+        ).first()
+        seq, prev_hash, last_recorded = (head.seq, head.hash, head.recorded_at) if head else (0, GENESIS_HASH, 0)
+        # Knowledge time never runs backwards along the log, even if the clock does.
+        recorded_us = max(to_micros(self.store.clock()), last_recorded)
+        recorded_at = from_micros(recorded_us)
+        rows = []
+        for event in pending:
+            seq += 1
+            content = canonical_content(event, seq=seq, recorded_at=recorded_at, import_run=import_run)
+            digest = chain_hash(prev_hash, content)
+            rows.append(_event_row(event, seq, recorded_us, import_run, digest, prev_hash))
+            result.added.append(_stored(event, seq, recorded_at, import_run, digest, prev_hash))
+            prev_hash = digest
+        try:
+            self.conn.execute(sa.insert(_E), rows)
+        except DBAPIError as err:
+            raise TimelineError(f"could not append: {_first_line(err)}") from None
+        return result
+
+    def _check_targets(
+        self, pending: Sequence[NewEvent], stored: Mapping[str, str], batch_ids: set[str]
+    ) -> None:
+        targets = [e.target for e in pending if e.kind in REVISION_KINDS and e.target]
+        missing = [t for t in targets if t not in stored and t not in batch_ids]
+        if not missing:
+            return
+        found = self.existing_ids(missing)
+        for event in pending:
+            target = event.target
+            if event.kind in REVISION_KINDS and target and target not in found and (
+                target not in stored and target not in batch_ids
+            ):
+                raise NotFound(f"{event.kind}: target: no event {target!r}")
+
+
+def _latest_origins(
+    conn: Connection, timeline: str, keys: Sequence[str]
+) -> dict[str, OriginVersion]:
+    out: dict[str, OriginVersion] = {}
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), 900):
+        chunk = unique[start : start + 900]
+        rows = conn.execute(
+            sa.select(
+                _E.c.origin,
+                _E.c.id,
+                _E.c.kind,
+                _E.c.origin_version,
+                _E.c.origin_hash,
+                _E.c.origin_stamp,
+                _E.c.target,
+            ).where(_E.c.timeline == timeline, _E.c.origin.in_(chunk))
+        ).all()
+        for row in rows:
+            current = out.get(row.origin)
+            if current is None or row.origin_version > current.version:
+                # Every later version is a revision of the first, so its target is the root.
+                is_revision = row.kind in REVISION_KINDS and row.target
+                out[row.origin] = OriginVersion(
+                    key=row.origin,
+                    event_id=row.id,
+                    kind=row.kind,
+                    version=row.origin_version,
+                    content_hash=row.origin_hash,
+                    stamp=row.origin_stamp,
+                    root_id=row.target if is_revision else row.id,
+                )
+    return out
+
+
+def _event_row(
+    event: NewEvent, seq: int, recorded_us: int, import_run: int | None, digest: str, prev: str
+) -> dict[str, Any]:
+    date = event.date
+    origin = event.origin
+    return {
+        "seq": seq,
+        "id": event.id,
+        "timeline": event.timeline,
+        "kind": event.kind,
+        "kind_version": event.kind_version,
+        "title": event.title,
+        "payload": dumps_canonical(event.fields),
+        "date_text": date.text,
+        "valid_from": to_micros(date.start),
+        "valid_to": to_micros(date.end),
+        "precision": date.precision.value,
+        "approximate": date.approximate,
+        "uncertain": date.uncertain,
+        "recorded_at": recorded_us,
+        "reported_at": to_micros(event.reported_at) if event.reported_at else None,
+        "sources": dumps_canonical([s.to_json() for s in event.sources]),
+        "confidence": event.confidence,
+        "origin": origin.key if origin else None,
+        "origin_version": origin.version if origin else None,
+        "origin_hash": origin.content_hash if origin else None,
+        "origin_stamp": origin.stamp if origin else None,
+        "import_run": import_run,
+        "target": event.target if event.kind in REVISION_KINDS else None,
+        "hash": digest,
+        "prev_hash": prev,
+    }
+
+
+def _stored(
+    event: NewEvent, seq: int, recorded_at: datetime, import_run: int | None, digest: str, prev: str
+) -> Event:
+    return Event(
+        seq=seq,
+        id=event.id,
+        timeline=event.timeline,
+        kind=event.kind,
+        title=event.title,
+        date=event.date,
+        fields=event.fields,
+        recorded_at=recorded_at,
+        kind_version=event.kind_version,
+        sources=event.sources,
+        confidence=event.confidence,
+        reported_at=event.reported_at,
+        origin=event.origin,
+        import_run=import_run,
+        hash=digest,
+        prev_hash=prev,
+    )
+
+
+def row_to_event(row: Mapping[str, Any]) -> Event:
+    """An Event from a row of the events table, upcast to the current version of its kind."""
+    kind, version = row["kind"], row["kind_version"]
+    fields = json.loads(row["payload"])
+    if isinstance(fields, dict):
+        kind, version, fields = upcast(kind, version, fields)
+    origin = (
+        Origin(row["origin"], row["origin_version"] or 1, row["origin_hash"], row["origin_stamp"])
+        if row["origin"] is not None
+        else None
+    )
+    return Event(
+        seq=row["seq"],
+        id=row["id"],
+        timeline=row["timeline"],
+        kind=kind,
+        title=row["title"],
+        date=FuzzyDate(
+            text=row["date_text"],
+            start=from_micros(row["valid_from"]),
+            end=from_micros(row["valid_to"]),
+            precision=Precision(row["precision"]),
+            approximate=bool(row["approximate"]),
+            uncertain=bool(row["uncertain"]),
+        ),
+        fields=fields,
+        recorded_at=from_micros(row["recorded_at"]),
+        kind_version=version,
+        sources=tuple(Source(**s) for s in json.loads(row["sources"])),
+        confidence=row["confidence"],
+        reported_at=from_micros(row["reported_at"]) if row["reported_at"] is not None else None,
+        origin=origin,
+        import_run=row["import_run"],
+        hash=row["hash"],
+        prev_hash=row["prev_hash"],
+    )
+
+
+def _mentions(value: Any, entity: str) -> bool:
+    if isinstance(value, str):
+        return value == entity
+    if isinstance(value, Mapping):
+        return any(_mentions(v, entity) for k, v in value.items() if k != "record")
+    if isinstance(value, list):
+        return any(_mentions(v, entity) for v in value)
+    return False
+
+
+def _take_advisory_lock(conn: Connection, timeout: float) -> None:
+    # pg_try_advisory_xact_lock in a loop, rather than a blocking lock, so that the wait has
+    # a deadline we control and a clear error when it passes.
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        got = conn.execute(
+            sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+        ).scalar()
+        if got:
+            return
+        if time.monotonic() >= deadline:
+            raise LockTimeout(f"the database is busy: another writer held it for {timeout:g} s")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+def _set_busy_timeout(conn: Connection, seconds: float) -> None:
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+
+
+def _is_locked(err: OperationalError) -> bool:
+    return "database is locked" in str(err.orig) or "database is busy" in str(err.orig)
+
+
+def _run_status(status: str, host: str | None, pid: int | None) -> str:
+    # A run that died without finishing leaves "running" behind; on this host we can tell.
+    if status == "running" and host == socket.gethostname() and pid:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return "interrupted"
+        except PermissionError:
+            pass
+    return status
+
+
+def _check_timeline_name(name: str) -> None:
+    if not name or len(name) > 64 or not all(c.isalnum() or c in "-_." for c in name):
+        raise InvalidInput(
+            f"timeline name {name!r}: use 1-64 letters, digits, '-', '_' or '.'"
+        )
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(getattr(err, "orig", None) or err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

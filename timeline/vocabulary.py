@@ -1,0 +1,409 @@
+"""The vocabulary of event kinds: their fields, their schema versions, and how old versions
+of stored rows are read by new code (upcasters).
+
+Pure module. `docs/vocabulary.md` is the reference a person reads; `KINDS` is the same table
+for the code, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from timeline.errors import ValidationError
+
+
+class FieldType(StrEnum):
+    """What a field holds, and so how it is checked and normalised."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    SLUG = "slug"  # the id of the entity a definition introduces
+    ACTOR = "actor"
+    PLACE = "place"
+    ACTORS = "actors"  # a list of actors
+    ENTITIES = "entities"  # a list of actors or places
+    WORDS = "words"  # a list of short texts
+    EVENT = "event"  # a reference to another event (id or slug)
+    EVENT_OR_NAME = "event-or-name"  # an event reference, or a name it is known by
+    OBJECT = "object"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of a kind."""
+
+    name: str
+    type: FieldType
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """One kind of event: its fields and the version of its schema."""
+
+    name: str
+    fields: tuple[FieldSpec, ...]
+    version: int = 1
+    dated: bool = True  # definitions may leave out the date: they hold whatever the date
+
+    def field(self, name: str) -> FieldSpec | None:
+        """The spec of one field of this kind, including the fields every kind takes."""
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        return COMMON_FIELDS.get(name)
+
+
+def _f(name: str, kind: FieldType, required: bool = False) -> FieldSpec:
+    return FieldSpec(name, kind, required)
+
+
+T = FieldType
+# Fields any kind takes: what imported records carry besides their kind's own fields.
+COMMON_FIELDS: dict[str, FieldSpec] = {
+    spec.name: spec
+    for spec in (
+        _f("record", T.OBJECT),
+        _f("location", T.TEXT),
+        _f("actors", T.ACTORS),
+        _f("fatalities", T.INTEGER),
+        _f("fatalities_low", T.INTEGER),
+        _f("fatalities_high", T.INTEGER),
+        _f("where_prec", T.INTEGER),
+        _f("text", T.TEXT),
+    )
+}
+
+_CEASEFIRE = (_f("ceasefire", T.TEXT, True), _f("parties", T.ACTORS))
+_DEFINITION = (
+    _f("name", T.TEXT, True),
+    _f("aliases", T.WORDS),
+    _f("type", T.TEXT),
+    _f("description", T.TEXT),
+    _f("review", T.BOOLEAN),
+)
+
+KINDS: dict[str, KindSpec] = {
+    spec.name: spec
+    for spec in (
+        KindSpec(
+            "actor.defined",
+            (_f("actor", T.SLUG, True), *_DEFINITION, _f("speaks_for", T.ACTOR)),
+            dated=False,
+        ),
+        KindSpec(
+            "place.defined",
+            (_f("place", T.SLUG, True), *_DEFINITION, _f("lat", T.NUMBER), _f("lon", T.NUMBER)),
+            dated=False,
+        ),
+        KindSpec("control", (_f("place", T.PLACE, True), _f("by", T.ACTOR, True), _f("from", T.ACTOR))),
+        KindSpec(
+            "offensive.started",
+            (_f("actor", T.ACTOR, True), _f("name", T.TEXT, True), _f("target", T.PLACE)),
+        ),
+        KindSpec(
+            "offensive.ended", (_f("offensive", T.EVENT_OR_NAME, True), _f("outcome", T.TEXT))
+        ),
+        KindSpec(
+            "support.started",
+            (_f("backer", T.ACTOR, True), _f("backed", T.ACTOR, True), _f("kinds", T.WORDS)),
+        ),
+        KindSpec(
+            "support.ended",
+            (_f("backer", T.ACTOR, True), _f("backed", T.ACTOR, True), _f("kinds", T.WORDS)),
+        ),
+        KindSpec(
+            "deployment",
+            (
+                _f("actor", T.ACTOR, True),
+                _f("place", T.PLACE),
+                _f("strength", T.INTEGER),
+                _f("on_behalf_of", T.ACTOR),
+            ),
+        ),
+        KindSpec(
+            "withdrawal",
+            (
+                _f("actor", T.ACTOR, True),
+                _f("place", T.PLACE),
+                _f("strength", T.INTEGER),
+                _f("to", T.PLACE),
+                _f("complete", T.BOOLEAN),
+            ),
+        ),
+        KindSpec(
+            "materiel.transferred",
+            (
+                _f("item", T.TEXT, True),
+                _f("count", T.INTEGER),
+                _f("place", T.PLACE),
+                _f("holder", T.ACTOR),
+                _f("supplier", T.ACTOR),
+            ),
+        ),
+        KindSpec("ceasefire.proposed", _CEASEFIRE),
+        KindSpec("ceasefire.in_force", _CEASEFIRE),
+        # Version 2: `by` became a list, since violations are often blamed on several sides.
+        KindSpec("ceasefire.violated", (*_CEASEFIRE, _f("by", T.ACTORS)), version=2),
+        KindSpec("ceasefire.collapsed", _CEASEFIRE),
+        KindSpec("ceasefire.ended", _CEASEFIRE),
+        KindSpec(
+            "agreement",
+            (_f("name", T.TEXT, True), _f("parties", T.ACTORS), _f("ceasefire", T.TEXT)),
+        ),
+        KindSpec(
+            "statement",
+            (_f("by", T.ACTOR, True), _f("text", T.TEXT, True), _f("about", T.ENTITIES)),
+        ),
+        KindSpec(
+            "claim",
+            (
+                _f("by", T.ACTOR, True),
+                _f("text", T.TEXT, True),
+                _f("about", T.ENTITIES),
+                _f("asserts", T.EVENT),
+            ),
+        ),
+        KindSpec(
+            "denial",
+            (_f("by", T.ACTOR, True), _f("denies", T.EVENT, True), _f("text", T.TEXT)),
+        ),
+        KindSpec("clash", (_f("place", T.PLACE),)),
+        KindSpec("strike", (_f("by", T.ACTOR), _f("place", T.PLACE))),
+        # A correction's other keys replace the target's fields; they are checked against
+        # the target's kind when the correction is drafted.
+        KindSpec("correction", (_f("target", T.EVENT, True),)),
+        KindSpec("retraction", (_f("target", T.EVENT, True), _f("reason", T.TEXT, True))),
+        KindSpec("note", (_f("about", T.ENTITIES), _f("place", T.PLACE))),
+    )
+}
+
+# Entity fields, by kind, for readers that want every entity an event names.
+ENTITY_TYPES = {T.ACTOR: "actor", T.PLACE: "place", T.ACTORS: "actor", T.ENTITIES: None}
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+class Resolver:
+    """What validation needs from the database: entities and events by reference.
+
+    The drafting code implements it over the store and the batch being drafted.
+    """
+
+    def entity(self, name: str, entity_type: str | None, field: str) -> str:
+        """The id of the entity `name` designates (raises UnknownEntity)."""
+        raise NotImplementedError
+
+    def event(self, reference: str, field: str, kinds: tuple[str, ...] = ()) -> str:
+        """The id of the stored or drafted event `reference` designates (raises)."""
+        raise NotImplementedError
+
+    def offensive(self, reference: str, field: str) -> str:
+        """The id of the `offensive.started` event named by id, slug or name (raises)."""
+        raise NotImplementedError
+
+
+def kind_spec(kind: str) -> KindSpec:
+    """The spec of a kind, or a ValidationError listing the kinds there are."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValidationError(
+            f"kind: unknown kind {kind!r} (kinds: {', '.join(sorted(KINDS))})", field="kind"
+        )
+    return spec
+
+
+def validate_fields(
+    kind: str, fields: Mapping[str, Any], resolver: Resolver, *, partial: bool = False
+) -> dict[str, Any]:
+    """Check `fields` against the kind's schema and normalise them: entity names become
+    ids, event references become event ids, numeric text becomes numbers.
+
+    With `partial` (corrections), required fields may be missing. Raises ValidationError
+    naming the field and the value.
+    """
+    spec = kind_spec(kind)
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        field = spec.field(name)
+        if field is None:
+            known = ", ".join(f.name for f in spec.fields) or "none"
+            raise ValidationError(
+                f"{name}: unknown field for kind {kind} (its fields: {known})", field=name
+            )
+        if value is None or value == "" or value == []:
+            continue
+        out[name] = _check(field, value, resolver)
+    if not partial:
+        for field in spec.fields:
+            if field.required and field.name not in out:
+                raise ValidationError(f"{field.name}: required for kind {kind}", field=field.name)
+    return out
+
+
+def _check(field: FieldSpec, value: Any, resolver: Resolver) -> Any:
+    name, kind = field.name, field.type
+    if kind is T.TEXT:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise _wrong(name, value, "a text")
+        text = str(value).strip()
+        return text
+    if kind is T.INTEGER:
+        return _integer(name, value)
+    if kind is T.NUMBER:
+        return _number(name, value)
+    if kind is T.BOOLEAN:
+        return _boolean(name, value)
+    if kind is T.SLUG:
+        if not isinstance(value, str) or not _SLUG.match(value):
+            raise _wrong(name, value, "an id of lowercase letters, digits, '.', '_' or '-'")
+        return value
+    if kind in (T.ACTOR, T.PLACE):
+        if not isinstance(value, str):
+            raise _wrong(name, value, f"the id, name or alias of a {kind.value}")
+        return resolver.entity(value, kind.value, name)
+    if kind in (T.ACTORS, T.ENTITIES):
+        items = _list(name, value)
+        entity_type = "actor" if kind is T.ACTORS else None
+        out = []
+        for item in items:
+            if not isinstance(item, str):
+                raise _wrong(name, item, "a name or id")
+            resolved = resolver.entity(item, entity_type, name)
+            if resolved not in out:
+                out.append(resolved)
+        return out
+    if kind is T.WORDS:
+        words = []
+        for item in _list(name, value):
+            if not isinstance(item, str | int | float) or isinstance(item, bool):
+                raise _wrong(name, item, "a word")
+            words.append(str(item).strip())
+        return [w for w in dict.fromkeys(words) if w]
+    if kind is T.EVENT:
+        if not isinstance(value, str):
+            raise _wrong(name, value, "an event id or slug")
+        return resolver.event(value, name)
+    if kind is T.EVENT_OR_NAME:
+        if not isinstance(value, str):
+            raise _wrong(name, value, "an event id, slug or name")
+        return resolver.offensive(value, name)
+    if kind is T.OBJECT:
+        if not isinstance(value, Mapping):
+            raise _wrong(name, value, "a mapping")
+        return dict(value)
+    raise AssertionError(kind)
+
+
+def _list(name: str, value: Any) -> list[Any]:
+    if isinstance(value, str):
+        # From the command line: --field parties=gna,lna
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list | tuple):
+        return list(value)
+    raise _wrong(name, value, "a list")
+
+
+def _integer(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise _wrong(name, value, "an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        return int(value)
+    raise _wrong(name, value, "an integer")
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise _wrong(name, value, "a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise _wrong(name, value, "a number") from None
+    if not math.isfinite(number):
+        raise _wrong(name, value, "a finite number")
+    return number
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "no", "0"):
+        return False
+    raise _wrong(name, value, "true or false")
+
+
+def _wrong(name: str, value: Any, expected: str) -> ValidationError:
+    return ValidationError(f"{name}: {value!r} is not {expected}", field=name)
+
+
+# -- upcasting ---------------------------------------------------------------------------------
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+# (kind, stored version) -> function turning those fields into the next version's. Stored rows
+# are never rewritten; they are read through these.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+# Kinds renamed since rows were first stored: old name -> (new name, version the old one maps to).
+RENAMED_KINDS: dict[str, tuple[str, int]] = {}
+
+
+def upcaster(kind: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register a function that reads fields of `kind` at `from_version` as the next version."""
+
+    def register(function: Upcaster) -> Upcaster:
+        UPCASTERS[(kind, from_version)] = function
+        return function
+
+    return register
+
+
+@upcaster("ceasefire.violated", 1)
+def _violated_by_became_a_list(fields: dict[str, Any]) -> dict[str, Any]:
+    by = fields.get("by")
+    if isinstance(by, str):
+        return {**fields, "by": [by]}
+    return fields
+
+
+def upcast(kind: str, version: int, fields: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:
+    """Read a stored (kind, version, fields) as the current version of its kind."""
+    if kind in RENAMED_KINDS:
+        kind, version = RENAMED_KINDS[kind]
+    spec = KINDS.get(kind)
+    if spec is None:
+        return kind, version, fields
+    while version < spec.version:
+        step = UPCASTERS.get((kind, version))
+        if step is not None:
+            fields = step(fields)
+        version += 1
+    return kind, version, fields
+
+
+def entity_references(kind: str, fields: Mapping[str, Any]) -> list[str]:
+    """Every entity id the fields of an event name (actors and places)."""
+    spec = KINDS.get(kind)
+    out: list[str] = []
+    if spec is None:
+        return out
+    for name, value in fields.items():
+        field = spec.field(name)
+        if field is None or field.type not in ENTITY_TYPES:
+            continue
+        values = value if isinstance(value, list) else [value]
+        out.extend(v for v in values if isinstance(v, str) and v not in out)
+    return out
