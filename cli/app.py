@@ -83,4 +83,9 @@ def main(ctx: click.Context, db: str | None) -> None:
 pass_app = click.make_pass_decorator(AppContext)
 
 # Commands register themselves on `main` when their modules are imported.
-from . import database_commands, event_commands  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    database_commands,
+    event_commands,
+    import_commands,
+    state_commands,
+)

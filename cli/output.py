@@ -16,8 +16,12 @@ FORMATS = ("table", "json", "jsonl", "csv")
 
 
 def console() -> Console:
-    """A console on stdout; plain text when stdout is not a terminal (pipes, tests)."""
-    return Console(soft_wrap=False, highlight=False)
+    """A console on stdout; plain text when stdout is not a terminal (pipes, tests), then
+    wide enough that tables and lines stay readable in files and e-mails."""
+    plain = Console(highlight=False)
+    if plain.is_terminal:
+        return plain
+    return Console(highlight=False, width=120)
 
 
 def print_json(value: Any) -> None:

@@ -26,10 +26,12 @@ def apply_revisions(event: Event, revisions: Iterable[Event]) -> Event | None:
             continue
         base = current or event
         replaced = {k: v for k, v in revision.fields.items() if k != "target"}
+        # A replaced field set to null removes it (a re-imported record that lost a value).
+        merged = {k: v for k, v in {**base.fields, **replaced}.items() if v is not None}
         current = base.revised(
             title=revision.title or base.title,
             date=revision.date,
-            fields={**base.fields, **replaced},
+            fields=merged,
             sources=tuple(dict.fromkeys((*base.sources, *revision.sources))),
             confidence=revision.confidence or base.confidence,
         )

@@ -450,9 +450,16 @@ class Store:
         return int(run_id)
 
     def finish_import(
-        self, run_id: int, *, status: str, counts: Mapping[str, int], error: str | None = None
+        self,
+        run_id: int,
+        *,
+        status: str,
+        counts: Mapping[str, int],
+        error: str | None = None,
+        content_hash: str | None = None,
     ) -> None:
-        """Record how an import run ended."""
+        """Record how an import run ended (and the hash of what it read)."""
+        extra = {"content_hash": content_hash} if content_hash else {}
         with self.engine.begin() as conn:
             conn.execute(
                 sa.update(schema.imports)
@@ -461,6 +468,7 @@ class Store:
                     finished_at=to_micros(self.clock()),
                     status=status,
                     error=error,
+                    **extra,
                     **{k: v for k, v in counts.items() if k in _COUNT_COLUMNS},
                 )
             )
@@ -520,6 +528,14 @@ class Store:
             state=json.loads(zlib.decompress(row.state)),
         )
 
+    def recording_head(self, timeline: str) -> datetime | None:
+        """When the latest event of a timeline was recorded."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(sa.func.max(_E.c.recorded_at)).where(_E.c.timeline == timeline)
+            ).scalar()
+        return from_micros(value) if value is not None else None
+
     def latest_snapshot_boundary(self, timeline: str) -> datetime | None:
         """The boundary of the last snapshot of a timeline."""
         s = schema.snapshots
@@ -553,6 +569,7 @@ class Store:
                 writer.conn.execute(sa.insert(s), rows)
 
 
+_TIMELESS_KINDS = frozenset({"actor.defined", "place.defined"})
 _COUNT_COLUMNS = {"new", "corrected", "retracted", "unchanged", "rejected"}
 _OPEN_START_US = -62135596800000000
 
@@ -628,7 +645,37 @@ class Writer:
             self.conn.execute(sa.insert(_E), rows)
         except DBAPIError as err:
             raise TimelineError(f"could not append: {_first_line(err)}") from None
+        self._invalidate_snapshots(pending)
         return result
+
+    def _invalidate_snapshots(self, appended: Sequence[NewEvent]) -> None:
+        # A snapshot holds every event starting before its boundary; one that starts earlier
+        # (a late arrival, or a revision of such an event) makes later snapshots stale.
+        earliest: dict[str, int] = {}
+        targets: dict[str, list[str]] = {}
+        for event in appended:
+            if event.kind in _TIMELESS_KINDS:
+                continue
+            start = to_micros(event.date.start)
+            if start < earliest.get(event.timeline, start + 1):
+                earliest[event.timeline] = start
+            if event.kind in REVISION_KINDS and event.target:
+                targets.setdefault(event.timeline, []).append(event.target)
+        for timeline, ids in targets.items():
+            for chunk_start in range(0, len(ids), 500):
+                chunk = ids[chunk_start : chunk_start + 500]
+                value = self.conn.execute(
+                    sa.select(sa.func.min(_E.c.valid_from)).where(
+                        sa.or_(_E.c.id.in_(chunk), _E.c.target.in_(chunk))
+                    )
+                ).scalar()
+                if value is not None and value < earliest.get(timeline, value + 1):
+                    earliest[timeline] = value
+        s = schema.snapshots
+        for timeline, start in earliest.items():
+            self.conn.execute(
+                sa.delete(s).where(s.c.timeline == timeline, s.c.boundary > start)
+            )
 
     def _check_targets(
         self, pending: Sequence[NewEvent], stored: Mapping[str, str], batch_ids: set[str]

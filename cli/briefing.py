@@ -1,0 +1,204 @@
+"""How answers read: a terminal briefing (rich tables) and Markdown, from the JSON answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+Item = Mapping[str, Any]
+UNCERTAIN = "?"
+
+# For each list section: its heading, and its columns as (heading, cell function).
+Column = tuple[str, Callable[[Item], str]]
+
+
+def _name(ref: Any) -> str:
+    if not ref:
+        return ""
+    return str(ref.get("name") or ref.get("id"))
+
+
+def _names(refs: Sequence[Any]) -> str:
+    return ", ".join(_name(r) for r in refs or ())
+
+
+def _since(item: Item) -> str:
+    since = str(item.get("since") or "")
+    return f"{since} {UNCERTAIN}" if item.get("certain") is False else since
+
+
+def _sources(item: Item) -> str:
+    names = []
+    for source in item.get("sources") or ():
+        label = source.get("name", "")
+        if source.get("published"):
+            label += f" {source['published']}"
+        names.append(label)
+    return "; ".join(dict.fromkeys(names))
+
+
+def _count(value: Any) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def _presence_status(item: Item) -> str:
+    status = str(item.get("status", ""))
+    return status + (" (contested)" if item.get("contested") else "")
+
+
+def _violations(item: Item) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted((item.get("violations") or {}).items()))
+
+
+SECTIONS: dict[str, tuple[str, list[Column]]] = {
+    "control": ("Control of places", [
+        ("Place", lambda i: _name(i["place"])),
+        ("Held by", lambda i: _name(i["controller"])),
+        ("Taken from", lambda i: _name(i.get("from"))),
+        ("Since", _since),
+        ("Sources", _sources),
+    ]),
+    "offensives": ("Offensives under way", [
+        ("Offensive", lambda i: str(i.get("name", ""))),
+        ("By", lambda i: _name(i["actor"])),
+        ("Target", lambda i: _name(i.get("target"))),
+        ("Since", _since),
+        ("Sources", _sources),
+    ]),
+    "support": ("Who backs whom", [
+        ("Backer", lambda i: _name(i["backer"])),
+        ("Backs", lambda i: _name(i["backed"])),
+        ("Support", lambda i: ", ".join(i.get("kinds") or ())),
+        ("Since", _since),
+        ("Sources", _sources),
+    ]),
+    "presence": ("Forces present", [
+        ("Force", lambda i: _name(i["actor"])),
+        ("Where", lambda i: _name(i.get("place"))),
+        ("Strength", lambda i: _count(i.get("strength"))),
+        ("For", lambda i: _name(i.get("on_behalf_of"))),
+        ("Status", _presence_status),
+        ("Since", _since),
+        ("Sources", _sources),
+    ]),
+    "materiel": ("Materiel", [
+        ("Where", lambda i: _name(i.get("place"))),
+        ("Item", lambda i: str(i.get("item", ""))),
+        ("Count", lambda i: _count(i.get("count"))),
+        ("Held by", lambda i: _name(i.get("holder"))),
+        ("From", lambda i: _name(i.get("supplier"))),
+        ("Since", _since),
+        ("Sources", _sources),
+    ]),
+    "ceasefires": ("Ceasefires", [
+        ("Ceasefire", lambda i: str(i.get("name", ""))),
+        ("Status", lambda i: str(i.get("status", ""))),
+        ("Parties", lambda i: _names(i.get("parties") or ())),
+        ("Violations", _violations),
+        ("Since", _since),
+    ]),
+    "claims": ("Claims (last 90 days)", [
+        ("By", lambda i: _name(i.get("by"))),
+        ("Claim", lambda i: str(i.get("text", ""))),
+        ("Status", lambda i: str(i.get("status", ""))),
+        ("Denied by", lambda i: _names(i.get("denied_by") or ())),
+    ]),
+    "recent": ("Recent events (14 days)", [
+        ("Date", lambda i: str(i.get("date", ""))),
+        ("Kind", lambda i: str(i.get("kind", ""))),
+        ("Event", lambda i: str(i.get("title", ""))),
+    ]),
+}
+
+
+def header(answer: Mapping[str, Any]) -> str:
+    """The line saying which instant, and which knowledge, an answer shows."""
+    known = answer.get("as_known")
+    knowledge = f"as known at {known}" if known else "with everything recorded"
+    return f"{answer['timeline']} at {answer['at']}, {knowledge}"
+
+
+def fatality_lines(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    """The fatalities section as lines of text."""
+    lines = [
+        f"total {fatalities['total']:,} (certain), {fatalities['uncertain']:,} possibly in effect, "
+        f"{fatalities['last_30_days']:,} in the last 30 days"
+    ]
+    top = sorted(fatalities.get("by_actor", {}).items(), key=lambda kv: -kv[1])[:8]
+    if top:
+        lines.append("by actor: " + ", ".join(f"{names.get(k, k)} {v:,}" for k, v in top))
+    return lines
+
+
+def _actor_names(answer: Mapping[str, Any]) -> dict[str, str]:
+    names: dict[str, str] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            if set(value) == {"id", "name"}:
+                names[str(value["id"])] = str(value["name"])
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(answer)
+    return names
+
+
+def print_briefing(answer: Mapping[str, Any], console: Console) -> None:
+    """The answer as a briefing for the terminal: a header, then one table per section."""
+    console.print(f"[bold]{header(answer)}[/bold]")
+    console.print(f"[dim]{UNCERTAIN} = the event's date straddles this instant: possibly, not "
+                  "certainly, in effect[/dim]")
+    names = _actor_names(answer)
+    for name in answer:
+        if name == "fatalities":
+            console.print("\n[bold]Fatalities[/bold]")
+            for line in fatality_lines(answer["fatalities"], names):
+                console.print("  " + line)
+            continue
+        if name not in SECTIONS:
+            continue
+        title, columns = SECTIONS[name]
+        items = answer[name]
+        if not items:
+            console.print(f"\n[bold]{title}[/bold]: none")
+            continue
+        table = Table(title=f"{title} ({len(items)})", title_justify="left", title_style="bold",
+                      header_style="bold", show_lines=False)
+        for heading, _ in columns:
+            table.add_column(heading, overflow="fold")
+        for item in items:
+            table.add_row(*(cell(item) for _, cell in columns))
+        console.print()
+        console.print(table)
+
+
+def markdown(answer: Mapping[str, Any]) -> str:
+    """The answer as Markdown, for reports and notes."""
+    out = [f"# {header(answer)}", "",
+           f"_{UNCERTAIN} marks facts whose event date straddles this instant._", ""]
+    names = _actor_names(answer)
+    for name in answer:
+        if name == "fatalities":
+            out += ["## Fatalities", "", *(f"- {line}" for line in fatality_lines(answer[name], names)), ""]
+            continue
+        if name not in SECTIONS:
+            continue
+        title, columns = SECTIONS[name]
+        out += [f"## {title}", ""]
+        items = answer[name]
+        if not items:
+            out += ["None.", ""]
+            continue
+        out.append("| " + " | ".join(h for h, _ in columns) + " |")
+        out.append("|" + "---|" * len(columns))
+        for item in items:
+            out.append("| " + " | ".join(cell(item).replace("|", "\\|") for _, cell in columns) + " |")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,100 @@
+"""Reading the state: at, diff, history, rebuild."""
+
+from __future__ import annotations
+
+import click
+
+from timeline import answers, api
+from timeline.projections import SECTIONS
+
+from .app import AppContext, main, pass_app
+from .briefing import markdown, print_briefing
+from .event_commands import as_known_option, timeline_option
+from .output import console, print_json
+
+ANSWER_FORMATS = ("text", "json", "markdown")
+
+
+@main.command()
+@click.argument("date", metavar="DATE")
+@timeline_option
+@as_known_option
+@click.option("--format", "fmt", type=click.Choice(ANSWER_FORMATS), default="text",
+              show_default=True, help="A briefing for the terminal, JSON (stable schema, see "
+              "the README) or Markdown.")
+@click.option("--section", "-s", "sections", multiple=True, type=click.Choice(SECTIONS),
+              help="Only this section (repeatable).")
+@click.option("--entity", "-e", "entities", multiple=True, metavar="NAME",
+              help="Only facts naming this actor or place (repeatable).")
+@click.option("--recent", "recent_limit", type=click.IntRange(0, 200), default=25,
+              show_default=True, help="How many recent events to list at most.")
+@pass_app
+def at(app: AppContext, date: str, timeline: str | None, as_known: str | None, fmt: str,
+       sections: tuple[str, ...], entities: tuple[str, ...], recent_limit: int) -> None:
+    """The state of the conflict at DATE: who holds what, who fights and backs whom.
+
+    DATE is a fuzzy date or a timestamp; a day means the end of that day in the timeline's
+    time zone. Facts resting on an event whose date straddles DATE are marked '?'.
+    """
+    info = api.pick_timeline(app.store, timeline)
+    answer = answers.state_at(app.store, info, date, as_known=as_known, sections=sections,
+                              entities=entities, recent_limit=recent_limit).to_json()
+    if fmt == "json":
+        print_json(answer)
+    elif fmt == "markdown":
+        click.echo(markdown(answer))
+    else:
+        print_briefing(answer, console())
+
+
+@main.command()
+@click.argument("first", metavar="D1")
+@click.argument("second", metavar="D2")
+@timeline_option
+@as_known_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@pass_app
+def diff(app: AppContext, first: str, second: str, timeline: str | None, as_known: str | None,
+         fmt: str) -> None:
+    """What changed between D1 and D2: places that changed hands, offensives, support,
+    forces, materiel, ceasefires, and the fatalities in between."""
+    info = api.pick_timeline(app.store, timeline)
+    result = answers.diff_between(app.store, info, first, second, as_known=as_known).to_json()
+    if fmt == "json":
+        print_json(result)
+        return
+    from .briefing_diff import print_diff
+
+    print_diff(result, console())
+
+
+@main.command()
+@click.argument("entity", metavar="ENTITY")
+@timeline_option
+@as_known_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@pass_app
+def history(app: AppContext, entity: str, timeline: str | None, as_known: str | None,
+            fmt: str) -> None:
+    """The history of a place (its controllers) or an actor (what it held, where it was,
+    whom it backed or was backed by), as intervals with the events that open and close them."""
+    info = api.pick_timeline(app.store, timeline)
+    result = answers.history_of(app.store, info, entity, as_known=as_known).to_json()
+    if fmt == "json":
+        print_json(result)
+        return
+    from .briefing_diff import print_history
+
+    print_history(result, console())
+
+
+@main.command()
+@timeline_option
+@pass_app
+def rebuild(app: AppContext, timeline: str | None) -> None:
+    """Recreate the derived snapshots of a timeline from its log (answers do not change)."""
+    info = api.pick_timeline(app.store, timeline)
+    count = answers.rebuild(app.store, info)
+    click.echo(f"{info.name}: rebuilt {count} snapshots from {app.store.count(info.name):,} events")

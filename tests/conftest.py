@@ -1,0 +1,114 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL: each test run creates its own database on the server named by
+TIMELINE_TEST_POSTGRESQL (default postgresql://postgres@127.0.0.1:5432/test) and drops it at
+the end; each test gets its own schema in it. When the server cannot be reached the
+PostgreSQL tests are skipped with the reason, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import sqlalchemy as sa
+
+from timeline import database
+from timeline.store import Store
+
+POSTGRESQL_SERVER = os.environ.get(
+    "TIMELINE_TEST_POSTGRESQL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def postgresql_database() -> Iterator[str]:
+    """A database of this test run's own on the PostgreSQL server; dropped at the end."""
+    admin_url = database.normalise_url(POSTGRESQL_SERVER)
+    name = f"timeline_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as err:
+        reason = f"PostgreSQL unreachable at {POSTGRESQL_SERVER}: {str(err.orig).strip()[:200]}"
+        if _in_ci():
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    url = sa.make_url(admin_url).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The name of the backend a database test runs on."""
+    return str(request.param)
+
+
+@pytest.fixture
+def make_db_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], str]]:
+    """A factory of URLs of new empty databases on this test's backend."""
+    made: list[str] = []
+    counter = iter(range(1000))
+
+    def make() -> str:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / f'db{next(counter)}.sqlite'}"
+        else:
+            base = request.getfixturevalue("postgresql_database")
+            schema = f"t_{uuid.uuid4().hex[:12]}"
+            engine = sa.create_engine(database.normalise_url(base))
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+            engine.dispose()
+            url = f"{base}?options={quote(f'-csearch_path={schema}')}"
+        made.append(url)
+        return url
+
+    yield make
+    if backend == "postgresql" and made:
+        base = request.getfixturevalue("postgresql_database")
+        engine = sa.create_engine(database.normalise_url(base))
+        with engine.begin() as conn:
+            for url in made:
+                schema = url.rsplit("%3D", 1)[-1]
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        engine.dispose()
+
+
+@pytest.fixture
+def db_url(make_db_url: Callable[[], str]) -> str:
+    """The URL of an empty database on this test's backend (schema not yet created)."""
+    return make_db_url()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """A store on an empty database at schema head, on this test's backend."""
+    engine = database.open_engine(db_url)
+    yield Store(engine)
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_default_database(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep tests away from the user's real database: the default lives in a temp folder."""
+    home = tmp_path_factory.mktemp("data-home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    monkeypatch.delenv("TIMELINE_DB", raising=False)

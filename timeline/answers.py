@@ -1,0 +1,238 @@
+"""Answers from the log: the state at an instant, what changed between two, an entity's
+history — and the snapshots that keep `timeline at` as cheap as its answer.
+
+A snapshot is the projector's state with every effective event starting before its
+`boundary` folded in. The state at T folds only the events between the nearest snapshot
+before T and T. Snapshots are derived and disposable: an append that touches valid times
+before a snapshot's boundary deletes it (see `Writer.append`), `refresh_snapshots` rebuilds
+what is missing, `rebuild` everything; answers are the same with or without them.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+
+from timeline import api
+from timeline.dates import OPEN_START, from_micros, to_micros
+from timeline.entities import DEFINITION_KINDS, Registry
+from timeline.errors import InvalidInput
+from timeline.events import Event
+from timeline.projections import SECTIONS, Answer, Diff, History, Projector, diff, history
+from timeline.revisions import REVISION_KINDS, apply_revisions, fold_order
+from timeline.store import Snapshot, Store, TimelineInfo
+
+SNAPSHOT_EVERY = 2000
+
+
+def fold_window(
+    store: Store,
+    timeline: str,
+    start: datetime | None,
+    end: datetime,
+    as_known: datetime | None,
+) -> list[Event]:
+    """The effective events whose (corrected) start lies in [start, end), in fold order.
+
+    Revisions sit in the log at their target's corrected date, so a window's rows plus the
+    revisions of its events are all that is needed to know what the window holds.
+    """
+    rows = store.select(
+        timeline,
+        exclude_kinds=list(DEFINITION_KINDS),
+        valid_from=start,
+        valid_before=end,
+        as_known=as_known,
+    )
+    originals: dict[str, Event] = {}
+    outside_targets: set[str] = set()
+    for event in rows:
+        if event.kind in REVISION_KINDS:
+            if event.target:
+                outside_targets.add(event.target)
+        else:
+            originals[event.id] = event
+    outside_targets -= set(originals)
+    if outside_targets:
+        for event in store.select(ids=sorted(outside_targets), as_known=as_known):
+            originals[event.id] = event
+    revisions: dict[str, list[Event]] = defaultdict(list)
+    if originals:
+        for revision in store.revisions_of(list(originals), as_known=as_known):
+            if revision.target:
+                revisions[revision.target].append(revision)
+    lower = start or OPEN_START
+    out = []
+    for event in originals.values():
+        revised = apply_revisions(event, revisions.get(event.id, ())) if event.id in revisions else event
+        if revised is not None and lower <= revised.date.start < end:
+            out.append(revised)
+    out.sort(key=fold_order)
+    return out
+
+
+def projector_at(
+    store: Store, timeline: str, at: datetime, as_known: datetime | None
+) -> Projector:
+    """A projector fed exactly the effective events starting before `at`."""
+    snapshot = store.snapshot_before(timeline, at, as_known=as_known)
+    if snapshot is not None:
+        projector = Projector.from_snapshot(snapshot.state)
+        start: datetime | None = snapshot.boundary
+    else:
+        projector, start = Projector(), None
+    projector.apply_all(fold_window(store, timeline, start, at, as_known))
+    return projector
+
+
+def state_at(
+    store: Store,
+    info: TimelineInfo,
+    at: str,
+    *,
+    as_known: str | None = None,
+    sections: Sequence[str] = (),
+    entities: Sequence[str] = (),
+    recent_limit: int = 50,
+) -> Answer:
+    """The state of a timeline at `at` (a fuzzy date means the end of its interval)."""
+    instant = api.parse_moment(at, info.zone, "DATE")
+    assert instant is not None
+    known = api.parse_moment(as_known, info.zone, "--as-known")
+    for name in sections:
+        if name not in SECTIONS:
+            raise InvalidInput(f"--section: {name!r} is not one of {', '.join(SECTIONS)}")
+    registry = api.load_registry(store, info.name, known)
+    entity_ids = [_entity(registry, name) for name in entities]
+    projector = projector_at(store, info.name, instant, known)
+    answer = projector.answer(
+        instant, registry, timeline=info.name, as_known=known, recent_limit=recent_limit
+    )
+    if sections or entity_ids:
+        answer = answer.filter(sections or None, entity_ids or None)
+    return answer
+
+
+def diff_between(
+    store: Store, info: TimelineInfo, first: str, second: str, *, as_known: str | None = None
+) -> Diff:
+    """What changed between two instants."""
+    before = state_at(store, info, first, as_known=as_known)
+    after = state_at(store, info, second, as_known=as_known)
+    if after.at <= before.at:
+        raise InvalidInput(f"D2: {second!r} is not after {first!r}")
+    return diff(before, after)
+
+
+def history_of(
+    store: Store, info: TimelineInfo, name: str, *, as_known: str | None = None
+) -> History:
+    """A place's controllers, or an actor's control, presence and support, as intervals."""
+    known = api.parse_moment(as_known, info.zone, "--as-known")
+    registry = api.load_registry(store, info.name, known)
+    entity = registry.resolve(name, field="ENTITY")
+    rows = list(store.select(info.name, entity=entity.id, as_known=known))
+    events = _effective_with_revisions(store, rows, known)
+    return history(entity.id, entity.type, events, registry)
+
+
+def _effective_with_revisions(
+    store: Store, rows: list[Event], known: datetime | None
+) -> list[Event]:
+    originals = {e.id: e for e in rows if e.kind not in REVISION_KINDS}
+    revisions: dict[str, list[Event]] = defaultdict(list)
+    for revision in store.revisions_of(list(originals), as_known=known):
+        if revision.target:
+            revisions[revision.target].append(revision)
+    out = [
+        revised
+        for event in originals.values()
+        if (revised := apply_revisions(event, revisions.get(event.id, ()))) is not None
+    ]
+    out.sort(key=fold_order)
+    return out
+
+
+def _entity(registry: Registry, name: str) -> str:
+    try:
+        return registry.resolve(name, field="--entity").id
+    except InvalidInput as err:
+        raise InvalidInput(str(err)) from None
+
+
+# -- snapshots ---------------------------------------------------------------------------------
+
+
+def effective_stream(store: Store, timeline: str, start: datetime | None) -> Iterator[Event]:
+    """Every effective event of a timeline starting at or after `start`, in fold order,
+    streamed: revisions (few) are held in memory, events are not."""
+    revisions: dict[str, list[Event]] = defaultdict(list)
+    for revision in store.select(timeline, kinds=sorted(REVISION_KINDS), order="recorded"):
+        if revision.target:
+            revisions[revision.target].append(revision)
+    lower = start or OPEN_START
+    moved: list[Event] = []
+    if revisions:
+        # Revised events may have moved in valid time: they are taken out of the stream and
+        # merged back in at their corrected place.
+        for event in store.select(ids=list(revisions), exclude_kinds=list(DEFINITION_KINDS)):
+            revised = apply_revisions(event, revisions[event.id])
+            if revised is not None and revised.date.start >= lower:
+                moved.append(revised)
+        moved.sort(key=fold_order)
+    rest = (
+        e
+        for e in store.select(timeline, exclude_kinds=[*DEFINITION_KINDS, *REVISION_KINDS],
+                              valid_from=start)
+        if e.id not in revisions
+    )
+    yield from heapq.merge(rest, moved, key=fold_order)
+
+
+def refresh_snapshots(store: Store, timeline: str, *, every: int = SNAPSHOT_EVERY,
+                      full: bool = False) -> int:
+    """Rebuild the snapshots missing after the last valid one (all of them with `full`);
+    returns how many were written."""
+    head = store.recording_head(timeline)
+    if head is None:
+        store.replace_snapshots(timeline, None, [])
+        return 0
+    start = None if full else store.latest_snapshot_boundary(timeline)
+    snapshot = None if start is None else store.snapshot_before(timeline, start)
+    projector = Projector.from_snapshot(snapshot.state) if snapshot else Projector()
+    count = snapshot.event_count if snapshot else 0
+    made: list[Snapshot] = []
+    since_last = 0
+    previous_start: datetime | None = None
+    for event in effective_stream(store, timeline, start):
+        if since_last >= every and previous_start is not None and event.date.start > previous_start:
+            made.append(Snapshot(event.date.start, count, head, projector.snapshot()))
+            since_last = 0
+        projector.apply(event)
+        previous_start = event.date.start
+        count += 1
+        since_last += 1
+    store.replace_snapshots(timeline, None if start is None else _after(start), made)
+    return len(made)
+
+
+def _after(instant: datetime) -> datetime:
+    return from_micros(to_micros(instant) + 1)
+
+
+def rebuild(store: Store, info: TimelineInfo) -> int:
+    """Recreate every derived snapshot of a timeline from the log."""
+    return refresh_snapshots(store, info.name, full=True)
+
+
+def fold_everything(events: Iterable[Event]) -> Projector:
+    """The naive fold: every event in memory, revisions applied, folded from the start."""
+    from timeline.revisions import effective_events
+
+    projector = Projector()
+    projector.apply_all(sorted(
+        (e for e in effective_events(events) if e.kind not in DEFINITION_KINDS), key=fold_order
+    ))
+    return projector

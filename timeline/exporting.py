@@ -1,0 +1,86 @@
+"""`timeline export`: a timeline's log in the native format (which imports back loss-free
+into an empty database), as CSV, or as GeoJSON for GIS tools."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import IO, Any
+
+from timeline import api
+from timeline.documents import dump_jsonl, dump_yaml, event_document, event_record, header_document
+from timeline.entities import DEFINITION_KINDS
+from timeline.revisions import effective_events
+from timeline.store import Store, TimelineInfo
+
+FORMATS = ("jsonl", "yaml", "csv", "geojson")
+CSV_COLUMNS = ("id", "seq", "kind", "date", "valid_from", "valid_to", "precision", "title",
+               "fields", "sources", "confidence", "origin", "recorded_at")
+
+
+def export(store: Store, info: TimelineInfo, fmt: str, out: IO[str], *, as_known: str | None = None) -> int:
+    """Write the timeline's events in recording order; returns how many were written."""
+    known = api.parse_moment(as_known, info.zone, "--as-known")
+    events = store.select(info.name, as_known=known, order="recorded")
+    count = 0
+    if fmt in ("jsonl", "yaml"):
+        documents: list[dict[str, Any]] = [header_document(info.name, info.zone, info.title)]
+
+        def stream() -> Any:
+            nonlocal count
+            yield documents[0]
+            for event in events:
+                count += 1
+                yield event_document(event)
+
+        (dump_jsonl if fmt == "jsonl" else dump_yaml)(stream(), out)
+        return count
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for event in events:
+            record = event_record(event)
+            writer.writerow([
+                json.dumps(record[c], ensure_ascii=False) if isinstance(record[c], dict | list)
+                else ("" if record[c] is None else record[c])
+                for c in CSV_COLUMNS
+            ])
+            count += 1
+        return count
+    if fmt == "geojson":
+        return _geojson(store, info, known, out)
+    raise ValueError(fmt)
+
+
+def _geojson(store: Store, info: TimelineInfo, known: Any, out: IO[str]) -> int:
+    registry = api.load_registry(store, info.name, known)
+    features: list[dict[str, Any]] = []
+    for entity in registry:
+        if entity.type == "place" and entity.lat is not None and entity.lon is not None:
+            features.append({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [entity.lon, entity.lat]},
+                "properties": {"feature": "place", "id": entity.id, "name": entity.name,
+                               "type": entity.category, "review": entity.review},
+            })
+    located = 0
+    everything = store.select(info.name, as_known=known, exclude_kinds=list(DEFINITION_KINDS))
+    for event in effective_events(everything):
+        place_id = event.fields.get("place")
+        place = registry.get(place_id, "place") if isinstance(place_id, str) else None
+        if place is None or place.lat is None or place.lon is None:
+            continue
+        record = event_record(event)
+        record["fields"] = {k: v for k, v in record["fields"].items() if k != "record"}
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+            "properties": {"feature": "event", "place": place.id, **{
+                k: record[k] for k in ("id", "kind", "date", "valid_from", "valid_to", "title",
+                                       "fields", "sources", "confidence", "origin")
+            }},
+        })
+        located += 1
+    json.dump({"type": "FeatureCollection", "features": features}, out, ensure_ascii=False)
+    out.write("\n")
+    return located
