@@ -54,63 +54,87 @@ def _violations(item: Item) -> str:
 
 
 SECTIONS: dict[str, tuple[str, list[Column]]] = {
-    "control": ("Control of places", [
-        ("Place", lambda i: _name(i["place"])),
-        ("Held by", lambda i: _name(i["controller"])),
-        ("Taken from", lambda i: _name(i.get("from"))),
-        ("Since", _since),
-        ("Sources", _sources),
-    ]),
-    "offensives": ("Offensives under way", [
-        ("Offensive", lambda i: str(i.get("name", ""))),
-        ("By", lambda i: _name(i["actor"])),
-        ("Target", lambda i: _name(i.get("target"))),
-        ("Since", _since),
-        ("Sources", _sources),
-    ]),
-    "support": ("Who backs whom", [
-        ("Backer", lambda i: _name(i["backer"])),
-        ("Backs", lambda i: _name(i["backed"])),
-        ("Support", lambda i: ", ".join(i.get("kinds") or ())),
-        ("Since", _since),
-        ("Sources", _sources),
-    ]),
-    "presence": ("Forces present", [
-        ("Force", lambda i: _name(i["actor"])),
-        ("Where", lambda i: _name(i.get("place"))),
-        ("Strength", lambda i: _count(i.get("strength"))),
-        ("For", lambda i: _name(i.get("on_behalf_of"))),
-        ("Status", _presence_status),
-        ("Since", _since),
-        ("Sources", _sources),
-    ]),
-    "materiel": ("Materiel", [
-        ("Where", lambda i: _name(i.get("place"))),
-        ("Item", lambda i: str(i.get("item", ""))),
-        ("Count", lambda i: _count(i.get("count"))),
-        ("Held by", lambda i: _name(i.get("holder"))),
-        ("From", lambda i: _name(i.get("supplier"))),
-        ("Since", _since),
-        ("Sources", _sources),
-    ]),
-    "ceasefires": ("Ceasefires", [
-        ("Ceasefire", lambda i: str(i.get("name", ""))),
-        ("Status", lambda i: str(i.get("status", ""))),
-        ("Parties", lambda i: _names(i.get("parties") or ())),
-        ("Violations", _violations),
-        ("Since", _since),
-    ]),
-    "claims": ("Claims (last 90 days)", [
-        ("By", lambda i: _name(i.get("by"))),
-        ("Claim", lambda i: str(i.get("text", ""))),
-        ("Status", lambda i: str(i.get("status", ""))),
-        ("Denied by", lambda i: _names(i.get("denied_by") or ())),
-    ]),
-    "recent": ("Recent events (14 days)", [
-        ("Date", lambda i: str(i.get("date", ""))),
-        ("Kind", lambda i: str(i.get("kind", ""))),
-        ("Event", lambda i: str(i.get("title", ""))),
-    ]),
+    "control": (
+        "Control of places",
+        [
+            ("Place", lambda i: _name(i["place"])),
+            ("Held by", lambda i: _name(i["controller"])),
+            ("Taken from", lambda i: _name(i.get("from"))),
+            ("Since", _since),
+            ("Sources", _sources),
+        ],
+    ),
+    "offensives": (
+        "Offensives under way",
+        [
+            ("Offensive", lambda i: str(i.get("name", ""))),
+            ("By", lambda i: _name(i["actor"])),
+            ("Target", lambda i: _name(i.get("target"))),
+            ("Since", _since),
+            ("Sources", _sources),
+        ],
+    ),
+    "support": (
+        "Who backs whom",
+        [
+            ("Backer", lambda i: _name(i["backer"])),
+            ("Backs", lambda i: _name(i["backed"])),
+            ("Support", lambda i: ", ".join(i.get("kinds") or ())),
+            ("Since", _since),
+            ("Sources", _sources),
+        ],
+    ),
+    "presence": (
+        "Forces present",
+        [
+            ("Force", lambda i: _name(i["actor"])),
+            ("Where", lambda i: _name(i.get("place"))),
+            ("Strength", lambda i: _count(i.get("strength"))),
+            ("For", lambda i: _name(i.get("on_behalf_of"))),
+            ("Status", _presence_status),
+            ("Since", _since),
+            ("Sources", _sources),
+        ],
+    ),
+    "materiel": (
+        "Materiel",
+        [
+            ("Where", lambda i: _name(i.get("place"))),
+            ("Item", lambda i: str(i.get("item", ""))),
+            ("Count", lambda i: _count(i.get("count"))),
+            ("Held by", lambda i: _name(i.get("holder"))),
+            ("From", lambda i: _name(i.get("supplier"))),
+            ("Since", _since),
+            ("Sources", _sources),
+        ],
+    ),
+    "ceasefires": (
+        "Ceasefires",
+        [
+            ("Ceasefire", lambda i: str(i.get("name", ""))),
+            ("Status", lambda i: str(i.get("status", ""))),
+            ("Parties", lambda i: _names(i.get("parties") or ())),
+            ("Violations", _violations),
+            ("Since", _since),
+        ],
+    ),
+    "claims": (
+        "Claims (last 90 days)",
+        [
+            ("By", lambda i: _name(i.get("by"))),
+            ("Claim", lambda i: str(i.get("text", ""))),
+            ("Status", lambda i: str(i.get("status", ""))),
+            ("Denied by", lambda i: _names(i.get("denied_by") or ())),
+        ],
+    ),
+    "recent": (
+        "Recent events (14 days)",
+        [
+            ("Date", lambda i: str(i.get("date", ""))),
+            ("Kind", lambda i: str(i.get("kind", ""))),
+            ("Event", lambda i: str(i.get("title", ""))),
+        ],
+    ),
 }
 
 
@@ -153,8 +177,10 @@ def _actor_names(answer: Mapping[str, Any]) -> dict[str, str]:
 def print_briefing(answer: Mapping[str, Any], console: Console) -> None:
     """The answer as a briefing for the terminal: a header, then one table per section."""
     console.print(f"[bold]{header(answer)}[/bold]")
-    console.print(f"[dim]{UNCERTAIN} = the event's date straddles this instant: possibly, not "
-                  "certainly, in effect[/dim]")
+    console.print(
+        f"[dim]{UNCERTAIN} = the event's date straddles this instant: possibly, not "
+        "certainly, in effect[/dim]"
+    )
     names = _actor_names(answer)
     for name in answer:
         if name == "fatalities":
@@ -169,8 +195,13 @@ def print_briefing(answer: Mapping[str, Any], console: Console) -> None:
         if not items:
             console.print(f"\n[bold]{title}[/bold]: none")
             continue
-        table = Table(title=f"{title} ({len(items)})", title_justify="left", title_style="bold",
-                      header_style="bold", show_lines=False)
+        table = Table(
+            title=f"{title} ({len(items)})",
+            title_justify="left",
+            title_style="bold",
+            header_style="bold",
+            show_lines=False,
+        )
         for heading, _ in columns:
             table.add_column(heading, overflow="fold")
         for item in items:
@@ -181,12 +212,21 @@ def print_briefing(answer: Mapping[str, Any], console: Console) -> None:
 
 def markdown(answer: Mapping[str, Any]) -> str:
     """The answer as Markdown, for reports and notes."""
-    out = [f"# {header(answer)}", "",
-           f"_{UNCERTAIN} marks facts whose event date straddles this instant._", ""]
+    out = [
+        f"# {header(answer)}",
+        "",
+        f"_{UNCERTAIN} marks facts whose event date straddles this instant._",
+        "",
+    ]
     names = _actor_names(answer)
     for name in answer:
         if name == "fatalities":
-            out += ["## Fatalities", "", *(f"- {line}" for line in fatality_lines(answer[name], names)), ""]
+            out += [
+                "## Fatalities",
+                "",
+                *(f"- {line}" for line in fatality_lines(answer[name], names)),
+                "",
+            ]
             continue
         if name not in SECTIONS:
             continue
@@ -199,6 +239,8 @@ def markdown(answer: Mapping[str, Any]) -> str:
         out.append("| " + " | ".join(h for h, _ in columns) + " |")
         out.append("|" + "---|" * len(columns))
         for item in items:
-            out.append("| " + " | ".join(cell(item).replace("|", "\\|") for _, cell in columns) + " |")
+            out.append(
+                "| " + " | ".join(cell(item).replace("|", "\\|") for _, cell in columns) + " |"
+            )
         out.append("")
     return "\n".join(out)

@@ -10,52 +10,78 @@ from rich.console import Console
 from .briefing import UNCERTAIN, _name, _names
 
 
+def _words(words: Any) -> str:
+    return ", ".join(words or ()) or "-"
+
+
 def _mark(item: Mapping[str, Any]) -> str:
     return f" {UNCERTAIN}" if item.get("certain") is False else ""
 
 
 def print_diff(result: Mapping[str, Any], console: Console) -> None:
     """What changed between two instants, one line per change."""
-    console.print(f"[bold]{result['timeline']}: what changed from {result['from']} to {result['to']}[/bold]")
+    console.print(
+        f"[bold]{result['timeline']}: what changed from {result['from']} to {result['to']}[/bold]"
+    )
     lines: list[str] = []
     for c in result["control"]:
-        lines.append(f"control   {_name(c['place'])}: {_name(c.get('from')) or 'nobody'} -> "
-                     f"{_name(c.get('to')) or 'nobody'} ({c.get('since') or ''}{_mark(c)})")
+        lines.append(
+            f"control   {_name(c['place'])}: {_name(c.get('from')) or 'nobody'} -> "
+            f"{_name(c.get('to')) or 'nobody'} ({c.get('since') or ''}{_mark(c)})"
+        )
     for o in result["offensives"]["begun"]:
-        lines.append(f"offensive begun: {o['name']} by {_name(o['actor'])} ({o['since']}{_mark(o)})")
+        lines.append(
+            f"offensive begun: {o['name']} by {_name(o['actor'])} ({o['since']}{_mark(o)})"
+        )
     for o in result["offensives"]["ended"]:
         lines.append(f"offensive ended: {o['name']} by {_name(o['actor'])}")
     for s in result["support"]["begun"]:
-        lines.append(f"support begun: {_name(s['backer'])} -> {_name(s['backed'])} "
-                     f"({', '.join(s.get('kinds') or ())})")
+        lines.append(
+            f"support begun: {_name(s['backer'])} -> {_name(s['backed'])} "
+            f"({', '.join(s.get('kinds') or ())})"
+        )
     for s in result["support"]["ended"]:
         lines.append(f"support ended: {_name(s['backer'])} -> {_name(s['backed'])}")
     for s in result["support"]["changed"]:
-        lines.append(f"support changed: {_name(s['backer'])} -> {_name(s['backed'])}: "
-                     f"+{', '.join(s.get('added') or ()) or '-'} / -{', '.join(s.get('removed') or ()) or '-'}")
+        lines.append(
+            f"support changed: {_name(s['backer'])} -> {_name(s['backed'])}: "
+            f"+{_words(s.get('added'))} / -{_words(s.get('removed'))}"
+        )
     for p in result["presence"]["arrived"]:
-        lines.append(f"arrived: {_name(p['actor'])} at {_name(p.get('place')) or 'an unnamed place'}"
-                     f"{' (contested)' if p.get('contested') else ''}")
+        lines.append(
+            f"arrived: {_name(p['actor'])} at {_name(p.get('place')) or 'an unnamed place'}"
+            f"{' (contested)' if p.get('contested') else ''}"
+        )
     for p in result["presence"]["left"]:
-        lines.append(f"left: {_name(p['actor'])} from {_name(p.get('place')) or 'an unnamed place'}")
+        lines.append(
+            f"left: {_name(p['actor'])} from {_name(p.get('place')) or 'an unnamed place'}"
+        )
     for p in result["presence"]["changed"]:
         status = p.get("status") or {}
         change = f"{status.get('from')} -> {status.get('to')}" if status else "strength changed"
         lines.append(f"forces: {_name(p['actor'])} at {_name(p.get('place'))}: {change}")
     for m in result["materiel"]["added"]:
-        lines.append(f"materiel added: {m.get('count') or ''} {m['item']} at {_name(m.get('place'))}")
+        lines.append(
+            f"materiel added: {m.get('count') or ''} {m['item']} at {_name(m.get('place'))}"
+        )
     for m in result["materiel"]["removed"]:
         lines.append(f"materiel gone: {m['item']} at {_name(m.get('place'))}")
     for m in result["materiel"]["changed"]:
-        lines.append(f"materiel: {m['item']} at {_name(m.get('place'))}: "
-                     f"{m.get('from_count')} -> {m.get('to_count')}")
+        lines.append(
+            f"materiel: {m['item']} at {_name(m.get('place'))}: "
+            f"{m.get('from_count')} -> {m.get('to_count')}"
+        )
     for c in result["ceasefires"]:
-        lines.append(f"ceasefire {c['name']}: {c.get('from_status') or 'none'} -> {c.get('to_status')}")
+        lines.append(
+            f"ceasefire {c['name']}: {c.get('from_status') or 'none'} -> {c.get('to_status')}"
+        )
     for line in lines or ["nothing changed"]:
         console.print("  " + line, highlight=False)
     f = result["fatalities"]
-    console.print(f"  fatalities in between: {f.get('total', 0):,} (and {f.get('uncertain', 0):,} "
-                  "possibly)", highlight=False)
+    console.print(
+        f"  fatalities in between: {f.get('total', 0):,} (and {f.get('uncertain', 0):,} possibly)",
+        highlight=False,
+    )
 
 
 def print_history(result: Mapping[str, Any], console: Console) -> None:
@@ -73,9 +99,13 @@ def print_history(result: Mapping[str, Any], console: Console) -> None:
             elif section == "presence":
                 what = f"{_name(i.get('actor'))} at {_name(i.get('place')) or 'an unnamed place'}"
             else:
-                what = (f"{_name(i.get('backer'))} backs {_name(i.get('backed'))}"
-                        f" ({', '.join(i.get('kinds') or ())})")
+                what = (
+                    f"{_name(i.get('backer'))} backs {_name(i.get('backed'))}"
+                    f" ({', '.join(i.get('kinds') or ())})"
+                )
             closed = f", closed by {i['closed_by'][:8]}" if i.get("closed_by") else ""
-            console.print(f"  {span:<32} {what} (opened by {str(i.get('opened_by'))[:8]}{closed})",
-                          highlight=False)
+            console.print(
+                f"  {span:<32} {what} (opened by {str(i.get('opened_by'))[:8]}{closed})",
+                highlight=False,
+            )
     _ = _names

@@ -81,9 +81,16 @@ def parse_source(text: str) -> dict[str, str]:
     metavar="KEY=VALUE",
     help="A field of the kind (repeatable): --field place=al-watiya --field by=GNA.",
 )
-@click.option("--source", "sources", multiple=True, metavar="TEXT",
-              help='A source (repeatable): "Publication, 2020-05-18, https://...".')
-@click.option("--confidence", type=click.Choice(CONFIDENCE_LEVELS), help="How sure the sources are.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="TEXT",
+    help='A source (repeatable): "Publication, 2020-05-18, https://...".',
+)
+@click.option(
+    "--confidence", type=click.Choice(CONFIDENCE_LEVELS), help="How sure the sources are."
+)
 @click.option("--id", "event_id", metavar="ID", help="A UUID or slug to give the event.")
 @click.option(
     "--from-file",
@@ -189,12 +196,22 @@ CSV_COLUMNS = [
 
 @main.command()
 @timeline_option
-@click.option("--kind", "-k", "kinds", multiple=True, metavar="KIND", help="Only this kind (repeatable).")
-@click.option("--between", nargs=2, metavar="D1 D2", help="Only events starting from D1 to the end of D2.")
+@click.option(
+    "--kind", "-k", "kinds", multiple=True, metavar="KIND", help="Only this kind (repeatable)."
+)
+@click.option(
+    "--between", nargs=2, metavar="D1 D2", help="Only events starting from D1 to the end of D2."
+)
 @click.option("--entity", "-e", metavar="NAME", help="Only events naming this actor or place.")
 @as_known_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @pass_app
 def events(
     app: AppContext,
@@ -218,8 +235,14 @@ def events(
 
 @main.command()
 @click.argument("event_id", metavar="ID")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @pass_app
 def show(app: AppContext, event_id: str, fmt: str) -> None:
     """Show one event (by id, or its first 8+ characters) and its revisions."""
@@ -230,27 +253,49 @@ def show(app: AppContext, event_id: str, fmt: str) -> None:
     if fmt == "json":
         print_json(record)
         return
-    for key in ("id", "seq", "timeline", "kind", "date", "title", "confidence", "origin",
-                "recorded_at", "reported_at"):
+    for key in (
+        "id",
+        "seq",
+        "timeline",
+        "kind",
+        "date",
+        "title",
+        "confidence",
+        "origin",
+        "recorded_at",
+        "reported_at",
+    ):
         if record.get(key) is not None:
             click.echo(f"{key + ':':<13}{record[key]}")
-    click.echo(f"{'valid:':<13}{record['valid_from']} .. {record['valid_to']} ({record['precision']})")
+    click.echo(
+        f"{'valid:':<13}{record['valid_from']} .. {record['valid_to']} ({record['precision']})"
+    )
     for key, value in record["fields"].items():
         if key != "record":
             click.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
     for source in record["sources"]:
         click.echo("source:      " + ", ".join(str(v) for v in source.values()))
     for revision in revisions:
-        click.echo(f"{revision.kind}: {revision.id} recorded {event_record(revision)['recorded_at']}")
+        click.echo(
+            f"{revision.kind}: {revision.id} recorded {event_record(revision)['recorded_at']}"
+        )
 
 
 @main.command()
 @click.argument("event_id", metavar="ID")
 @click.option("--date", metavar="DATE", help="The corrected date.")
 @click.option("--title", metavar="TEXT", help="The corrected title.")
-@click.option("--field", "-f", "fields", multiple=True, metavar="KEY=VALUE",
-              help="A corrected field (repeatable).")
-@click.option("--source", "sources", multiple=True, metavar="TEXT", help="A source for the correction.")
+@click.option(
+    "--field",
+    "-f",
+    "fields",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A corrected field (repeatable).",
+)
+@click.option(
+    "--source", "sources", multiple=True, metavar="TEXT", help="A source for the correction."
+)
 @pass_app
 def correct(
     app: AppContext,
@@ -301,28 +346,50 @@ def verify(app: AppContext) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @pass_app
 def timelines(app: AppContext, fmt: str) -> None:
     """List the timelines: name, time zone, event count, date range."""
     rows = [
-        {"name": t.name, "zone": t.zone, "events": t.events, "first": t.first, "last": t.last,
-         "title": t.title}
+        {
+            "name": t.name,
+            "zone": t.zone,
+            "events": t.events,
+            "first": t.first,
+            "last": t.last,
+            "title": t.title,
+        }
         for t in app.store.timelines()
     ]
     print_records(
         rows,
         fmt,
-        columns=[("name", "Timeline"), ("zone", "Zone"), ("events", "Events"),
-                 ("first", "From"), ("last", "To"), ("title", "Title")],
+        columns=[
+            ("name", "Timeline"),
+            ("zone", "Zone"),
+            ("events", "Events"),
+            ("first", "From"),
+            ("last", "To"),
+            ("title", "Title"),
+        ],
     )
 
 
 @main.command()
 @click.argument("name")
-@click.option("--zone", required=True, metavar="ZONE",
-              help="IANA time zone its dates are read in, e.g. Africa/Tripoli.")
+@click.option(
+    "--zone",
+    required=True,
+    metavar="ZONE",
+    help="IANA time zone its dates are read in, e.g. Africa/Tripoli.",
+)
 @click.option("--title", metavar="TEXT", help="A human title.")
 @pass_app
 def create(app: AppContext, name: str, zone: str, title: str | None) -> None:

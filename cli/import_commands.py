@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import click
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from timeline import exporting, seeds
 from timeline.importers.sources import Rejection
@@ -29,19 +31,37 @@ CREDENTIAL_VARIABLES = {
 
 @main.command(name="import")
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
-              help="What the sources hold: ACLED or UCDP GED CSV (or ACLED's API for an "
-              "acled URL with /api/), or native JSON Lines / YAML documents.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    required=True,
+    help="What the sources hold: ACLED or UCDP GED CSV (or ACLED's API for an "
+    "acled URL with /api/), or native JSON Lines / YAML documents.",
+)
 @timeline_option
 @click.option("--dry-run", is_flag=True, help="Read and check everything; write nothing.")
-@click.option("--rejects", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              metavar="FILE", help="Write rejected records, with the reason, to this CSV file.")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    metavar="FILE",
+    help="Write rejected records, with the reason, to this CSV file.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success (for cron).")
-@click.option("--since", type=int, metavar="UNIX_TIME",
-              help="ACLED API: records revised after this timestamp (default: the newest "
-              "already imported).")
-@click.option("--lock-timeout", type=click.FloatRange(min=0), default=600, show_default=True,
-              metavar="SECONDS", help="How long to wait for another writer before exit 3.")
+@click.option(
+    "--since",
+    type=int,
+    metavar="UNIX_TIME",
+    help="ACLED API: records revised after this timestamp (default: the newest already imported).",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another writer before exit 3.",
+)
 @pass_app
 def import_(
     app: AppContext,
@@ -71,14 +91,24 @@ def import_(
         shown += 1
 
     credentials = {k: os.environ[v] for k, v in CREDENTIAL_VARIABLES.items() if os.environ.get(v)}
-    options = ImportOptions(fmt=fmt, timeline=timeline, dry_run=dry_run, lock_timeout=lock_timeout,
-                            since=since, credentials=credentials)
+    options = ImportOptions(
+        fmt=fmt,
+        timeline=timeline,
+        dry_run=dry_run,
+        lock_timeout=lock_timeout,
+        since=since,
+        credentials=credentials,
+    )
     with _progress(quiet) as on_progress:
-        report = run_import(app.store, list(sources), options, on_reject=on_reject,
-                            on_progress=on_progress)
+        report = run_import(
+            app.store, list(sources), options, on_reject=on_reject, on_progress=on_progress
+        )
     if shown > MAX_REJECTION_LINES:
         more = shown - MAX_REJECTION_LINES
-        click.echo(f"... and {more} more rejected{' (see ' + str(rejects) + ')' if rejects else ''}", err=True)
+        click.echo(
+            f"... and {more} more rejected{' (see ' + str(rejects) + ')' if rejects else ''}",
+            err=True,
+        )
     if rejects is not None:
         with rejects.open("w", encoding="utf-8", newline="") as out:
             write_rejects(rejected, out)
@@ -93,24 +123,26 @@ class _progress:
 
     def __init__(self, quiet: bool) -> None:
         self.enabled = not quiet and sys.stderr.isatty()
-        self._progress = None
+        self._progress: Progress | None = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Callable[[str, int], None] | None:
         if not self.enabled:
             return None
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                  TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
-                                  transient=True)
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.completed:,} records"),
+            TimeElapsedColumn(),
+            transient=True,
+        )
         self._progress.__enter__()
-        tasks: dict[str, object] = {}
+        tasks: dict[str, TaskID] = {}
 
         def advance(source: str, rows: int) -> None:
             assert self._progress is not None
             if source not in tasks:
                 tasks[source] = self._progress.add_task(source, total=None)
-            self._progress.advance(tasks[source], rows)  # type: ignore[arg-type]
+            self._progress.advance(tasks[source], rows)
 
         return advance
 
@@ -121,42 +153,88 @@ class _progress:
 
 @main.command()
 @timeline_option
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
-              help="How many runs to list, newest first.")
-@click.option("--format", "fmt", type=click.Choice(TABLE_FORMATS), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many runs to list, newest first.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(TABLE_FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @pass_app
 def imports(app: AppContext, timeline: str | None, limit: int, fmt: str) -> None:
     """List the recorded import runs, newest first."""
     runs = app.store.import_runs(timeline, limit)
     rows = [
-        {"id": r.id, "timeline": r.timeline, "source": r.source, "format": r.format,
-         "started_at": r.started_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
-         "finished_at": r.finished_at.isoformat(timespec="seconds").replace("+00:00", "Z")
-         if r.finished_at else None,
-         "status": r.status, "new": r.new, "corrected": r.corrected, "retracted": r.retracted,
-         "unchanged": r.unchanged, "rejected": r.rejected, "error": r.error,
-         "content_hash": r.content_hash}
+        {
+            "id": r.id,
+            "timeline": r.timeline,
+            "source": r.source,
+            "format": r.format,
+            "started_at": r.started_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "finished_at": r.finished_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+            if r.finished_at
+            else None,
+            "status": r.status,
+            "new": r.new,
+            "corrected": r.corrected,
+            "retracted": r.retracted,
+            "unchanged": r.unchanged,
+            "rejected": r.rejected,
+            "error": r.error,
+            "content_hash": r.content_hash,
+        }
         for r in runs
     ]
-    print_records(rows, fmt, columns=[
-        ("id", "Run"), ("started_at", "Started"), ("status", "Status"), ("timeline", "Timeline"),
-        ("source", "Source"), ("new", "New"), ("corrected", "Corr."), ("retracted", "Retr."),
-        ("unchanged", "Same"), ("rejected", "Rej."), ("error", "Error"),
-    ])
+    print_records(
+        rows,
+        fmt,
+        columns=[
+            ("id", "Run"),
+            ("started_at", "Started"),
+            ("status", "Status"),
+            ("timeline", "Timeline"),
+            ("source", "Source"),
+            ("new", "New"),
+            ("corrected", "Corr."),
+            ("retracted", "Retr."),
+            ("unchanged", "Same"),
+            ("rejected", "Rej."),
+            ("error", "Error"),
+        ],
+    )
 
 
 @main.command()
 @timeline_option
-@click.option("--format", "fmt", type=click.Choice(exporting.FORMATS), default="jsonl",
-              show_default=True, help="jsonl and yaml are the native format (import them back); "
-              "csv one row per event; geojson places and located events for GIS tools.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(exporting.FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl and yaml are the native format (import them back); "
+    "csv one row per event; geojson places and located events for GIS tools.",
+)
 @as_known_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    metavar="FILE",
+    help="Write to FILE instead of stdout.",
+)
 @pass_app
-def export(app: AppContext, timeline: str | None, fmt: str, as_known: str | None,
-           output: Path | None) -> None:
+def export(
+    app: AppContext, timeline: str | None, fmt: str, as_known: str | None, output: Path | None
+) -> None:
     """Export a timeline's log (every event, in recording order)."""
     from timeline import api
 
@@ -170,8 +248,14 @@ def export(app: AppContext, timeline: str | None, fmt: str, as_known: str | None
 
 
 @main.command()
-@click.option("--timeline", "-t", "names", multiple=True, metavar="NAME",
-              help="Which shipped timeline (repeatable; default: all of them).")
+@click.option(
+    "--timeline",
+    "-t",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="Which shipped timeline (repeatable; default: all of them).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
 @pass_app
 def seed(app: AppContext, names: tuple[str, ...], quiet: bool) -> None:

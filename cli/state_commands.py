@@ -19,26 +19,64 @@ ANSWER_FORMATS = ("text", "json", "markdown")
 @click.argument("date", metavar="DATE")
 @timeline_option
 @as_known_option
-@click.option("--format", "fmt", type=click.Choice(ANSWER_FORMATS), default="text",
-              show_default=True, help="A briefing for the terminal, JSON (stable schema, see "
-              "the README) or Markdown.")
-@click.option("--section", "-s", "sections", multiple=True, type=click.Choice(SECTIONS),
-              help="Only this section (repeatable).")
-@click.option("--entity", "-e", "entities", multiple=True, metavar="NAME",
-              help="Only facts naming this actor or place (repeatable).")
-@click.option("--recent", "recent_limit", type=click.IntRange(0, 200), default=25,
-              show_default=True, help="How many recent events to list at most.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(ANSWER_FORMATS),
+    default="text",
+    show_default=True,
+    help="A briefing for the terminal, JSON (stable schema, see the README) or Markdown.",
+)
+@click.option(
+    "--section",
+    "-s",
+    "sections",
+    multiple=True,
+    type=click.Choice(SECTIONS),
+    help="Only this section (repeatable).",
+)
+@click.option(
+    "--entity",
+    "-e",
+    "entities",
+    multiple=True,
+    metavar="NAME",
+    help="Only facts naming this actor or place (repeatable).",
+)
+@click.option(
+    "--recent",
+    "recent_limit",
+    type=click.IntRange(0, 200),
+    default=25,
+    show_default=True,
+    help="How many recent events to list at most.",
+)
 @pass_app
-def at(app: AppContext, date: str, timeline: str | None, as_known: str | None, fmt: str,
-       sections: tuple[str, ...], entities: tuple[str, ...], recent_limit: int) -> None:
+def at(
+    app: AppContext,
+    date: str,
+    timeline: str | None,
+    as_known: str | None,
+    fmt: str,
+    sections: tuple[str, ...],
+    entities: tuple[str, ...],
+    recent_limit: int,
+) -> None:
     """The state of the conflict at DATE: who holds what, who fights and backs whom.
 
     DATE is a fuzzy date or a timestamp; a day means the end of that day in the timeline's
     time zone. Facts resting on an event whose date straddles DATE are marked '?'.
     """
     info = api.pick_timeline(app.store, timeline)
-    answer = answers.state_at(app.store, info, date, as_known=as_known, sections=sections,
-                              entities=entities, recent_limit=recent_limit).to_json()
+    answer = answers.state_at(
+        app.store,
+        info,
+        date,
+        as_known=as_known,
+        sections=sections,
+        entities=entities,
+        recent_limit=recent_limit,
+    ).to_json()
     if fmt == "json":
         print_json(answer)
     elif fmt == "markdown":
@@ -52,11 +90,18 @@ def at(app: AppContext, date: str, timeline: str | None, as_known: str | None, f
 @click.argument("second", metavar="D2")
 @timeline_option
 @as_known_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @pass_app
-def diff(app: AppContext, first: str, second: str, timeline: str | None, as_known: str | None,
-         fmt: str) -> None:
+def diff(
+    app: AppContext, first: str, second: str, timeline: str | None, as_known: str | None, fmt: str
+) -> None:
     """What changed between D1 and D2: places that changed hands, offensives, support,
     forces, materiel, ceasefires, and the fatalities in between."""
     info = api.pick_timeline(app.store, timeline)
@@ -73,11 +118,18 @@ def diff(app: AppContext, first: str, second: str, timeline: str | None, as_know
 @click.argument("entity", metavar="ENTITY")
 @timeline_option
 @as_known_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @pass_app
-def history(app: AppContext, entity: str, timeline: str | None, as_known: str | None,
-            fmt: str) -> None:
+def history(
+    app: AppContext, entity: str, timeline: str | None, as_known: str | None, fmt: str
+) -> None:
     """The history of a place (its controllers) or an actor (what it held, where it was,
     whom it backed or was backed by), as intervals with the events that open and close them."""
     info = api.pick_timeline(app.store, timeline)

@@ -66,16 +66,16 @@ def fold_window(
     lower = start or OPEN_START
     out = []
     for event in originals.values():
-        revised = apply_revisions(event, revisions.get(event.id, ())) if event.id in revisions else event
+        revised = (
+            apply_revisions(event, revisions.get(event.id, ())) if event.id in revisions else event
+        )
         if revised is not None and lower <= revised.date.start < end:
             out.append(revised)
     out.sort(key=fold_order)
     return out
 
 
-def projector_at(
-    store: Store, timeline: str, at: datetime, as_known: datetime | None
-) -> Projector:
+def projector_at(store: Store, timeline: str, at: datetime, as_known: datetime | None) -> Projector:
     """A projector fed exactly the effective events starting before `at`."""
     snapshot = store.snapshot_before(timeline, at, as_known=as_known)
     if snapshot is not None:
@@ -184,15 +184,17 @@ def effective_stream(store: Store, timeline: str, start: datetime | None) -> Ite
         moved.sort(key=fold_order)
     rest = (
         e
-        for e in store.select(timeline, exclude_kinds=[*DEFINITION_KINDS, *REVISION_KINDS],
-                              valid_from=start)
+        for e in store.select(
+            timeline, exclude_kinds=[*DEFINITION_KINDS, *REVISION_KINDS], valid_from=start
+        )
         if e.id not in revisions
     )
     yield from heapq.merge(rest, moved, key=fold_order)
 
 
-def refresh_snapshots(store: Store, timeline: str, *, every: int = SNAPSHOT_EVERY,
-                      full: bool = False) -> int:
+def refresh_snapshots(
+    store: Store, timeline: str, *, every: int = SNAPSHOT_EVERY, full: bool = False
+) -> int:
     """Rebuild the snapshots missing after the last valid one (all of them with `full`);
     returns how many were written."""
     head = store.recording_head(timeline)
@@ -232,7 +234,9 @@ def fold_everything(events: Iterable[Event]) -> Projector:
     from timeline.revisions import effective_events
 
     projector = Projector()
-    projector.apply_all(sorted(
-        (e for e in effective_events(events) if e.kind not in DEFINITION_KINDS), key=fold_order
-    ))
+    projector.apply_all(
+        sorted(
+            (e for e in effective_events(events) if e.kind not in DEFINITION_KINDS), key=fold_order
+        )
+    )
     return projector

@@ -22,9 +22,7 @@ from timeline.revisions import apply_revisions, effective_events
 from timeline.store import Store, TimelineInfo
 
 
-def open_store(
-    url: str | None = None, *, announce: Callable[[str], None] | None = None
-) -> Store:
+def open_store(url: str | None = None, *, announce: Callable[[str], None] | None = None) -> Store:
     """Open the database named by `url`, TIMELINE_DB or the default, schema at head.
 
     A brand-new *default* database is loaded with the shipped seeds on first use (announced
@@ -86,7 +84,9 @@ def load_registry(store: Store, timeline: str, as_known: datetime | None = None)
     """The actors and places of a timeline, as known at `as_known` (now when None)."""
     definitions = list(
         store.select(
-            timeline, kinds=[*DEFINITION_KINDS, "correction", "retraction"], as_known=as_known,
+            timeline,
+            kinds=[*DEFINITION_KINDS, "correction", "retraction"],
+            as_known=as_known,
             order="recorded",
         )
     )

@@ -14,14 +14,14 @@ from typing import Any
 
 import platformdirs
 import sqlalchemy as sa
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.util import CommandError
 from timeline import resource_dir
 from timeline.errors import InvalidInput, TimelineError
 from timeline.schema import SCHEMA_REVISION
@@ -79,7 +79,9 @@ def _sqlite_engine(url: sa.URL) -> Engine:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise InvalidInput(f"--db: cannot create {str(path.parent)!r}: {err.strerror}") from None
+            raise InvalidInput(
+                f"--db: cannot create {str(path.parent)!r}: {err.strerror}"
+            ) from None
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @sa_event.listens_for(engine, "connect")

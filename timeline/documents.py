@@ -33,7 +33,17 @@ from timeline.events import (
 from timeline.revisions import REVISION_KINDS, apply_revisions
 from timeline.vocabulary import KINDS, Resolver, kind_spec, validate_fields
 
-ENVELOPE_KEYS = ("kind", "date", "title", "sources", "confidence", "reported", "id", "timeline", "origin")
+ENVELOPE_KEYS = (
+    "kind",
+    "date",
+    "title",
+    "sources",
+    "confidence",
+    "reported",
+    "id",
+    "timeline",
+    "origin",
+)
 HEADER_KEYS = ("timeline", "zone", "title", "description", "attribution")
 
 
@@ -167,7 +177,9 @@ class Drafter(Resolver):
         if len(ids) == 1:
             return ids.pop()
         if ids:
-            raise ValidationError(f"{field}: several offensives are named {reference!r}; give the id")
+            raise ValidationError(
+                f"{field}: several offensives are named {reference!r}; give the id"
+            )
         raise ValidationError(f"{field}: no offensive {reference!r}", field=field)
 
     def _find_event(self, reference: str) -> NewEvent | Event | None:
@@ -252,7 +264,10 @@ class Drafter(Resolver):
         else:
             if "date" not in data and "title" not in data and not fields:
                 raise ValidationError("correction: give a new date, title or field to replace")
-            replaced = {"target": target.id, **validate_fields(target.kind, fields, self, partial=True)}
+            replaced = {
+                "target": target.id,
+                **validate_fields(target.kind, fields, self, partial=True),
+            }
             title = data.get("title") or target.title
             date = self._date(data["date"], required=True) if "date" in data else target.date
         draft = NewEvent(
@@ -274,8 +289,10 @@ class Drafter(Resolver):
         if given is not None and not isinstance(given, str):
             raise ValidationError(f"id: {given!r} is not a UUID or slug", field="id")
         if draft.origin is not None:
-            key = draft.origin.key if draft.origin.version == 1 else (
-                f"{draft.origin.key}#{draft.origin.version}"
+            key = (
+                draft.origin.key
+                if draft.origin.version == 1
+                else (f"{draft.origin.key}#{draft.origin.version}")
             )
         else:
             key = content_key(draft)
@@ -421,12 +438,16 @@ def event_document(event: Event | NewEvent) -> dict[str, Any]:
     origin = event.origin
     if origin is not None:
         plain = origin.version == 1 and origin.content_hash is None and origin.stamp is None
-        doc["origin"] = origin.key if plain else {
-            "key": origin.key,
-            "version": origin.version,
-            "hash": origin.content_hash,
-            "stamp": origin.stamp,
-        }
+        doc["origin"] = (
+            origin.key
+            if plain
+            else {
+                "key": origin.key,
+                "version": origin.version,
+                "hash": origin.content_hash,
+                "stamp": origin.stamp,
+            }
+        )
     return doc
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from timeline.errors import UnknownEntity
 from timeline.events import Event
@@ -93,7 +93,7 @@ class Registry:
         previous = self._by_id.get(key)
         if previous is not None:
             merged = tuple(dict.fromkeys((*previous.aliases, *entity.aliases)))
-            entity = Entity(**{**_as_dict(entity), "aliases": merged})
+            entity = replace(entity, aliases=merged)
         self._by_id[key] = entity
         for name in entity.names():
             self._by_name.setdefault(_fold(name), set()).add(key)
@@ -160,7 +160,3 @@ class Registry:
         folded_name = _fold(name)
         matches += [c for c in candidates if folded_name and folded_name in c and c not in matches]
         return list(dict.fromkeys(candidates[m] for m in matches))[:limit]
-
-
-def _as_dict(entity: Entity) -> dict[str, object]:
-    return {name: getattr(entity, name) for name in Entity.__slots__}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from timeline.dates import FuzzyDate, format_instant
+from timeline.dates import FuzzyDate
 
 # All stable ids live under one namespace so that the same (timeline, key) gives the same
 # UUID in every database: that is what makes re-imports no-ops.
@@ -140,36 +140,6 @@ def event_id_for(timeline: str, given: str | None, fallback_key: str) -> str:
 def dumps_canonical(value: Any) -> str:
     """JSON with sorted keys and no insignificant whitespace: equal values, equal text."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def canonical_content(
-    event: NewEvent | Event, *, seq: int, recorded_at: datetime, import_run: int | None
-) -> str:
-    """The text the hash chain covers: every stored attribute of the event except the hashes."""
-    origin = event.origin
-    return dumps_canonical(
-        [
-            seq,
-            event.id,
-            event.timeline,
-            event.kind,
-            event.kind_version,
-            event.title,
-            event.fields,
-            event.date.text,
-            format_instant(event.date.start),
-            format_instant(event.date.end),
-            event.date.precision.value,
-            event.date.approximate,
-            event.date.uncertain,
-            format_instant(recorded_at),
-            format_instant(event.reported_at) if event.reported_at else None,
-            [s.to_json() for s in event.sources],
-            event.confidence,
-            [origin.key, origin.version, origin.content_hash, origin.stamp] if origin else None,
-            import_run,
-        ]
-    )
 
 
 def chain_hash(prev_hash: str, content: str) -> str:

@@ -14,11 +14,26 @@ from timeline.revisions import effective_events
 from timeline.store import Store, TimelineInfo
 
 FORMATS = ("jsonl", "yaml", "csv", "geojson")
-CSV_COLUMNS = ("id", "seq", "kind", "date", "valid_from", "valid_to", "precision", "title",
-               "fields", "sources", "confidence", "origin", "recorded_at")
+CSV_COLUMNS = (
+    "id",
+    "seq",
+    "kind",
+    "date",
+    "valid_from",
+    "valid_to",
+    "precision",
+    "title",
+    "fields",
+    "sources",
+    "confidence",
+    "origin",
+    "recorded_at",
+)
 
 
-def export(store: Store, info: TimelineInfo, fmt: str, out: IO[str], *, as_known: str | None = None) -> int:
+def export(
+    store: Store, info: TimelineInfo, fmt: str, out: IO[str], *, as_known: str | None = None
+) -> int:
     """Write the timeline's events in recording order; returns how many were written."""
     known = api.parse_moment(as_known, info.zone, "--as-known")
     events = store.select(info.name, as_known=known, order="recorded")
@@ -40,11 +55,14 @@ def export(store: Store, info: TimelineInfo, fmt: str, out: IO[str], *, as_known
         writer.writerow(CSV_COLUMNS)
         for event in events:
             record = event_record(event)
-            writer.writerow([
-                json.dumps(record[c], ensure_ascii=False) if isinstance(record[c], dict | list)
-                else ("" if record[c] is None else record[c])
-                for c in CSV_COLUMNS
-            ])
+            writer.writerow(
+                [
+                    json.dumps(record[c], ensure_ascii=False)
+                    if isinstance(record[c], dict | list)
+                    else ("" if record[c] is None else record[c])
+                    for c in CSV_COLUMNS
+                ]
+            )
             count += 1
         return count
     if fmt == "geojson":
@@ -57,12 +75,19 @@ def _geojson(store: Store, info: TimelineInfo, known: Any, out: IO[str]) -> int:
     features: list[dict[str, Any]] = []
     for entity in registry:
         if entity.type == "place" and entity.lat is not None and entity.lon is not None:
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [entity.lon, entity.lat]},
-                "properties": {"feature": "place", "id": entity.id, "name": entity.name,
-                               "type": entity.category, "review": entity.review},
-            })
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [entity.lon, entity.lat]},
+                    "properties": {
+                        "feature": "place",
+                        "id": entity.id,
+                        "name": entity.name,
+                        "type": entity.category,
+                        "review": entity.review,
+                    },
+                }
+            )
     located = 0
     everything = store.select(info.name, as_known=known, exclude_kinds=list(DEFINITION_KINDS))
     for event in effective_events(everything):
@@ -72,14 +97,31 @@ def _geojson(store: Store, info: TimelineInfo, known: Any, out: IO[str]) -> int:
             continue
         record = event_record(event)
         record["fields"] = {k: v for k, v in record["fields"].items() if k != "record"}
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
-            "properties": {"feature": "event", "place": place.id, **{
-                k: record[k] for k in ("id", "kind", "date", "valid_from", "valid_to", "title",
-                                       "fields", "sources", "confidence", "origin")
-            }},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+                "properties": {
+                    "feature": "event",
+                    "place": place.id,
+                    **{
+                        k: record[k]
+                        for k in (
+                            "id",
+                            "kind",
+                            "date",
+                            "valid_from",
+                            "valid_to",
+                            "title",
+                            "fields",
+                            "sources",
+                            "confidence",
+                            "origin",
+                        )
+                    },
+                },
+            }
+        )
         located += 1
     json.dump({"type": "FeatureCollection", "features": features}, out, ensure_ascii=False)
     out.write("\n")

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -30,19 +30,22 @@ from timeline.errors import (
     InvalidInput,
     NotFound,
     SourceUnavailable,
-    TimelineError,
     UnknownEntity,
     ValidationError,
 )
 from timeline.events import NewEvent, Origin, dumps_canonical, event_id_for, stable_id
 from timeline.importers.sources import Deletion, Parser, RawRow, Rejection, SourceRecord
 from timeline.revisions import REVISION_KINDS
-from timeline.store import DEFAULT_LOCK_TIMEOUT, OriginVersion, Store, TimelineInfo, Writer
-from timeline.vocabulary import KINDS, FieldType, kind_spec, validate_fields
+from timeline.store import DEFAULT_LOCK_TIMEOUT, OriginVersion, Store, TimelineInfo
+from timeline.vocabulary import KINDS, FieldType, Resolver, kind_spec, validate_fields
 
 FORMATS = ("acled", "ucdp", "jsonl", "yaml")
-EXTENSIONS = {"acled": (".csv",), "ucdp": (".csv",), "jsonl": (".jsonl", ".ndjson"),
-              "yaml": (".yaml", ".yml")}
+EXTENSIONS = {
+    "acled": (".csv",),
+    "ucdp": (".csv",),
+    "jsonl": (".jsonl", ".ndjson"),
+    "yaml": (".yaml", ".yml"),
+}
 BATCH_SIZE = 2000
 DELETED = "deleted"
 
@@ -59,8 +62,13 @@ class Counts:
 
     def as_dict(self) -> dict[str, int]:
         """The counts by name."""
-        return {"new": self.new, "corrected": self.corrected, "retracted": self.retracted,
-                "unchanged": self.unchanged, "rejected": self.rejected}
+        return {
+            "new": self.new,
+            "corrected": self.corrected,
+            "retracted": self.retracted,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
 
     def add(self, other: Counts) -> None:
         """Add another run's counts to these."""
@@ -150,9 +158,7 @@ def expand_sources(specs: Sequence[str], fmt: str) -> list[str]:
                 p for p in path.iterdir() if p.is_file() and p.suffix.lower() in EXTENSIONS[fmt]
             )
             if not matching:
-                raise InvalidInput(
-                    f"SOURCE: {spec!r} holds no {'/'.join(EXTENSIONS[fmt])} files"
-                )
+                raise InvalidInput(f"SOURCE: {spec!r} holds no {'/'.join(EXTENSIONS[fmt])} files")
             out.extend(str(p) for p in matching)
         elif path.is_file():
             out.append(spec)
@@ -186,15 +192,17 @@ def open_source(spec: str, *, timeout: float = 60.0) -> BinaryIO:
         return sys.stdin.buffer
     if spec.startswith(("http://", "https://")):
         try:
-            response: BinaryIO = urllib.request.urlopen(spec, timeout=timeout)  # noqa: S310
+            response: BinaryIO = urllib.request.urlopen(spec, timeout=timeout)
         except urllib.error.HTTPError as err:
-            raise SourceUnavailable(f"{_public(spec)}: the server answered {err.code} {err.reason}") from None
+            raise SourceUnavailable(
+                f"{_public(spec)}: the server answered {err.code} {err.reason}"
+            ) from None
         except (urllib.error.URLError, OSError) as err:
             reason = getattr(err, "reason", err)
             raise SourceUnavailable(f"{_public(spec)}: cannot fetch: {reason}") from None
         return response
     try:
-        return open(spec, "rb")  # noqa: SIM115 - closed by the caller
+        return open(spec, "rb")
     except OSError as err:
         raise SourceUnavailable(f"{spec}: cannot read: {err.strerror}") from None
 
@@ -292,12 +300,13 @@ class SourceImport:
             if self.run_id is not None:
                 status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
                 message = str(err).splitlines()[0] if str(err) else type(err).__name__
-                self.store.finish_import(self.run_id, status=status, counts=self.counts.as_dict(),
-                                         error=message)
+                self.store.finish_import(
+                    self.run_id, status=status, counts=self.counts.as_dict(), error=message
+                )
             raise
         finally:
             if reader is not None and self.spec != "-":
-                reader._stream.close()  # noqa: SLF001
+                reader._stream.close()
         if self.run_id is not None:
             status = "rejected" if self.counts.rejected else "ok"
             self.store.finish_import(
@@ -352,17 +361,23 @@ class SourceImport:
         parser = AcledParser()
         base, params = _split_api_url(self.spec)
         batch: list[RawRow] = []
-        for raw in fetch_acled(base, params=params, credentials=self.options.credentials, since=since):
+        for raw in fetch_acled(
+            base, params=params, credentials=self.options.credentials, since=since
+        ):
             batch.append(raw)
             if len(batch) >= self.options.batch_size:
                 self._dataset_batch(parser, batch, [])
                 batch = []
         deletions = list(
-            fetch_acled_deletions(base, params=params, credentials=self.options.credentials, since=since)
+            fetch_acled_deletions(
+                base, params=params, credentials=self.options.credentials, since=since
+            )
         )
         self._dataset_batch(parser, batch, deletions)
 
-    def _dataset_batch(self, parser: Parser, batch: list[RawRow], deletions: list[Deletion]) -> None:
+    def _dataset_batch(
+        self, parser: Parser, batch: list[RawRow], deletions: list[Deletion]
+    ) -> None:
         assert self.info is not None
         keys = [r.key for r in batch] + [d.key for d in deletions]
         if self.options.dry_run:
@@ -423,7 +438,9 @@ class SourceImport:
                 continue
             version = previous.version + 1
             drafts.append(
-                self._retraction(previous, deletion.key, version, "deleted at the source", deletion.stamp)
+                self._retraction(
+                    previous, deletion.key, version, "deleted at the source", deletion.stamp
+                )
             )
             outcome[drafts[-1].id] = "retracted"
         if self.options.dry_run:
@@ -431,7 +448,9 @@ class SourceImport:
                 setattr(self.counts, label, getattr(self.counts, label) + 1)
         return drafts, outcome
 
-    def _count_added(self, drafts: Sequence[NewEvent], outcome: Mapping[str, str], added: set[str]) -> None:
+    def _count_added(
+        self, drafts: Sequence[NewEvent], outcome: Mapping[str, str], added: set[str]
+    ) -> None:
         for draft in drafts:
             label = outcome.get(draft.id)
             if label is None:
@@ -442,7 +461,9 @@ class SourceImport:
                 # Another run stored this very version a moment ago.
                 self.counts.unchanged += 1
 
-    def _record_events(self, record: SourceRecord, previous: OriginVersion | None) -> list[NewEvent]:
+    def _record_events(
+        self, record: SourceRecord, previous: OriginVersion | None
+    ) -> list[NewEvent]:
         assert self.info is not None
         definitions: list[NewEvent] = []
         fields = self._resolve_fields(record, definitions)
@@ -452,30 +473,66 @@ class SourceImport:
         sources = parse_sources(record.sources)
         version = previous.version + 1 if previous is not None else 1
         origin = Origin(record.key, version, record.content_hash, record.stamp)
-        if previous is None or previous.kind == "retraction" and previous.root_id == previous.event_id:
-            event_id = stable_id(self.info.name, record.key if version == 1 else f"{record.key}#{version}")
-            return [*definitions, NewEvent(
-                id=event_id, timeline=self.info.name, kind=record.kind, title=record.title,
-                date=date, fields=validated, kind_version=spec.version, sources=sources,
-                origin=origin,
-            )]
-        root_kind = previous.kind if previous.kind not in REVISION_KINDS else self._root_kind(previous)
+        if previous is None or (
+            previous.kind == "retraction" and previous.root_id == previous.event_id
+        ):
+            event_id = stable_id(
+                self.info.name, record.key if version == 1 else f"{record.key}#{version}"
+            )
+            return [
+                *definitions,
+                NewEvent(
+                    id=event_id,
+                    timeline=self.info.name,
+                    kind=record.kind,
+                    title=record.title,
+                    date=date,
+                    fields=validated,
+                    kind_version=spec.version,
+                    sources=sources,
+                    origin=origin,
+                ),
+            ]
+        root_kind = (
+            previous.kind if previous.kind not in REVISION_KINDS else self._root_kind(previous)
+        )
         event_id = stable_id(self.info.name, f"{record.key}#{version}")
         if root_kind != record.kind:
             # The dataset re-classified the record: a correction cannot change a kind, so the
             # old event is retracted and the record starts again under its new kind.
-            retraction = self._retraction(previous, None, None, f"re-classified as {record.kind}", None)
-            return [*definitions, retraction, NewEvent(
-                id=event_id, timeline=self.info.name, kind=record.kind, title=record.title,
-                date=date, fields=validated, kind_version=spec.version, sources=sources,
-                origin=origin,
-            )]
+            retraction = self._retraction(
+                previous, None, None, f"re-classified as {record.kind}", None
+            )
+            return [
+                *definitions,
+                retraction,
+                NewEvent(
+                    id=event_id,
+                    timeline=self.info.name,
+                    kind=record.kind,
+                    title=record.title,
+                    date=date,
+                    fields=validated,
+                    kind_version=spec.version,
+                    sources=sources,
+                    origin=origin,
+                ),
+            ]
         removed = {name: None for name in self._root_fields(previous) if name not in validated}
-        return [*definitions, NewEvent(
-            id=event_id, timeline=self.info.name, kind="correction", title=record.title, date=date,
-            fields={"target": previous.root_id, **validated, **removed},
-            kind_version=KINDS["correction"].version, sources=sources, origin=origin,
-        )]
+        return [
+            *definitions,
+            NewEvent(
+                id=event_id,
+                timeline=self.info.name,
+                kind="correction",
+                title=record.title,
+                date=date,
+                fields={"target": previous.root_id, **validated, **removed},
+                kind_version=KINDS["correction"].version,
+                sources=sources,
+                origin=origin,
+            ),
+        ]
 
     def _root_kind(self, previous: OriginVersion) -> str:
         return self.store.get(previous.root_id).kind
@@ -488,18 +545,32 @@ class SourceImport:
         return list((revised or root).fields)
 
     def _retraction(
-        self, previous: OriginVersion, key: str | None, version: int | None, reason: str,
+        self,
+        previous: OriginVersion,
+        key: str | None,
+        version: int | None,
+        reason: str,
         stamp: int | None,
     ) -> NewEvent:
         assert self.info is not None
         root = self.store.get(previous.root_id)
-        origin = Origin(key, version, DELETED, stamp) if key is not None and version is not None else None
-        event_id = stable_id(self.info.name, f"{key}#{version}" if key else f"retract:{root.id}:{previous.version}")
+        origin = (
+            Origin(key, version, DELETED, stamp)
+            if key is not None and version is not None
+            else None
+        )
+        event_id = stable_id(
+            self.info.name, f"{key}#{version}" if key else f"retract:{root.id}:{previous.version}"
+        )
         return NewEvent(
-            id=event_id, timeline=self.info.name, kind="retraction",
-            title=f"Retracted: {root.title}", date=root.date,
+            id=event_id,
+            timeline=self.info.name,
+            kind="retraction",
+            title=f"Retracted: {root.title}",
+            date=root.date,
             fields={"target": root.id, "reason": reason},
-            kind_version=KINDS["retraction"].version, origin=origin,
+            kind_version=KINDS["retraction"].version,
+            origin=origin,
         )
 
     def _resolve_fields(self, record: SourceRecord, definitions: list[NewEvent]) -> dict[str, Any]:
@@ -543,7 +614,9 @@ class SourceImport:
                 extra["description"] = f"in {hint.admin1}"
         return self._define("place", name, extra, definitions)
 
-    def _define(self, entity_type: str, name: str, extra: dict[str, Any], definitions: list[NewEvent]) -> str:
+    def _define(
+        self, entity_type: str, name: str, extra: dict[str, Any], definitions: list[NewEvent]
+    ) -> str:
         # An entity the registry does not know is defined, flagged for review, never dropped;
         # its id derives from its name so that overlapping runs define it once.
         assert self.info is not None
@@ -555,12 +628,24 @@ class SourceImport:
         kind = f"{entity_type}.defined"
         event = NewEvent(
             id=event_id_for(self.info.name, None, f"entity:{entity_type}:{slug}"),
-            timeline=self.info.name, kind=kind, title=f"{name} (from {self.options.fmt}, to review)",
-            date=parse_fuzzy("../.."), fields=fields, kind_version=KINDS[kind].version,
+            timeline=self.info.name,
+            kind=kind,
+            title=f"{name} (from {self.options.fmt}, to review)",
+            date=parse_fuzzy("../.."),
+            fields=fields,
+            kind_version=KINDS[kind].version,
         )
         definitions.append(event)
-        self.registry.add(Entity(id=slug, type=entity_type, name=name, review=True,
-                                 lat=extra.get("lat"), lon=extra.get("lon")))
+        self.registry.add(
+            Entity(
+                id=slug,
+                type=entity_type,
+                name=name,
+                review=True,
+                lat=extra.get("lat"),
+                lon=extra.get("lon"),
+            )
+        )
         return slug
 
     # -- native documents (JSON Lines, YAML) -----------------------------------------------------
@@ -589,7 +674,15 @@ class SourceImport:
             try:
                 draft = drafter.draft(item)
             except ValidationError as err:
-                self.reject(Rejection(self.name, _line_of(item.where), err.field, None, _strip_where(str(err), item.where)))
+                self.reject(
+                    Rejection(
+                        self.name,
+                        _line_of(item.where),
+                        err.field,
+                        None,
+                        _strip_where(str(err), item.where),
+                    )
+                )
                 continue
             pending.append((item, draft))
             if len(pending) >= self.options.batch_size:
@@ -602,7 +695,8 @@ class SourceImport:
         zone = str(item.data.get("zone") or "")
         if self.options.timeline is not None and self.options.timeline != name:
             raise InvalidInput(
-                f"{item.where}: the document is for timeline {name!r}, not {self.options.timeline!r}"
+                f"{item.where}: the document is for timeline {name!r}, "
+                f"not {self.options.timeline!r}"
             )
         try:
             info = self.store.timeline(name)
@@ -646,8 +740,15 @@ class SourceImport:
                 self.counts.unchanged += 1
                 continue
             if draft.kind != existing.kind:
-                self.reject(Rejection(self.name, 0, "kind", draft.kind,
-                                      f"differs from stored event {draft.id}'s kind {existing.kind}"))
+                self.reject(
+                    Rejection(
+                        self.name,
+                        0,
+                        "kind",
+                        draft.kind,
+                        f"differs from stored event {draft.id}'s kind {existing.kind}",
+                    )
+                )
                 continue
             # The document says something else about an event already stored: that is a
             # correction, recorded once however often the document is imported again.
@@ -659,13 +760,14 @@ class SourceImport:
                 setattr(self.counts, label, getattr(self.counts, label) + 1)
             self.counts.unchanged += 0
         else:
-            result = self.store.append(to_append, import_run=self.run_id,
-                                       lock_timeout=self.options.lock_timeout)
+            result = self.store.append(
+                to_append, import_run=self.run_id, lock_timeout=self.options.lock_timeout
+            )
             self._count_added(to_append, outcome, {e.id for e in result.added})
         self._progress(len(pending))
 
 
-class _IdResolver:
+class _IdResolver(Resolver):
     """Validation after the runner resolved names: entity fields already hold ids."""
 
     def __init__(self, registry: Registry) -> None:
@@ -685,8 +787,15 @@ def _pending_version(key: str, drafts: Sequence[NewEvent]) -> OriginVersion | No
     for draft in reversed(drafts):
         if draft.origin is not None and draft.origin.key == key:
             root = draft.target if draft.kind in REVISION_KINDS and draft.target else draft.id
-            return OriginVersion(key, draft.id, draft.kind, draft.origin.version,
-                                 draft.origin.content_hash, draft.origin.stamp, root)
+            return OriginVersion(
+                key,
+                draft.id,
+                draft.kind,
+                draft.origin.version,
+                draft.origin.content_hash,
+                draft.origin.stamp,
+                root,
+            )
     return None
 
 
@@ -705,14 +814,27 @@ def _correction_of(existing: Any, current: Any, draft: NewEvent) -> NewEvent:
     removed = {k: None for k in base_fields if k not in draft.fields}
     fields = {"target": existing.id, **dict(draft.fields), **removed}
     digest = hashlib.sha256(
-        dumps_canonical([draft.title, draft.date.text, fields,
-                         [s.to_json() for s in draft.sources], draft.confidence]).encode()
+        dumps_canonical(
+            [
+                draft.title,
+                draft.date.text,
+                fields,
+                [s.to_json() for s in draft.sources],
+                draft.confidence,
+            ]
+        ).encode()
     ).hexdigest()
     return NewEvent(
         id=stable_id(draft.timeline, f"revision:{existing.id}:{digest}"),
-        timeline=draft.timeline, kind="correction", title=draft.title, date=draft.date,
-        fields=fields, kind_version=KINDS["correction"].version, sources=draft.sources,
-        confidence=draft.confidence, reported_at=draft.reported_at,
+        timeline=draft.timeline,
+        kind="correction",
+        title=draft.title,
+        date=draft.date,
+        fields=fields,
+        kind_version=KINDS["correction"].version,
+        sources=draft.sources,
+        confidence=draft.confidence,
+        reported_at=draft.reported_at,
     )
 
 
@@ -723,11 +845,11 @@ def _line_of(where: str) -> int:
 
 def _strip_where(message: str, where: str) -> str:
     prefix = f"{where}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 def slugify(name: str) -> str:
-    """A lowercase id from a name: `Military Forces of Libya (2014-)` -> `military-forces-of-libya-2014`."""
+    """A lowercase id from a name: `Forces of Libya (2014-)` -> `forces-of-libya-2014`."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
     return (slug or "unnamed")[:64].rstrip("-")
 

@@ -92,8 +92,23 @@ events = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Index(None, "timeline", "valid_from"),
     sa.Index(None, "timeline", "kind"),
-    sa.Index(None, "timeline", "origin", "origin_version", unique=True),
-    sa.Index(None, "target"),
+    # Partial: most events are neither imported records nor revisions, and an index entry
+    # per NULL would cost every append for nothing.
+    sa.Index(
+        None,
+        "timeline",
+        "origin",
+        "origin_version",
+        unique=True,
+        sqlite_where=sa.text("origin IS NOT NULL"),
+        postgresql_where=sa.text("origin IS NOT NULL"),
+    ),
+    sa.Index(
+        None,
+        "target",
+        sqlite_where=sa.text("target IS NOT NULL"),
+        postgresql_where=sa.text("target IS NOT NULL"),
+    ),
 )
 
 # Derived and disposable: folded states of a timeline at fold-order boundaries, so that an

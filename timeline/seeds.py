@@ -31,7 +31,10 @@ def seed_files(name: str) -> list[Path]:
     """The files of one shipped timeline: its header first, then its events in name order."""
     folder = seed_root() / name
     if not (folder / HEADER).is_file():
-        raise NotFound(f"--timeline: no shipped timeline {name!r} (shipped: {', '.join(available()) or 'none'})")
+        raise NotFound(
+            f"--timeline: no shipped timeline {name!r} "
+            f"(shipped: {', '.join(available()) or 'none'})"
+        )
     events = sorted(p for p in folder.glob("*.yaml") if p.name != HEADER)
     return [folder / HEADER, *events]
 

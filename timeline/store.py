@@ -29,7 +29,6 @@ from timeline.dates import (
     UTC,
     FuzzyDate,
     Precision,
-    format_instant,
     from_micros,
     to_micros,
     validate_zone,
@@ -41,7 +40,6 @@ from timeline.events import (
     NewEvent,
     Origin,
     Source,
-    canonical_content,
     chain_hash,
     dumps_canonical,
 )
@@ -414,18 +412,20 @@ class Store:
         previous_hash = GENESIS_HASH
         previous_seq = 0
         checked = 0
-        for event in self._stream(sa.select(_E).order_by(_E.c.seq)):
-            if event.seq <= previous_seq:
-                return VerifyResult(checked, event.seq, "seq out of order")
-            if event.prev_hash != previous_hash:
-                return VerifyResult(checked, event.seq, "does not link to the previous row")
-            content = canonical_content(
-                event, seq=event.seq, recorded_at=event.recorded_at, import_run=event.import_run
-            )
-            if chain_hash(previous_hash, content) != event.hash:
-                return VerifyResult(checked, event.seq, "content does not match its hash")
-            previous_hash, previous_seq = event.hash, event.seq
-            checked += 1
+        query = sa.select(*(_E.c[name] for name in (*HASHED_COLUMNS, "hash", "prev_hash")))
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=READ_BATCH).execute(query.order_by(_E.c.seq))
+            for row in result:
+                seq = row.seq
+                if seq <= previous_seq:
+                    return VerifyResult(checked, seq, "seq out of order")
+                if row.prev_hash != previous_hash:
+                    return VerifyResult(checked, seq, "does not link to the previous row")
+                values = tuple(row)[: len(HASHED_COLUMNS)]
+                if chain_hash(previous_hash, row_content(values)) != row.hash:
+                    return VerifyResult(checked, seq, "content does not match its hash")
+                previous_hash, previous_seq = row.hash, seq
+                checked += 1
         return VerifyResult(checked)
 
     # -- import runs -------------------------------------------------------------------------
@@ -629,20 +629,24 @@ class Writer:
         head = self.conn.execute(
             sa.select(_E.c.seq, _E.c.hash, _E.c.recorded_at).order_by(_E.c.seq.desc()).limit(1)
         ).first()
-        seq, prev_hash, last_recorded = (head.seq, head.hash, head.recorded_at) if head else (0, GENESIS_HASH, 0)
+        seq, prev_hash, last_recorded = (
+            (head.seq, head.hash, head.recorded_at) if head else (0, GENESIS_HASH, 0)
+        )
         # Knowledge time never runs backwards along the log, even if the clock does.
         recorded_us = max(to_micros(self.store.clock()), last_recorded)
         recorded_at = from_micros(recorded_us)
         rows = []
         for event in pending:
             seq += 1
-            content = canonical_content(event, seq=seq, recorded_at=recorded_at, import_run=import_run)
-            digest = chain_hash(prev_hash, content)
-            rows.append(_event_row(event, seq, recorded_us, import_run, digest, prev_hash))
+            row = event_row(event, seq, recorded_us, import_run, prev_hash)
+            digest = row[-2]
+            rows.append(row)
             result.added.append(_stored(event, seq, recorded_at, import_run, digest, prev_hash))
             prev_hash = digest
         try:
-            self.conn.execute(sa.insert(_E), rows)
+            # The driver's executemany with prepared tuples: appends are the hot path of
+            # imports, and SQLAlchemy's per-row parameter processing would double their cost.
+            self.conn.exec_driver_sql(_insert_sql(self.conn), rows)  # type: ignore[arg-type]
         except DBAPIError as err:
             raise TimelineError(f"could not append: {_first_line(err)}") from None
         self._invalidate_snapshots(pending)
@@ -673,9 +677,7 @@ class Writer:
                     earliest[timeline] = value
         s = schema.snapshots
         for timeline, start in earliest.items():
-            self.conn.execute(
-                sa.delete(s).where(s.c.timeline == timeline, s.c.boundary > start)
-            )
+            self.conn.execute(sa.delete(s).where(s.c.timeline == timeline, s.c.boundary > start))
 
     def _check_targets(
         self, pending: Sequence[NewEvent], stored: Mapping[str, str], batch_ids: set[str]
@@ -687,8 +689,11 @@ class Writer:
         found = self.existing_ids(missing)
         for event in pending:
             target = event.target
-            if event.kind in REVISION_KINDS and target and target not in found and (
-                target not in stored and target not in batch_ids
+            if (
+                event.kind in REVISION_KINDS
+                and target
+                and target not in found
+                and (target not in stored and target not in batch_ids)
             ):
                 raise NotFound(f"{event.kind}: target: no event {target!r}")
 
@@ -728,38 +733,69 @@ def _latest_origins(
     return out
 
 
-def _event_row(
-    event: NewEvent, seq: int, recorded_us: int, import_run: int | None, digest: str, prev: str
-) -> dict[str, Any]:
+# The columns a row's hash covers, in this order: everything but the hashes themselves.
+HASHED_COLUMNS = (
+    "seq", "id", "timeline", "kind", "kind_version", "title", "payload", "date_text",
+    "valid_from", "valid_to", "precision", "approximate", "uncertain", "recorded_at",
+    "reported_at", "sources", "confidence", "origin", "origin_version", "origin_hash",
+    "origin_stamp", "import_run", "target",
+)  # fmt: skip
+ROW_COLUMNS = (*HASHED_COLUMNS, "hash", "prev_hash")
+
+
+def row_content(values: Sequence[Any]) -> str:
+    """The text a row's hash covers: its stored values, as JSON, in `HASHED_COLUMNS` order."""
+    # Booleans come back from SQLite as integers; hash them as what they mean.
+    normalised = list(values)
+    normalised[11] = bool(normalised[11])
+    normalised[12] = bool(normalised[12])
+    return json.dumps(normalised, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_row(
+    event: NewEvent, seq: int, recorded_us: int, import_run: int | None, prev_hash: str
+) -> tuple[Any, ...]:
+    """The stored row of an event (values in `ROW_COLUMNS` order), its hash chained to
+    `prev_hash`."""
     date = event.date
     origin = event.origin
-    return {
-        "seq": seq,
-        "id": event.id,
-        "timeline": event.timeline,
-        "kind": event.kind,
-        "kind_version": event.kind_version,
-        "title": event.title,
-        "payload": dumps_canonical(event.fields),
-        "date_text": date.text,
-        "valid_from": to_micros(date.start),
-        "valid_to": to_micros(date.end),
-        "precision": date.precision.value,
-        "approximate": date.approximate,
-        "uncertain": date.uncertain,
-        "recorded_at": recorded_us,
-        "reported_at": to_micros(event.reported_at) if event.reported_at else None,
-        "sources": dumps_canonical([s.to_json() for s in event.sources]),
-        "confidence": event.confidence,
-        "origin": origin.key if origin else None,
-        "origin_version": origin.version if origin else None,
-        "origin_hash": origin.content_hash if origin else None,
-        "origin_stamp": origin.stamp if origin else None,
-        "import_run": import_run,
-        "target": event.target if event.kind in REVISION_KINDS else None,
-        "hash": digest,
-        "prev_hash": prev,
-    }
+    values = (
+        seq,
+        event.id,
+        event.timeline,
+        event.kind,
+        event.kind_version,
+        event.title,
+        dumps_canonical(event.fields),
+        date.text,
+        to_micros(date.start),
+        to_micros(date.end),
+        date.precision.value,
+        date.approximate,
+        date.uncertain,
+        recorded_us,
+        to_micros(event.reported_at) if event.reported_at else None,
+        dumps_canonical([s.to_json() for s in event.sources]),
+        event.confidence,
+        origin.key if origin else None,
+        origin.version if origin else None,
+        origin.content_hash if origin else None,
+        origin.stamp if origin else None,
+        import_run,
+        event.target if event.kind in REVISION_KINDS else None,
+    )
+    return (*values, chain_hash(prev_hash, row_content(values)), prev_hash)
+
+
+_INSERT_SQL: dict[str, str] = {}
+
+
+def _insert_sql(conn: Connection) -> str:
+    style = conn.dialect.paramstyle
+    if style not in _INSERT_SQL:
+        marks = ", ".join(["?" if style == "qmark" else "%s"] * len(ROW_COLUMNS))
+        _INSERT_SQL[style] = f"INSERT INTO events ({', '.join(ROW_COLUMNS)}) VALUES ({marks})"
+    return _INSERT_SQL[style]
 
 
 def _stored(
@@ -785,7 +821,7 @@ def _stored(
     )
 
 
-def row_to_event(row: Mapping[str, Any]) -> Event:
+def row_to_event(row: Mapping[Any, Any]) -> Event:
     """An Event from a row of the events table, upcast to the current version of its kind."""
     kind, version = row["kind"], row["kind_version"]
     fields = json.loads(row["payload"])
@@ -874,9 +910,7 @@ def _run_status(status: str, host: str | None, pid: int | None) -> str:
 
 def _check_timeline_name(name: str) -> None:
     if not name or len(name) > 64 or not all(c.isalnum() or c in "-_." for c in name):
-        raise InvalidInput(
-            f"timeline name {name!r}: use 1-64 letters, digits, '-', '_' or '.'"
-        )
+        raise InvalidInput(f"timeline name {name!r}: use 1-64 letters, digits, '-', '_' or '.'")
 
 
 def _first_line(err: BaseException) -> str:

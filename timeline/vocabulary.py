@@ -103,7 +103,9 @@ KINDS: dict[str, KindSpec] = {
             (_f("place", T.SLUG, True), *_DEFINITION, _f("lat", T.NUMBER), _f("lon", T.NUMBER)),
             dated=False,
         ),
-        KindSpec("control", (_f("place", T.PLACE, True), _f("by", T.ACTOR, True), _f("from", T.ACTOR))),
+        KindSpec(
+            "control", (_f("place", T.PLACE, True), _f("by", T.ACTOR, True), _f("from", T.ACTOR))
+        ),
         KindSpec(
             "offensive.started",
             (_f("actor", T.ACTOR, True), _f("name", T.TEXT, True), _f("target", T.PLACE)),
@@ -253,8 +255,7 @@ def _check(field: FieldSpec, value: Any, resolver: Resolver) -> Any:
     if kind is T.TEXT:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise _wrong(name, value, "a text")
-        text = str(value).strip()
-        return text
+        return str(value).strip()
     if kind is T.INTEGER:
         return _integer(name, value)
     if kind is T.NUMBER:

@@ -110,8 +110,16 @@ def upgrade() -> None:
         "events",
         ["timeline", "origin", "origin_version"],
         unique=True,
+        sqlite_where=sa.text("origin IS NOT NULL"),
+        postgresql_where=sa.text("origin IS NOT NULL"),
     )
-    op.create_index(op.f("ix_events_target"), "events", ["target"])
+    op.create_index(
+        op.f("ix_events_target"),
+        "events",
+        ["target"],
+        sqlite_where=sa.text("target IS NOT NULL"),
+        postgresql_where=sa.text("target IS NOT NULL"),
+    )
     op.create_table(
         "snapshots",
         sa.Column("timeline", sa.String(64), nullable=False),
@@ -121,7 +129,9 @@ def upgrade() -> None:
         sa.Column("state", sa.LargeBinary, nullable=False),
         sa.PrimaryKeyConstraint("timeline", "boundary", name=op.f("pk_snapshots")),
     )
-    triggers = POSTGRESQL_TRIGGERS if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS
+    triggers = (
+        POSTGRESQL_TRIGGERS if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS
+    )
     for statement in triggers:
         op.execute(statement)
 
