@@ -1,0 +1,1 @@
+"""Tests of the source parsers (ACLED CSV and API, UCDP GED)."""
