@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 from urllib.parse import quote
 
@@ -112,3 +113,40 @@ def _no_default_database(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     home = tmp_path_factory.mktemp("data-home")
     monkeypatch.setenv("XDG_DATA_HOME", str(home))
     monkeypatch.delenv("TIMELINE_DB", raising=False)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def libya_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """A database holding the shipped Libya timeline, loaded once per run and backend."""
+    from timeline.seeds import load_seed
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('libya') / 'libya.db'}"
+    else:
+        base = request.getfixturevalue("postgresql_database")
+        schema = "libya_seed"
+        engine = sa.create_engine(database.normalise_url(base))
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        engine.dispose()
+        url = f"{base}?options={quote(f'-csearch_path={schema}')}"
+    engine = database.open_engine(url)
+    store = Store(engine)
+    load_seed(store, "libya")
+    yield store
+    engine.dispose()
+
+
+@pytest.fixture
+def libya_at(libya_store: Store) -> Callable[..., dict[str, Any]]:
+    """`libya_at(date, as_known=None)`: the JSON answer of `timeline at` on the seeds."""
+    from timeline import answers
+
+    info = libya_store.timeline("libya")
+
+    def at(date: str, as_known: str | None = None) -> dict[str, Any]:
+        return answers.state_at(libya_store, info, date, as_known=as_known).to_json()
+
+    return at

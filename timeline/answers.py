@@ -229,14 +229,21 @@ def rebuild(store: Store, info: TimelineInfo) -> int:
     return refresh_snapshots(store, info.name, full=True)
 
 
-def fold_everything(events: Iterable[Event]) -> Projector:
-    """The naive fold: every event in memory, revisions applied, folded from the start."""
+def fold_everything(events: Iterable[Event], before: datetime | None = None) -> Projector:
+    """The naive fold: every event in memory, revisions applied, folded from the start
+    (only those starting before `before`, when given). The reference answers are checked
+    against, and what snapshots save."""
     from timeline.revisions import effective_events
 
     projector = Projector()
     projector.apply_all(
         sorted(
-            (e for e in effective_events(events) if e.kind not in DEFINITION_KINDS), key=fold_order
+            (
+                e
+                for e in effective_events(events)
+                if e.kind not in DEFINITION_KINDS and (before is None or e.date.start < before)
+            ),
+            key=fold_order,
         )
     )
     return projector

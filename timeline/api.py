@@ -113,8 +113,14 @@ class StoreLookups:
             stored = self.store.get(event_id)
         except NotFound:
             return None
-        revised = apply_revisions(stored, self.store.revisions_of([stored.id]))
-        return revised or stored
+        revisions = self.store.revisions_of([stored.id])
+        revised = apply_revisions(stored, revisions)
+        if revised is None:
+            # Retracted: still the event its corrections describe, so that a second
+            # retraction is recognised as the same one.
+            corrections = [r for r in revisions if r.kind == "correction"]
+            revised = apply_revisions(stored, corrections) or stored
+        return revised
 
     def offensive_named(self, timeline: str, name: str) -> list[str]:
         """Ids of the `offensive.started` events called `name`."""
@@ -168,7 +174,10 @@ def correct_event(
     """Record a correction of an event: a new event replacing its date, title or fields."""
     target = store.get(event_id)
     info = store.timeline(target.timeline)
-    document: dict[str, Any] = {"kind": "correction", "target": target.id, **(fields or {})}
+    # Replaced fields travel in their own mapping: a field may itself be called `target`.
+    document: dict[str, Any] = {"kind": "correction", "target": target.id}
+    if fields:
+        document["fields"] = dict(fields)
     if date is not None:
         document["date"] = date
     if title is not None:

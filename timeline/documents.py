@@ -264,10 +264,14 @@ class Drafter(Resolver):
         else:
             if "date" not in data and "title" not in data and not fields:
                 raise ValidationError("correction: give a new date, title or field to replace")
-            replaced = {
-                "target": target.id,
-                **validate_fields(target.kind, fields, self, partial=True),
-            }
+            nested = fields.pop("fields", None) or {}
+            if not isinstance(nested, Mapping):
+                raise ValidationError(f"fields: {nested!r} is not a mapping", field="fields")
+            wanted = {**fields, **nested}
+            changes = validate_fields(target.kind, wanted, self, partial=True)
+            # A field set to null is removed from the target.
+            changes.update({k: None for k, v in wanted.items() if v is None})
+            replaced = {"target": target.id, "fields": changes}
             title = data.get("title") or target.title
             date = self._date(data["date"], required=True) if "date" in data else target.date
         draft = NewEvent(

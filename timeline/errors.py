@@ -29,7 +29,10 @@ class ValidationError(InvalidInput):
 
 
 class NotFound(TimelineError):
-    """An event, timeline or entity that was named does not exist."""
+    """An event, timeline or entity that was named does not exist (the name given was
+    wrong, so exit 2 like any other bad argument)."""
+
+    exit_code = 2
 
 
 class UnknownEntity(InvalidInput):

@@ -527,7 +527,7 @@ class SourceImport:
                 kind="correction",
                 title=record.title,
                 date=date,
-                fields={"target": previous.root_id, **validated, **removed},
+                fields={"target": previous.root_id, "fields": {**validated, **removed}},
                 kind_version=KINDS["correction"].version,
                 sources=sources,
                 origin=origin,
@@ -812,7 +812,7 @@ def _same_content(current: Any, draft: NewEvent) -> bool:
 def _correction_of(existing: Any, current: Any, draft: NewEvent) -> NewEvent:
     base_fields = dict(current.fields) if current is not None else dict(existing.fields)
     removed = {k: None for k in base_fields if k not in draft.fields}
-    fields = {"target": existing.id, **dict(draft.fields), **removed}
+    fields = {"target": existing.id, "fields": {**dict(draft.fields), **removed}}
     digest = hashlib.sha256(
         dumps_canonical(
             [

@@ -25,7 +25,7 @@ def apply_revisions(event: Event, revisions: Iterable[Event]) -> Event | None:
             current = None
             continue
         base = current or event
-        replaced = {k: v for k, v in revision.fields.items() if k != "target"}
+        replaced = revision.fields.get("fields") or {}
         # A replaced field set to null removes it (a re-imported record that lost a value).
         merged = {k: v for k, v in {**base.fields, **replaced}.items() if v is not None}
         current = base.revised(

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from timeline import schema
 from timeline.database import SQLITE_BUSY_TIMEOUT_MS
 from timeline.dates import (
+    DateError,
     UTC,
     FuzzyDate,
     Precision,
@@ -151,7 +152,10 @@ class Store:
     def create_timeline(self, name: str, zone: str, title: str | None = None) -> TimelineInfo:
         """Create a timeline; its time zone decides what its dates mean."""
         _check_timeline_name(name)
-        validate_zone(zone)
+        try:
+            validate_zone(zone)
+        except DateError as err:
+            raise InvalidInput(f"--zone: {err}") from None
         with self.writing() as writer:
             if writer.timeline_zone(name) is not None:
                 raise InvalidInput(f"timeline {name!r} exists already")
@@ -646,7 +650,7 @@ class Writer:
         try:
             # The driver's executemany with prepared tuples: appends are the hot path of
             # imports, and SQLAlchemy's per-row parameter processing would double their cost.
-            self.conn.exec_driver_sql(_insert_sql(self.conn), rows)  # type: ignore[arg-type]
+            self.conn.exec_driver_sql(_insert_sql(self.conn), rows)
         except DBAPIError as err:
             raise TimelineError(f"could not append: {_first_line(err)}") from None
         self._invalidate_snapshots(pending)

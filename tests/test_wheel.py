@@ -1,0 +1,121 @@
+"""The built wheel installs into a fresh virtualenv and works from anywhere.
+
+Nothing with a generic top-level name (`cli`, `alembic`) may land in site-packages: the wheel
+maps the checkout's cli/, alembic/ and seeds/ inside the `timeline` package.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import site
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from this checkout, without network (the build backend is installed)."""
+    out = tmp_path_factory.mktemp("dist")
+    run(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", out, REPO, cwd=REPO)
+    [built] = out.glob("timeline-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv with the wheel installed; its bin/ folder."""
+    root = tmp_path_factory.mktemp("venv")
+    venv.EnvBuilder(with_pip=True, symlinks=os.name != "nt").create(root)
+    bin_dir = root / ("Scripts" if os.name == "nt" else "bin")
+    python = bin_dir / "python"
+    purelib = run(
+        python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=root
+    ).strip()
+    # The test environment's dependencies, seen by the new venv without touching the network.
+    (Path(purelib) / "test-dependencies.pth").write_text(
+        "".join(f"{path}\n" for path in site.getsitepackages()), encoding="utf-8"
+    )
+    run(python, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", wheel, cwd=root)
+    return bin_dir
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TIMELINE_DB")}
+    env["PYTHONNOUSERSITE"] = "1"
+    return env
+
+
+def test_the_wheel_holds_one_package(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    top = {name.split("/", 1)[0] for name in names}
+    [metadata] = top - {"timeline"}
+    assert metadata.endswith(".dist-info")
+    assert "timeline/alembic/versions/0001_event_log.py" in names
+    assert "timeline/alembic/env.py" in names
+    assert "timeline/cli/__init__.py" in names
+    assert any(name.startswith("timeline/seeds/") for name in names)
+    assert not any(name.startswith(("cli/", "alembic/", "seeds/")) for name in names)
+    assert "timeline/alembic/__init__.py" not in names  # or `import alembic` finds it
+
+
+def test_the_installed_command_works_outside_the_checkout(installed: Path, tmp_path: Path) -> None:
+    env = clean_env()
+    timeline = installed / "timeline"
+    help_text = run(timeline, "--help", cwd=tmp_path, env=env)
+    assert "Usage: timeline" in help_text
+
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    run(timeline, "--db", db, "create", "t", "--zone", "UTC", cwd=tmp_path, env=env)
+    added = run(timeline, "--db", db, "add", "note", "2020-01-01", "hello", cwd=tmp_path, env=env)
+    [event] = json.loads(
+        run(timeline, "--db", db, "events", "--format", "json", cwd=tmp_path, env=env)
+    )
+    assert event["id"] == added.strip()
+    assert (event["kind"], event["date"], event["title"]) == ("note", "2020-01-01", "hello")
+    assert "ok: 1 events" in run(timeline, "--db", db, "verify", cwd=tmp_path, env=env)
+    assert run(timeline, "--db", db, "db", "current", cwd=tmp_path, env=env).startswith("0001")
+
+
+def test_imports_resolve_to_the_right_packages(installed: Path, tmp_path: Path) -> None:
+    code = (
+        "import json, alembic, alembic.command, timeline, timeline.cli;"
+        "print(json.dumps([alembic.__file__, hasattr(alembic.command, 'upgrade'),"
+        " timeline.__file__, timeline.cli.__file__]))"
+    )
+    alembic_file, has_command, timeline_file, cli_file = json.loads(
+        run(installed / "python", "-c", code, cwd=tmp_path, env=clean_env())
+    )
+    assert has_command
+    venv_root = installed.parent
+    assert not Path(alembic_file).is_relative_to(venv_root)  # the library, via the .pth
+    assert Path(timeline_file).is_relative_to(venv_root)  # the wheel, not the checkout
+    assert Path(cli_file).is_relative_to(venv_root)
+    assert not Path(timeline_file).is_relative_to(REPO)
+    site_packages = Path(timeline_file).parent.parent
+    assert not (site_packages / "cli").exists()
+    assert not (site_packages / "alembic").exists()
