@@ -236,6 +236,7 @@ def run_import(
     report = ImportReport()
     started = time.monotonic()
     info: TimelineInfo | None = None
+    touched: set[str] = set()
     if options.fmt in ("acled", "ucdp"):
         info = api.pick_timeline(store, options.timeline)
     for spec in sources:
@@ -246,6 +247,15 @@ def run_import(
         if importer.run_id is not None:
             report.runs.append(importer.run_id)
         info = importer.info or info
+        if info is not None:
+            touched.add(info.name)
+    if not options.dry_run:
+        # The nightly run pays for the snapshots its late arrivals made stale, so that the
+        # analyst's next `timeline at` does not.
+        from timeline.answers import refresh_snapshots
+
+        for name in sorted(touched):
+            refresh_snapshots(store, name)
     report.seconds = time.monotonic() - started
     return report
 

@@ -365,3 +365,58 @@ def test_rows_read_from_a_non_seekable_stream() -> None:
         "acled:LBY10003",
         "acled:LBY10004",
     ]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "sub_event_type", "actor1", "inter1", "actor2", "inter2", "winner"),
+    [
+        # ACLED often lists the state forces first whoever won; the event type says which
+        # side gained, and the inter codes which actor is the state.
+        ("Battle-Non-state actor overtakes territory", "", "Army", "1", "NLA", "2", "NLA"),
+        ("Battle-Non-state actor overtakes territory", "", "Militia", "3", "Army", "1", "Militia"),
+        ("Battle-Government regains territory", "", "Militia", "2", "Army", "1", "Army"),
+        ("Battle-Government regains territory", "", "Army", "1", "NLA", "2", "Army"),
+        (
+            "Battles",
+            "Non-state actor overtakes territory",
+            "Army",
+            "State forces",
+            "NLA",
+            "Rebel group",
+            "NLA",
+        ),
+        (
+            "Battles",
+            "Government regains territory",
+            "NLA",
+            "Rebel group",
+            "Army",
+            "State forces",
+            "Army",
+        ),
+        # Two non-state sides: nothing tells them apart, actor1 is taken as the winner.
+        ("Battle-Non-state actor overtakes territory", "", "Militia", "3", "Tribe", "4", "Militia"),
+    ],
+)
+def test_control_goes_to_the_side_the_event_type_says_gained(
+    event_type: str,
+    sub_event_type: str,
+    actor1: str,
+    inter1: str,
+    actor2: str,
+    inter2: str,
+    winner: str,
+) -> None:
+    row = _api_row(
+        event_type=event_type,
+        sub_event_type=sub_event_type,
+        actor1=actor1,
+        actor2=actor2,
+        inter1=inter1,
+        inter2=inter2,
+    )
+    record = AcledParser().record(row)
+    assert isinstance(record, SourceRecord)
+    assert record.kind == "control"
+    assert record.fields["by"] == winner
+    assert record.fields["from"] == ({actor1, actor2} - {winner}).pop()

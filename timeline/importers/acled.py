@@ -11,7 +11,7 @@ the same column names, mapped by the same `AcledParser.record`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 from timeline.importers.sources import (
@@ -95,6 +95,29 @@ def _kind(event_type: str, sub_event_type: str) -> str:
     return _EVENT_TYPES.get(event_type) or _OLD_EVENT_TYPES.get(event_type, "note")
 
 
+def _is_state_force(inter: str) -> bool:
+    # ACLED's inter codes: 1 (or, since 2023, the words "State forces") are state forces.
+    text = inter.strip().lower()
+    return text == "1" or text.startswith("state forces")
+
+
+def _winner(
+    event_type: str, sub_event_type: str, values: Mapping[str, str], actor1: str, actor2: str
+) -> tuple[str, str]:
+    """(who took the place, from whom). ACLED does not put the winner first: the event type
+    says which side gained ("Government regains territory": the state forces; "Non-state
+    actor overtakes territory": the non-state actor), and the inter codes say which is which."""
+    state1 = _is_state_force(values.get("inter1", ""))
+    state2 = _is_state_force(values.get("inter2", ""))
+    state_gains = "government regains" in event_type or "government regains" in sub_event_type
+    non_state_gains = "non-state actor overtakes" in (event_type + sub_event_type)
+    if actor2 and (
+        (state_gains and state2 and not state1) or (non_state_gains and state1 and not state2)
+    ):
+        return actor2, actor1
+    return actor1, actor2
+
+
 def _agreement_name(notes: str, actors: list[str]) -> str:
     text = _DATE_OPENING.sub("", " ".join(notes.split()), count=1)
     if text:
@@ -175,9 +198,10 @@ def _record(raw: RawRow) -> SourceRecord:
             raise BadField("location", None, "is empty: a change of control needs the place")
         if not actor1:
             raise BadField("actor1", None, "is empty: a change of control needs who took it")
-        fields["by"] = actor1
-        if actor2 and actor2 != actor1:
-            fields["from"] = actor2
+        winner, loser = _winner(event_type, _normal(sub_event_text), values, actor1, actor2)
+        fields["by"] = winner
+        if loser and loser != winner:
+            fields["from"] = loser
     elif kind == "strike":
         if actor1:
             fields["by"] = actor1
