@@ -1,0 +1,294 @@
+"""The shipped Libya timeline answers what the public record says.
+
+Each row of `RECORD` asks `timeline at DATE --timeline libya` one question and gives the
+answer the public record supports, with the reason in words, so that a reader can check every
+line against the history of the war. The answers are read at the end of DATE (Africa/Tripoli);
+the dates are chosen a day or more away from each change, where the record is certain.
+
+Checks:
+- `controller`: who holds the place (an actor id).
+- `backs`: whether "backer -> backed" support is in effect.
+- `presence`: the actor's forces: "present", "withdrawing" or "absent".
+- `on behalf of`: whom the actor's forces are there for.
+- `contested`: whether the actor's presence rests on an event someone denies.
+- `materiel`: how many of an item are at a place ("place: item").
+- `offensive`: whether the offensive ("actor: name") is under way.
+- `ceasefire`: the status of the ceasefire of that name (None: not yet heard of).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+Answer = dict[str, Any]
+LibyaAt = Callable[..., dict[str, Any]]
+Expected = str | int | bool | None
+
+
+def controller_of(answer: Answer, place: str) -> str | None:
+    """The id of the actor holding `place`, or None when the answer has no controller for it."""
+    for item in answer["control"]:
+        if item["place"]["id"] == place:
+            return str(item["controller"]["id"])
+    return None
+
+
+def backers_of(answer: Answer, actor: str) -> set[str]:
+    """The ids of every actor backing `actor`."""
+    return {str(s["backer"]["id"]) for s in answer["support"] if s["backed"]["id"] == actor}
+
+
+def present(answer: Answer, actor: str) -> list[dict[str, Any]]:
+    """The presence entries (forces in the country) of `actor`."""
+    return [p for p in answer["presence"] if p["actor"]["id"] == actor]
+
+
+def presence_status(answer: Answer, actor: str) -> str:
+    """ "present" or "withdrawing" (several deployments: comma-separated), or "absent"."""
+    statuses = sorted({str(p["status"]) for p in present(answer, actor)})
+    return ", ".join(statuses) or "absent"
+
+
+def on_behalf_of(answer: Answer, actor: str) -> str | None:
+    """The id of the side the actor's forces are there for (None when not said)."""
+    sides = sorted({p["on_behalf_of"]["id"] for p in present(answer, actor) if p["on_behalf_of"]})
+    return ", ".join(sides) or None
+
+
+def materiel_at(answer: Answer, place: str) -> dict[str, int]:
+    """Item -> how many are known to be at `place` (an unknown count counts as 0)."""
+    counts: dict[str, int] = {}
+    for m in answer["materiel"]:
+        if m["place"]["id"] == place:
+            counts[m["item"]] = counts.get(m["item"], 0) + int(m["count"] or 0)
+    return counts
+
+
+def offensives_of(answer: Answer, actor: str) -> set[str]:
+    """The names of the offensives `actor` has under way."""
+    return {str(o["name"]) for o in answer["offensives"] if o["actor"]["id"] == actor}
+
+
+def ceasefire_status(answer: Answer, name: str) -> str | None:
+    """The status of the ceasefire called `name`, or None when the answer does not list it."""
+    for c in answer["ceasefires"]:
+        if c["name"] == name:
+            return str(c["status"])
+    return None
+
+
+def observe(answer: Answer, check: str, subject: str) -> Expected:
+    """What the answer says for one row of the table."""
+    if check == "controller":
+        return controller_of(answer, subject)
+    if check == "backs":
+        backer, backed = (s.strip() for s in subject.split("->"))
+        return backer in backers_of(answer, backed)
+    if check == "presence":
+        return presence_status(answer, subject)
+    if check == "on behalf of":
+        return on_behalf_of(answer, subject)
+    if check == "contested":
+        return any(p["contested"] for p in present(answer, subject))
+    if check == "materiel":
+        place, item = (s.strip() for s in subject.split(":"))
+        return materiel_at(answer, place).get(item, 0)
+    if check == "offensive":
+        actor, name = (s.strip() for s in subject.split(":", 1))
+        return name in offensives_of(answer, actor)
+    if check == "ceasefire":
+        return ceasefire_status(answer, subject)
+    raise AssertionError(f"unknown check {check!r}")
+
+
+# (date, check, subject, expected, why)
+# fmt: off
+RECORD: list[tuple[str, str, str, Expected, str]] = [
+    # --- control: Tripoli ---
+    ("2011-06-01", "controller", "tripoli", "gaddafi-government",
+     "Tripoli stayed Gaddafi's until the rebels took Bab al-Aziziya on 2011-08-23"),
+    ("2011-09-01", "controller", "tripoli", "ntc", "The NTC took Tripoli on 2011-08-23"),
+    ("2013-06-01", "controller", "tripoli", "gnc",
+     "The NTC handed power to the elected General National Congress on 2012-08-08"),
+    ("2015-06-01", "controller", "tripoli", "libya-dawn",
+     "Libya Dawn drove the Zintani brigades out of Tripoli on 2014-08-23"),
+    ("2017-01-01", "controller", "tripoli", "gna",
+     "The GNA's Presidency Council arrived in Tripoli on 2016-03-30"),
+    ("2020-05-26", "controller", "tripoli", "gna",
+     "Tripoli held out through the LNA's offensive of 2019-2020"),
+    # --- control: Benghazi ---
+    ("2011-03-01", "controller", "benghazi", "ntc",
+     "The uprising took Benghazi when the Katiba barracks fell on 2011-02-20"),
+    ("2015-06-01", "controller", "benghazi", "bensc",
+     "The Benghazi Revolutionaries Shura Council overran the special forces' base in July 2014"),
+    ("2017-08-01", "controller", "benghazi", "lna", "Haftar declared Benghazi taken on 2017-07-05"),
+    # --- control: Ajdabiya in the see-saw of March 2011 ---
+    ("2011-03-20", "controller", "ajdabiya", "gaddafi-government",
+     "Gaddafi's forces took Ajdabiya around 2011-03-16 on their way to Benghazi"),
+    ("2011-04-01", "controller", "ajdabiya", "ntc", "The rebels retook Ajdabiya on 2011-03-26"),
+    # --- control: Sirte ---
+    ("2011-09-01", "controller", "sirte", "gaddafi-government",
+     "Sirte was the last loyalist stronghold, until 2011-10-20"),
+    ("2011-11-01", "controller", "sirte", "ntc", "Sirte fell to the NTC on 2011-10-20"),
+    ("2016-01-01", "controller", "sirte", "isis-libya",
+     "The Islamic State held Sirte from May-June 2015"),
+    ("2017-01-01", "controller", "sirte", "gna",
+     "Bunyan al-Marsous declared Sirte retaken on 2016-12-06"),
+    ("2020-01-05", "controller", "sirte", "gna", "Sirte was the GNA's until 2020-01-06"),
+    ("2020-01-07", "controller", "sirte", "lna", "The LNA took Sirte on 2020-01-06"),
+    ("2020-10-24", "controller", "sirte", "lna",
+     "Sirte stayed with the LNA behind the Sirte-Jufra line until the permanent ceasefire"),
+    # --- control: Gharyan ---
+    ("2019-04-03", "controller", "gharyan", "gna", "Gharyan was the GNA's before the offensive"),
+    ("2019-04-10", "controller", "gharyan", "lna",
+     "Gharyan fell to the LNA on 2019-04-04 at the start of the Tripoli offensive"),
+    ("2019-06-25", "controller", "gharyan", "lna", "The LNA's forward base until 2019-06-26"),
+    ("2019-06-27", "controller", "gharyan", "gna", "The GNA retook Gharyan on 2019-06-26"),
+    # --- control: Tarhuna, Al Watiya, Sabratha, Surman, Tripoli's airport ---
+    ("2020-06-04", "controller", "tarhuna", "lna",
+     "Tarhuna was the LNA's last stronghold in the west until 2020-06-05"),
+    ("2020-06-06", "controller", "tarhuna", "gna", "The GNA entered Tarhuna on 2020-06-05"),
+    ("2020-05-17", "controller", "al-watiya", "lna",
+     "Al Watiya was the LNA's main air base in the west until 2020-05-18"),
+    ("2020-05-19", "controller", "al-watiya", "gna",
+     "The GNA took Al Watiya on 2020-05-18 with Turkish support"),
+    ("2020-04-12", "controller", "sabratha", "lna", "Sabratha sided with the LNA in 2019"),
+    ("2020-04-14", "controller", "sabratha", "gna", "The GNA took Sabratha on 2020-04-13"),
+    ("2020-04-12", "controller", "surman", "lna", "Surman sided with the LNA in 2019"),
+    ("2020-04-14", "controller", "surman", "gna", "The GNA took Surman on 2020-04-13"),
+    ("2014-08-01", "controller", "tripoli-airport", "zintan-brigades",
+     "Zintani brigades held Tripoli's airport from August 2011 to August 2014"),
+    ("2014-09-01", "controller", "tripoli-airport", "libya-dawn",
+     "Libya Dawn captured the airport on 2014-08-23"),
+    ("2020-06-02", "controller", "tripoli-airport", "lna",
+     "The LNA held the old airport from April 2019 until 2020-06-03"),
+    ("2020-06-04", "controller", "tripoli-airport", "gna",
+     "The GNA retook Tripoli International Airport on 2020-06-03"),
+    # --- control: the south, Derna, Al Jufra, the oil crescent ---
+    ("2011-09-01", "controller", "sebha", "gaddafi-government",
+     "Sebha held out for Gaddafi until 2011-09-21"),
+    ("2011-10-01", "controller", "sebha", "ntc", "NTC fighters took Sebha on 2011-09-21"),
+    ("2018-06-01", "controller", "sebha", "gna", "Sebha was nominally the GNA's from 2016"),
+    ("2019-03-01", "controller", "sebha", "lna",
+     "The LNA took Sebha in its southern campaign of January 2019"),
+    ("2015-01-01", "controller", "derna", "isis-libya",
+     "Derna's jihadists pledged allegiance to the Islamic State in October 2014"),
+    ("2016-01-01", "controller", "derna", "derna-shura-council",
+     "The Derna Mujahideen Shura Council drove the Islamic State out in June 2015"),
+    ("2018-07-01", "controller", "derna", "lna", "Haftar declared Derna taken on 2018-06-28"),
+    ("2017-07-01", "controller", "al-jufra", "lna", "The LNA took Al Jufra on 2017-06-03"),
+    ("2017-03-10", "controller", "ras-lanuf", "bdb",
+     "The Benghazi Defence Brigades held Ras Lanuf from 3 to 14 March 2017"),
+    ("2017-03-15", "controller", "ras-lanuf", "lna", "The LNA retook Ras Lanuf on 2017-03-14"),
+    # --- who backs whom ---
+    ("2011-06-01", "backs", "nato -> ntc", True,
+     "NATO's Operation Unified Protector, 31 March to 31 October 2011"),
+    ("2011-12-01", "backs", "nato -> ntc", False, "NATO's mission ended on 2011-10-31"),
+    ("2011-06-01", "backs", "qatar -> ntc", True, "Qatar recognised and armed the NTC in 2011"),
+    ("2011-06-01", "backs", "france -> ntc", True,
+     "France recognised the NTC on 2011-03-10 and struck from 2011-03-19"),
+    ("2020-05-26", "backs", "uae -> lna", True, "The LNA is backed by the UAE (Daily Sabah)"),
+    ("2020-05-26", "backs", "egypt -> lna", True, "The LNA is backed by Egypt (Daily Sabah)"),
+    ("2020-05-26", "backs", "russia -> lna", True, "The LNA is backed by Russia (Daily Sabah)"),
+    ("2020-05-26", "backs", "turkey -> gna", True,
+     "Turkey is the GNA's primary and most important ally (Daily Sabah)"),
+    ("2020-05-26", "backs", "qatar -> gna", True, "Qatar backs the GNA, with Turkey"),
+    ("2019-06-01", "backs", "turkey -> gna", True,
+     "Turkish armoured vehicles and drones reached the GNA from May 2019"),
+    # --- forces present ---
+    ("2019-06-01", "presence", "wagner", "absent",
+     "Wagner's contractors reached the Tripoli front in September 2019"),
+    ("2019-12-15", "presence", "wagner", "present",
+     "Wagner contractors fought with the LNA south of Tripoli in late 2019"),
+    ("2019-12-15", "on behalf of", "wagner", "lna", "Wagner fought for Haftar's LNA"),
+    ("2020-05-26", "presence", "wagner", "withdrawing",
+     "GNA-aligned forces said on 2020-05-25 that Wagner was evacuating the front"),
+    ("2020-05-26", "contested", "wagner", True,
+     "The Kremlin has consistently denied the presence of Russian troops"),
+    ("2020-05-26", "presence", "syrian-mercenaries-lna", "withdrawing",
+     "Syrian mercenaries of the LNA left the front with the Russians (GNA claim)"),
+    ("2020-03-01", "presence", "syrian-mercenaries-gna", "present",
+     "Turkey flew Syrian National Army fighters to Tripoli from December 2019"),
+    ("2019-06-01", "presence", "turkey", "absent",
+     "Turkish troops were sent only after the parliament's vote of 2020-01-02"),
+    ("2020-02-01", "presence", "turkey", "present",
+     "Turkish troops began deploying to Libya on 2020-01-05"),
+    ("2020-05-26", "on behalf of", "turkey", "gna", "Turkey's troops are there for the GNA"),
+    # --- materiel ---
+    ("2020-04-01", "materiel", "al-jufra: MiG-29", 0,
+     "The MiG-29s arrived from Syria in May 2020, after the fall of Al Watiya"),
+    ("2020-05-26", "materiel", "al-jufra: MiG-29", 6,
+     "Russia transferred 6 MiG-29s to Al Jufra (Libyan interior minister, via Daily Sabah)"),
+    ("2020-05-26", "materiel", "al-jufra: Su-24", 2,
+     "Russia transferred 2 Su-24s to Al Jufra (Libyan interior minister, via Daily Sabah)"),
+    # --- offensives under way ---
+    ("2011-06-01", "offensive", "nato: Operation Unified Protector", True,
+     "NATO's air campaign ran from 2011-03-31 to 2011-10-31"),
+    ("2014-06-01", "offensive", "lna: Operation Dignity", True,
+     "Haftar launched Operation Dignity in Benghazi on 2014-05-16"),
+    ("2016-09-01", "offensive", "gna: Bunyan al-Marsous", True,
+     "The GNA's campaign against the Islamic State in Sirte, May-December 2016"),
+    ("2017-01-01", "offensive", "gna: Bunyan al-Marsous", False,
+     "The Sirte campaign was declared over on 2016-12-17"),
+    ("2019-06-01", "offensive", "lna: Operation Flood of Dignity", True,
+     "The LNA's offensive on Tripoli began on 2019-04-04"),
+    ("2020-05-26", "offensive", "lna: Operation Flood of Dignity", True,
+     "The LNA's offensive was still on when Wagner pulled back from the front"),
+    ("2020-06-10", "offensive", "lna: Operation Flood of Dignity", False,
+     "The offensive ended in defeat with the loss of Tarhuna on 2020-06-05"),
+    ("2020-03-01", "offensive", "gna: Operation Peace Storm", False,
+     "Peace Storm was launched on 2020-03-25"),
+    ("2020-05-10", "offensive", "gna: Operation Peace Storm", True,
+     "Peace Storm took Sabratha, Surman and Al Watiya in April-May 2020"),
+    # --- ceasefires ---
+    ("2020-01-10", "ceasefire", "January 2020 ceasefire", "proposed",
+     "Erdogan and Putin called for a ceasefire on 2020-01-08"),
+    ("2020-01-13", "ceasefire", "January 2020 ceasefire", "in_force",
+     "The Russian-Turkish truce took effect on 2020-01-12"),
+    ("2020-01-27", "ceasefire", "January 2020 ceasefire", "violated",
+     "The LNA attacked near Abu Grein on 2020-01-26"),
+    ("2020-02-20", "ceasefire", "January 2020 ceasefire", "violated",
+     "LNA rockets hit Tripoli's port on 2020-02-18"),
+    ("2020-04-01", "ceasefire", "January 2020 ceasefire", "collapsed",
+     "The truce collapsed with Operation Peace Storm on 2020-03-25"),
+    ("2020-06-07", "ceasefire", "Cairo Declaration ceasefire", "proposed",
+     "Egypt's Cairo Declaration of 2020-06-06 proposed a ceasefire from 8 June"),
+    ("2020-10-22", "ceasefire", "October 2020 permanent ceasefire", None,
+     "The permanent ceasefire was signed in Geneva on 2020-10-23"),
+    ("2020-10-24", "ceasefire", "October 2020 permanent ceasefire", "in_force",
+     "The 5+5 Joint Military Commission's permanent ceasefire took effect on 2020-10-23"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("date", "check", "subject", "expected", "why"),
+    RECORD,
+    ids=[f"{date}-{check}-{subject}" for date, check, subject, _, _ in RECORD],
+)
+def test_the_libya_timeline_matches_the_record(
+    libya_at: LibyaAt, date: str, check: str, subject: str, expected: Expected, why: str
+) -> None:
+    answer = libya_at(date)
+    assert observe(answer, check, subject) == expected, f"at {date}, {check} {subject}: {why}"
+
+
+def test_the_kremlin_denial_makes_the_wagner_claim_contested(libya_at: LibyaAt) -> None:
+    # Daily Sabah, late May 2020: "The Kremlin has consistently denied the presence of its
+    # troops in the country."
+    claims = libya_at("2020-05-26")["claims"]
+    denied = [c for c in claims if "kremlin" in {d["id"] for d in c["denied_by"]}]
+    assert denied, "no claim of the 90 days before 2020-05-26 is denied by the Kremlin"
+    assert all(c["status"] == "contested" for c in denied)
+
+
+def test_the_gna_claims_of_the_withdrawal_are_listed(libya_at: LibyaAt) -> None:
+    # Daily Sabah: the withdrawal was reported "according to statements from forces backing
+    # the unity government on Monday" (2020-05-25).
+    claims = libya_at("2020-05-26")["claims"]
+    assert any(c["by"]["id"] == "gna" for c in claims)
+    assert any(c["by"]["id"] == "us-africom" for c in claims)
+    assert any(c["by"]["id"] == "libyan-interior-minister" for c in claims)
