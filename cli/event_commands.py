@@ -271,8 +271,7 @@ def show(app: AppContext, event_id: str, fmt: str) -> None:
         f"{'valid:':<13}{record['valid_from']} .. {record['valid_to']} ({record['precision']})"
     )
     for key, value in record["fields"].items():
-        if key != "record":
-            click.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+        click.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
     for source in record["sources"]:
         click.echo("source:      " + ", ".join(str(v) for v in source.values()))
     for revision in revisions:

@@ -45,6 +45,7 @@ def fold_window(
         valid_from=start,
         valid_before=end,
         as_known=as_known,
+        with_record=False,
     )
     originals: dict[str, Event] = {}
     outside_targets: set[str] = set()
@@ -56,11 +57,13 @@ def fold_window(
             originals[event.id] = event
     outside_targets -= set(originals)
     if outside_targets:
-        for event in store.select(ids=sorted(outside_targets), as_known=as_known):
+        for event in store.select(
+            ids=sorted(outside_targets), as_known=as_known, with_record=False
+        ):
             originals[event.id] = event
     revisions: dict[str, list[Event]] = defaultdict(list)
     if originals:
-        for revision in store.revisions_of(list(originals), as_known=as_known):
+        for revision in store.revisions_of(list(originals), as_known=as_known, with_record=False):
             if revision.target:
                 revisions[revision.target].append(revision)
     lower = start or OPEN_START
@@ -169,7 +172,9 @@ def effective_stream(store: Store, timeline: str, start: datetime | None) -> Ite
     """Every effective event of a timeline starting at or after `start`, in fold order,
     streamed: revisions (few) are held in memory, events are not."""
     revisions: dict[str, list[Event]] = defaultdict(list)
-    for revision in store.select(timeline, kinds=sorted(REVISION_KINDS), order="recorded"):
+    for revision in store.select(
+        timeline, kinds=sorted(REVISION_KINDS), order="recorded", with_record=False
+    ):
         if revision.target:
             revisions[revision.target].append(revision)
     lower = start or OPEN_START
@@ -177,7 +182,9 @@ def effective_stream(store: Store, timeline: str, start: datetime | None) -> Ite
     if revisions:
         # Revised events may have moved in valid time: they are taken out of the stream and
         # merged back in at their corrected place.
-        for event in store.select(ids=list(revisions), exclude_kinds=list(DEFINITION_KINDS)):
+        for event in store.select(
+            ids=list(revisions), exclude_kinds=list(DEFINITION_KINDS), with_record=False
+        ):
             revised = apply_revisions(event, revisions[event.id])
             if revised is not None and revised.date.start >= lower:
                 moved.append(revised)

@@ -34,6 +34,7 @@ from timeline.revisions import REVISION_KINDS, apply_revisions
 from timeline.vocabulary import KINDS, Resolver, kind_spec, validate_fields
 
 ENVELOPE_KEYS = (
+    "record",
     "kind",
     "date",
     "title",
@@ -239,6 +240,7 @@ class Drafter(Resolver):
             confidence=_confidence(data.get("confidence")),
             reported_at=self._reported(data.get("reported")),
             origin=origin or _origin(data.get("origin")),
+            record=_record(data.get("record")),
         )
         return self._with_id(draft, data.get("id"))
 
@@ -286,6 +288,7 @@ class Drafter(Resolver):
             confidence=_confidence(data.get("confidence")),
             reported_at=self._reported(data.get("reported")),
             origin=origin or _origin(data.get("origin")),
+            record=_record(data.get("record")),
         )
         return self._with_id(draft, data.get("id"))
 
@@ -329,6 +332,14 @@ def _as_stored(event: NewEvent) -> Event:
         fields=event.fields,
         recorded_at=dt.datetime.now(dt.UTC),
     )
+
+
+def _record(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"record: {value!r:.60} is not a mapping", field="record")
+    return dict(value)
 
 
 def _date_text(value: Any) -> str:
@@ -439,6 +450,8 @@ def event_document(event: Event | NewEvent) -> dict[str, Any]:
         doc["confidence"] = event.confidence
     if event.reported_at:
         doc["reported"] = event.reported_at.isoformat().replace("+00:00", "Z")
+    if event.record is not None:
+        doc["record"] = dict(event.record)
     origin = event.origin
     if origin is not None:
         plain = origin.version == 1 and origin.content_hash is None and origin.stamp is None
@@ -507,4 +520,5 @@ def event_record(event: Event) -> dict[str, Any]:
         "reported_at": format_instant(event.reported_at) if event.reported_at else None,
         "import_run": event.import_run,
         "hash": event.hash,
+        "record": dict(event.record) if event.record is not None else None,
     }

@@ -75,6 +75,7 @@ class NewEvent:
     confidence: str | None = None
     reported_at: datetime | None = None
     origin: Origin | None = None
+    record: Mapping[str, Any] | None = None
 
     @property
     def target(self) -> str | None:
@@ -103,6 +104,8 @@ class Event:
     import_run: int | None = None
     hash: str = ""
     prev_hash: str = ""
+    # The source record it was imported from; None when not imported, or not read.
+    record: Mapping[str, Any] | None = None
 
     @property
     def target(self) -> str | None:
@@ -142,9 +145,9 @@ def dumps_canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def chain_hash(prev_hash: str, content: str) -> str:
+def chain_hash(prev_hash: str, content: bytes) -> str:
     """The hash of one row: it covers the row's content and the hash of the row before it."""
-    return hashlib.sha256(prev_hash.encode("ascii") + content.encode("utf-8")).hexdigest()
+    return hashlib.sha256(prev_hash.encode("ascii") + content).hexdigest()
 
 
 def content_key(draft: NewEvent) -> str:

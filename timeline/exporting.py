@@ -96,7 +96,7 @@ def _geojson(store: Store, info: TimelineInfo, known: Any, out: IO[str]) -> int:
         if place is None or place.lat is None or place.lon is None:
             continue
         record = event_record(event)
-        record["fields"] = {k: v for k, v in record["fields"].items() if k != "record"}
+        del record["record"]
         features.append(
             {
                 "type": "Feature",

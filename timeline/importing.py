@@ -10,6 +10,7 @@ batches behind that the next run completes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -33,7 +34,7 @@ from timeline.errors import (
     UnknownEntity,
     ValidationError,
 )
-from timeline.events import NewEvent, Origin, dumps_canonical, event_id_for, stable_id
+from timeline.events import NewEvent, Origin, Source, dumps_canonical, event_id_for, stable_id
 from timeline.importers.sources import Deletion, Parser, RawRow, Rejection, SourceRecord
 from timeline.revisions import REVISION_KINDS
 from timeline.store import DEFAULT_LOCK_TIMEOUT, OriginVersion, Store, TimelineInfo
@@ -247,7 +248,7 @@ def run_import(
         if importer.run_id is not None:
             report.runs.append(importer.run_id)
         info = importer.info or info
-        if info is not None:
+        if info is not None and (counts.new or counts.corrected or counts.retracted):
             touched.add(info.name)
     if not options.dry_run:
         # The nightly run pays for the snapshots its late arrivals made stale, so that the
@@ -283,6 +284,8 @@ class SourceImport:
         self.run_id: int | None = None
         self.rows_seen = 0
         self._registry: Registry | None = None
+        self._names: dict[tuple[str, str], str] = {}
+        self._id_resolver: _IdResolver | None = None
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -344,6 +347,12 @@ class SourceImport:
             self._registry = api.load_registry(self.store, self.info.name)
         return self._registry
 
+    @property
+    def _ids(self) -> _IdResolver:
+        if self._id_resolver is None:
+            self._id_resolver = _IdResolver(self.registry)
+        return self._id_resolver
+
     # -- datasets (ACLED, UCDP) ----------------------------------------------------------------
 
     def _run_dataset(self, stream: IO[bytes]) -> None:
@@ -362,27 +371,38 @@ class SourceImport:
 
     def _run_api(self) -> None:
         from timeline.importers.acled import AcledParser
-        from timeline.importers.acled_api import fetch_acled, fetch_acled_deletions
+        from timeline.importers.acled_api import (
+            api_url_params,
+            fetch_acled,
+            fetch_acled_deletions,
+            parse_api_url,
+        )
 
         assert self.info is not None
         since = self.options.since
         if since is None:
+            # Incremental by default: what ACLED revised since the newest record we hold.
             since = self.store.max_origin_stamp(self.info.name, "acled")
         parser = AcledParser()
-        base, params = _split_api_url(self.spec)
+        base, params = parse_api_url(self.spec), api_url_params(self.spec)
+        credentials = self.options.credentials
         batch: list[RawRow] = []
-        for raw in fetch_acled(
-            base, params=params, credentials=self.options.credentials, since=since
-        ):
+        for raw in fetch_acled(base, params=params, credentials=credentials, since=since):
+            if isinstance(raw, Rejection):
+                self.reject(raw)
+                continue
             batch.append(raw)
             if len(batch) >= self.options.batch_size:
                 self._dataset_batch(parser, batch, [])
                 batch = []
-        deletions = list(
-            fetch_acled_deletions(
-                base, params=params, credentials=self.options.credentials, since=since
-            )
-        )
+        deletions: list[Deletion] = []
+        for deletion in fetch_acled_deletions(
+            base, params=params, credentials=credentials, since=since
+        ):
+            if isinstance(deletion, Rejection):
+                self.reject(deletion)
+            else:
+                deletions.append(deletion)
         self._dataset_batch(parser, batch, deletions)
 
     def _dataset_batch(
@@ -475,74 +495,49 @@ class SourceImport:
         self, record: SourceRecord, previous: OriginVersion | None
     ) -> list[NewEvent]:
         assert self.info is not None
+        timeline = self.info.name
         definitions: list[NewEvent] = []
         fields = self._resolve_fields(record, definitions)
-        spec = kind_spec(record.kind)
-        validated = validate_fields(record.kind, fields, _IdResolver(self.registry))
+        source_record = record.fields.get("record")
+        validated = validate_fields(record.kind, fields, self._ids)
         date = parse_fuzzy(record.date, self.info.zone)
-        sources = parse_sources(record.sources)
+        sources = _cached_sources(tuple(tuple(sorted(s.items())) for s in record.sources))
         version = previous.version + 1 if previous is not None else 1
         origin = Origin(record.key, version, record.content_hash, record.stamp)
+
+        def event(kind: str, event_id: str, event_fields: dict[str, Any]) -> NewEvent:
+            return NewEvent(
+                id=event_id,
+                timeline=timeline,
+                kind=kind,
+                title=record.title,
+                date=date,
+                fields=event_fields,
+                kind_version=KINDS[kind].version,
+                sources=sources,
+                origin=origin,
+                record=source_record,
+            )
+
         if previous is None or (
             previous.kind == "retraction" and previous.root_id == previous.event_id
         ):
-            event_id = stable_id(
-                self.info.name, record.key if version == 1 else f"{record.key}#{version}"
-            )
-            return [
-                *definitions,
-                NewEvent(
-                    id=event_id,
-                    timeline=self.info.name,
-                    kind=record.kind,
-                    title=record.title,
-                    date=date,
-                    fields=validated,
-                    kind_version=spec.version,
-                    sources=sources,
-                    origin=origin,
-                ),
-            ]
+            key = record.key if version == 1 else f"{record.key}#{version}"
+            return [*definitions, event(record.kind, stable_id(timeline, key), validated)]
         root_kind = (
             previous.kind if previous.kind not in REVISION_KINDS else self._root_kind(previous)
         )
-        event_id = stable_id(self.info.name, f"{record.key}#{version}")
+        event_id = stable_id(timeline, f"{record.key}#{version}")
         if root_kind != record.kind:
             # The dataset re-classified the record: a correction cannot change a kind, so the
             # old event is retracted and the record starts again under its new kind.
             retraction = self._retraction(
                 previous, None, None, f"re-classified as {record.kind}", None
             )
-            return [
-                *definitions,
-                retraction,
-                NewEvent(
-                    id=event_id,
-                    timeline=self.info.name,
-                    kind=record.kind,
-                    title=record.title,
-                    date=date,
-                    fields=validated,
-                    kind_version=spec.version,
-                    sources=sources,
-                    origin=origin,
-                ),
-            ]
+            return [*definitions, retraction, event(record.kind, event_id, validated)]
         removed = {name: None for name in self._root_fields(previous) if name not in validated}
-        return [
-            *definitions,
-            NewEvent(
-                id=event_id,
-                timeline=self.info.name,
-                kind="correction",
-                title=record.title,
-                date=date,
-                fields={"target": previous.root_id, "fields": {**validated, **removed}},
-                kind_version=KINDS["correction"].version,
-                sources=sources,
-                origin=origin,
-            ),
-        ]
+        replaced = {"target": previous.root_id, "fields": {**validated, **removed}}
+        return [*definitions, event("correction", event_id, replaced)]
 
     def _root_kind(self, previous: OriginVersion) -> str:
         return self.store.get(previous.root_id).kind
@@ -587,6 +582,8 @@ class SourceImport:
         spec = kind_spec(record.kind)
         out: dict[str, Any] = {}
         for name, value in record.fields.items():
+            if name == "record":
+                continue  # kept with the event, beside its fields
             field_spec = spec.field(name)
             if field_spec is None:
                 raise ValidationError(f"{name}: unknown field for kind {record.kind}", field=name)
@@ -602,16 +599,24 @@ class SourceImport:
         return out
 
     def _actor(self, name: str, definitions: list[NewEvent]) -> str:
+        # Datasets repeat the same few hundred names across a million rows.
+        known = self._names.get(("actor", name))
+        if known is not None:
+            return known
         found = self.registry.find(name, "actor")
-        if len(found) == 1:
-            return found[0].id
         if len(found) > 1:
             raise UnknownEntity(f"actor {name!r} is ambiguous: {', '.join(e.id for e in found)}")
-        return self._define("actor", name, {}, definitions)
+        entity_id = found[0].id if found else self._define("actor", name, {}, definitions)
+        self._names["actor", name] = entity_id
+        return entity_id
 
     def _place(self, name: str, record: SourceRecord, definitions: list[NewEvent]) -> str:
+        known = self._names.get(("place", name))
+        if known is not None:
+            return known
         found = self.registry.find(name, "place")
         if len(found) == 1:
+            self._names["place", name] = found[0].id
             return found[0].id
         if len(found) > 1:
             raise UnknownEntity(f"place {name!r} is ambiguous: {', '.join(e.id for e in found)}")
@@ -622,7 +627,9 @@ class SourceImport:
                 extra.update(lat=hint.lat, lon=hint.lon)
             if hint.admin1:
                 extra["description"] = f"in {hint.admin1}"
-        return self._define("place", name, extra, definitions)
+        entity_id = self._define("place", name, extra, definitions)
+        self._names["place", name] = entity_id
+        return entity_id
 
     def _define(
         self, entity_type: str, name: str, extra: dict[str, Any], definitions: list[NewEvent]
@@ -784,6 +791,8 @@ class _IdResolver(Resolver):
         self.registry = registry
 
     def entity(self, name: str, entity_type: str | None, field: str) -> str:
+        if self.registry.get(name, entity_type) is not None:
+            return name
         return self.registry.resolve(name, entity_type, field=field).id
 
     def event(self, reference: str, field: str, kinds: tuple[str, ...] = ()) -> str:
@@ -791,6 +800,12 @@ class _IdResolver(Resolver):
 
     def offensive(self, reference: str, field: str) -> str:
         raise ValidationError(f"{field}: dataset records cannot refer to events", field=field)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_sources(sources: tuple[tuple[tuple[str, str], ...], ...]) -> tuple[Source, ...]:
+    # A dataset names the same publications over and over; read each spelling once.
+    return parse_sources([dict(pairs) for pairs in sources])
 
 
 def _pending_version(key: str, drafts: Sequence[NewEvent]) -> OriginVersion | None:
@@ -862,15 +877,6 @@ def slugify(name: str) -> str:
     """A lowercase id from a name: `Forces of Libya (2014-)` -> `forces-of-libya-2014`."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
     return (slug or "unnamed")[:64].rstrip("-")
-
-
-def _split_api_url(spec: str) -> tuple[str, dict[str, str]]:
-    from urllib.parse import parse_qsl, urlsplit
-
-    parts = urlsplit(spec)
-    base = f"{parts.scheme}://{parts.netloc}"
-    params = dict(parse_qsl(parts.query))
-    return base, params
 
 
 def write_rejects(rejections: Iterable[Rejection], out: IO[str]) -> None:

@@ -67,6 +67,9 @@ events = sa.Table(
     sa.Column("title", sa.Text, nullable=False),
     # Kind-specific fields as canonical JSON text (sorted keys), the same bytes on every backend.
     sa.Column("payload", sa.Text, nullable=False),
+    # The source record an imported event was mapped from, kept as the dataset published it
+    # (JSON text); apart from the payload so that folds never read or parse it.
+    sa.Column("record", sa.Text, nullable=True),
     # Valid time: the fuzzy date as text, its half-open interval, precision and qualifiers.
     sa.Column("date_text", sa.String(100), nullable=False),
     sa.Column("valid_from", sa.BigInteger, nullable=False),

@@ -26,8 +26,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from timeline import schema
 from timeline.database import SQLITE_BUSY_TIMEOUT_MS
 from timeline.dates import (
-    DateError,
     UTC,
+    DateError,
     FuzzyDate,
     Precision,
     from_micros,
@@ -311,14 +311,16 @@ class Store:
         order: str = "valid",
         descending: bool = False,
         limit: int | None = None,
+        with_record: bool = True,
     ) -> Iterator[Event]:
         """Stream events matching every filter given.
 
         `valid_from`/`valid_before` bound the start of the valid interval (half-open);
         `as_known` keeps events recorded by then; `entity` keeps events whose fields name that
-        id; `order` is "valid" (valid_from, valid_to, seq) or "recorded" (seq).
+        id; `order` is "valid" (valid_from, valid_to, seq) or "recorded" (seq). Without
+        `with_record`, imported events come without their source record (folds need none).
         """
-        query = sa.select(_E)
+        query = sa.select(_E) if with_record else sa.select(*_WITHOUT_RECORD)
         if timeline is not None:
             query = query.where(_E.c.timeline == timeline)
         if kinds is not None:
@@ -374,14 +376,19 @@ class Store:
             raise InvalidInput(f"event id {event_id!r} is ambiguous: give more characters")
         return found[0]
 
-    def revisions_of(self, ids: Iterable[str], *, as_known: datetime | None = None) -> list[Event]:
+    def revisions_of(
+        self, ids: Iterable[str], *, as_known: datetime | None = None, with_record: bool = True
+    ) -> list[Event]:
         """The corrections and retractions that act on these events."""
         id_list = list(ids)
         out: list[Event] = []
         for start in range(0, len(id_list), 500):
             out.extend(
                 self.select(
-                    targets=id_list[start : start + 500], as_known=as_known, order="recorded"
+                    targets=id_list[start : start + 500],
+                    as_known=as_known,
+                    order="recorded",
+                    with_record=with_record,
                 )
             )
         return out
@@ -573,6 +580,7 @@ class Store:
                 writer.conn.execute(sa.insert(s), rows)
 
 
+_WITHOUT_RECORD = [c for c in _E.c if c.name != "record"]
 _TIMELESS_KINDS = frozenset({"actor.defined", "place.defined"})
 _COUNT_COLUMNS = {"new", "corrected", "retracted", "unchanged", "rejected"}
 _OPEN_START_US = -62135596800000000
@@ -739,7 +747,7 @@ def _latest_origins(
 
 # The columns a row's hash covers, in this order: everything but the hashes themselves.
 HASHED_COLUMNS = (
-    "seq", "id", "timeline", "kind", "kind_version", "title", "payload", "date_text",
+    "seq", "id", "timeline", "kind", "kind_version", "title", "payload", "record", "date_text",
     "valid_from", "valid_to", "precision", "approximate", "uncertain", "recorded_at",
     "reported_at", "sources", "confidence", "origin", "origin_version", "origin_hash",
     "origin_stamp", "import_run", "target",
@@ -747,13 +755,24 @@ HASHED_COLUMNS = (
 ROW_COLUMNS = (*HASHED_COLUMNS, "hash", "prev_hash")
 
 
-def row_content(values: Sequence[Any]) -> str:
-    """The text a row's hash covers: its stored values, as JSON, in `HASHED_COLUMNS` order."""
-    # Booleans come back from SQLite as integers; hash them as what they mean.
-    normalised = list(values)
-    normalised[11] = bool(normalised[11])
-    normalised[12] = bool(normalised[12])
-    return json.dumps(normalised, ensure_ascii=False, separators=(",", ":"))
+def row_content(values: Sequence[Any]) -> bytes:
+    """The bytes a row's hash covers: its stored values in `HASHED_COLUMNS` order, each
+    written as `type length:text` so that no two different rows share an encoding.
+
+    Not JSON: the payload and record columns are JSON already, and encoding them again as
+    strings would cost an import more than its inserts do.
+    """
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("n")
+        elif isinstance(value, bool | int):
+            # Booleans come back from SQLite as integers; hash them as the integers they are.
+            parts.append(f"i{int(value)}")
+        else:
+            text = str(value)
+            parts.append(f"s{len(text)}:{text}")
+    return "\x1f".join(parts).encode("utf-8")
 
 
 def event_row(
@@ -771,6 +790,7 @@ def event_row(
         event.kind_version,
         event.title,
         dumps_canonical(event.fields),
+        _dumps_record(event.record) if event.record is not None else None,
         date.text,
         to_micros(date.start),
         to_micros(date.end),
@@ -789,6 +809,11 @@ def event_row(
         event.target if event.kind in REVISION_KINDS else None,
     )
     return (*values, chain_hash(prev_hash, row_content(values)), prev_hash)
+
+
+def _dumps_record(record: Mapping[str, Any]) -> str:
+    # Kept in the dataset's own column order: it is stored text, not compared.
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 _INSERT_SQL: dict[str, str] = {}
@@ -822,6 +847,7 @@ def _stored(
         import_run=import_run,
         hash=digest,
         prev_hash=prev,
+        record=event.record,
     )
 
 
@@ -860,6 +886,7 @@ def row_to_event(row: Mapping[Any, Any]) -> Event:
         import_run=row["import_run"],
         hash=row["hash"],
         prev_hash=row["prev_hash"],
+        record=json.loads(record) if (record := row.get("record")) is not None else None,
     )
 
 
@@ -867,7 +894,7 @@ def _mentions(value: Any, entity: str) -> bool:
     if isinstance(value, str):
         return value == entity
     if isinstance(value, Mapping):
-        return any(_mentions(v, entity) for k, v in value.items() if k != "record")
+        return any(_mentions(v, entity) for v in value.values())
     if isinstance(value, list):
         return any(_mentions(v, entity) for v in value)
     return False

@@ -70,7 +70,6 @@ T = FieldType
 COMMON_FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
     for spec in (
-        _f("record", T.OBJECT),
         _f("location", T.TEXT),
         _f("actors", T.ACTORS),
         _f("fatalities", T.INTEGER),

@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("kind_version", sa.SmallInteger, nullable=False),
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("record", sa.Text, nullable=True),
         sa.Column("date_text", sa.String(100), nullable=False),
         sa.Column("valid_from", sa.BigInteger, nullable=False),
         sa.Column("valid_to", sa.BigInteger, nullable=False),
