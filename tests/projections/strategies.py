@@ -1,0 +1,188 @@
+"""Hypothesis strategies: random valid logs of effective events over a few actors and places."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from timeline.dates import parse_fuzzy
+from timeline.events import Event, Source
+
+from .helpers import RECORDED
+
+ACTORS = ["a1", "a2"]
+PLACES = ["p1", "p2"]
+NAMES = ["Op One", "op one", "Op Two"]
+CEASEFIRES = ["C1", "c2"]
+ITEMS = ["drones", "Drones", "tanks"]
+SUPPORT_KINDS = ["air", "arms", "drones"]
+SOURCES = [Source("Agency A", published="2020-01-01"), Source("Agency B", url="https://b.example")]
+KINDS = [
+    "control",
+    "offensive.started",
+    "offensive.ended",
+    "support.started",
+    "support.ended",
+    "deployment",
+    "withdrawal",
+    "materiel.transferred",
+    "ceasefire.proposed",
+    "ceasefire.in_force",
+    "ceasefire.violated",
+    "ceasefire.collapsed",
+    "ceasefire.ended",
+    "agreement",
+    "statement",
+    "claim",
+    "denial",
+    "clash",
+    "strike",
+    "note",
+    "actor.defined",
+]
+# The kinds that make and unmake facts come up more often, so that short logs still meet a
+# withdrawal of forces that were deployed, the end of a started offensive, and so on.
+WEIGHTED = [*KINDS, *["control", "deployment", "withdrawal", "support.started"] * 2]
+WEIGHTED += ["support.ended", "offensive.started", "offensive.ended", "claim", "denial"]
+
+FIRST_DAY = date(2020, 1, 1)
+DAYS = 90
+START = datetime(2019, 12, 20, tzinfo=UTC)  # instants to answer at range from here
+SPAN_MINUTES = 200 * 24 * 60
+
+actors = st.sampled_from(ACTORS)
+places = st.sampled_from(PLACES)
+maybe_place = st.none() | places
+
+
+@st.composite
+def date_texts(draw: st.DrawFn) -> str:
+    """A fuzzy date text: a day, a month, a week, a minute, or an interval of days."""
+    day = FIRST_DAY + timedelta(days=draw(st.integers(0, DAYS)))
+    form = draw(st.sampled_from(["day", "day", "day", "month", "week", "minute", "interval"]))
+    if form == "month":
+        return f"{day:%Y-%m}"
+    if form == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    if form == "minute":
+        return f"{day:%Y-%m-%d}T{draw(st.integers(0, 23)):02d}:{draw(st.integers(0, 59)):02d}"
+    if form == "interval":
+        last = day + timedelta(days=draw(st.integers(1, 40)))
+        return f"{day:%Y-%m-%d}/{last:%Y-%m-%d}"
+    return f"{day:%Y-%m-%d}" + draw(st.sampled_from(["", "", "~", "?"]))
+
+
+def _optional(draw: st.DrawFn, fields: dict[str, Any], name: str, strategy: Any) -> None:
+    if draw(st.booleans()):
+        fields[name] = draw(strategy)
+
+
+@st.composite
+def kind_fields(draw: st.DrawFn, n: int) -> tuple[str, dict[str, Any]]:
+    """A kind and valid fields for it; event references are ids e1..en."""
+    kind = draw(st.sampled_from(WEIGHTED))
+    ref = st.integers(1, n).map(lambda i: f"e{i}")
+    fields: dict[str, Any] = {}
+    if kind == "control":
+        fields = {"place": draw(places), "by": draw(actors)}
+        _optional(draw, fields, "from", actors)
+    elif kind == "offensive.started":
+        fields = {"actor": draw(actors), "name": draw(st.sampled_from(NAMES))}
+        _optional(draw, fields, "target", places)
+    elif kind == "offensive.ended":
+        fields = {"offensive": draw(ref | st.sampled_from(NAMES))}
+    elif kind in ("support.started", "support.ended"):
+        fields = {"backer": draw(actors), "backed": draw(actors)}
+        _optional(draw, fields, "kinds", st.lists(st.sampled_from(SUPPORT_KINDS), max_size=2))
+    elif kind == "deployment":
+        fields = {"actor": draw(actors)}
+        _optional(draw, fields, "place", places)
+        _optional(draw, fields, "strength", st.integers(1, 1000))
+        _optional(draw, fields, "on_behalf_of", actors)
+    elif kind == "withdrawal":
+        fields = {"actor": draw(actors)}
+        _optional(draw, fields, "place", places)
+        _optional(draw, fields, "strength", st.integers(1, 1000))
+        _optional(draw, fields, "complete", st.booleans())
+    elif kind == "materiel.transferred":
+        fields = {"item": draw(st.sampled_from(ITEMS))}
+        _optional(draw, fields, "count", st.integers(0, 50))
+        _optional(draw, fields, "place", places)
+        _optional(draw, fields, "holder", actors)
+        _optional(draw, fields, "supplier", actors)
+    elif kind.startswith("ceasefire."):
+        fields = {"ceasefire": draw(st.sampled_from(CEASEFIRES))}
+        name = "by" if kind == "ceasefire.violated" else "parties"
+        _optional(draw, fields, name, st.lists(actors, max_size=2))
+    elif kind == "agreement":
+        fields = {"name": "deal", "parties": draw(st.lists(actors, max_size=2))}
+        _optional(draw, fields, "ceasefire", st.sampled_from(CEASEFIRES))
+    elif kind in ("statement", "claim"):
+        fields = {"by": draw(actors), "text": "says so"}
+        _optional(draw, fields, "about", st.lists(actors | places, max_size=2))
+        if kind == "claim":
+            _optional(draw, fields, "asserts", ref)
+    elif kind == "denial":
+        fields = {"by": draw(actors), "denies": draw(ref)}
+    elif kind in ("clash", "strike", "note"):
+        _optional(draw, fields, "actors", st.lists(actors, max_size=2))
+        _optional(draw, fields, "place", places)
+        if kind == "strike":
+            _optional(draw, fields, "by", actors)
+    elif kind == "actor.defined":
+        fields = {"actor": draw(actors), "name": "An actor"}
+    if kind not in ("actor.defined",) and draw(st.integers(0, 3)) == 0:
+        fields["fatalities"] = draw(st.integers(0, 30))
+    return kind, fields
+
+
+def _key(text: str) -> tuple[datetime, datetime]:
+    parsed = parse_fuzzy(text, "UTC")
+    return parsed.start, parsed.end
+
+
+@st.composite
+def logs(draw: st.DrawFn, min_size: int = 3, max_size: int = 25) -> list[Event]:
+    """A log of effective events with distinct (start, end), so fold order never ties."""
+    texts = draw(st.lists(date_texts(), min_size=min_size, max_size=max_size, unique_by=_key))
+    events = []
+    for i, text in enumerate(texts, start=1):
+        kind, fields = draw(kind_fields(len(texts)))
+        sources = tuple(draw(st.lists(st.sampled_from(SOURCES), max_size=2, unique=True)))
+        events.append(
+            Event(
+                seq=i,
+                id=f"e{i}",
+                timeline="t",
+                kind=kind,
+                title=f"{kind} {i}",
+                date=parse_fuzzy(text, "UTC"),
+                fields=fields,
+                recorded_at=RECORDED,
+                sources=sources,
+            )
+        )
+    return events
+
+
+instants = st.integers(0, SPAN_MINUTES).map(lambda m: START + timedelta(minutes=m))
+
+
+@st.composite
+def logs_and_instants(
+    draw: st.DrawFn, min_size: int = 12, max_size: int = 30
+) -> tuple[list[Event], datetime]:
+    """A log and an instant to answer at, placed among the log's events (uniform instants
+    would mostly fall before or after all of them): shortly after one event's start, where
+    intervals straddle it, or after the last event."""
+    events = draw(logs(min_size=min_size, max_size=max_size))
+    starts = sorted(e.date.start for e in events)
+    anchor = starts[draw(st.integers(len(starts) // 2, len(starts) - 1))]
+    offset = draw(
+        st.sampled_from([timedelta(microseconds=1), timedelta(hours=12), timedelta(days=3)])
+        | st.integers(1, 60 * 24 * 40).map(lambda m: timedelta(minutes=m))
+    )
+    return events, anchor + offset

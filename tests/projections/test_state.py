@@ -1,0 +1,191 @@
+"""The projector and the answer: schema, JSON, snapshots, filtering."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from timeline.events import Event, Source
+from timeline.projections import SECTIONS, Answer, Projector
+
+from .helpers import REGISTRY, answer, fold, instant, make, taken_from
+
+SOURCE = Source("Libya Observer", url="https://example.org/x", published="2020-05-18")
+
+
+def rich_log() -> list[Event]:
+    return [
+        make(1, "actor.defined", "2019-01-01", actor="gna", name="GNA"),
+        make(
+            2,
+            "control",
+            "2020-05-18",
+            place="al-watiya",
+            by="gna",
+            sources=[SOURCE],
+            **taken_from("lna"),
+        ),
+        make(
+            3,
+            "offensive.started",
+            "2020-05-20",
+            actor="gna",
+            target="sirte",
+            name="Paths of Victory",
+        ),
+        make(4, "support.started", "2020-01", backer="turkey", backed="gna", kinds=["drones"]),
+        make(
+            5,
+            "deployment",
+            "2020-05-01",
+            actor="wagner",
+            place="sirte",
+            strength=1200,
+            on_behalf_of="lna",
+        ),
+        make(
+            6,
+            "materiel.transferred",
+            "2020-05-19",
+            item="MiG-29",
+            count=6,
+            place="al-watiya",
+            holder="lna",
+            supplier="russia",
+        ),
+        make(7, "ceasefire.proposed", "2020-05-21", ceasefire="Cairo", parties=["lna"]),
+        make(8, "clash", "2020-05-22", actors=["gna", "lna"], fatalities=12),
+        make(9, "claim", "2020-05-23", by="lna", text="Shot down a drone", asserts="e3"),
+        make(10, "denial", "2020-05-24", by="gna", denies="e9"),
+    ]
+
+
+REQUIRED = {
+    "control": {"place", "controller", "from", "since", "certain", "events", "sources"},
+    "offensives": {"actor", "target", "name", "since", "certain", "events"},
+    "support": {"backer", "backed", "kinds", "since", "certain", "events"},
+    "presence": {
+        "actor",
+        "place",
+        "strength",
+        "on_behalf_of",
+        "status",
+        "contested",
+        "since",
+        "certain",
+        "events",
+    },
+    "materiel": {"place", "holder", "supplier", "item", "count", "since", "certain", "events"},
+    "ceasefires": {"name", "status", "parties", "violations", "since", "events"},
+    "claims": {"text", "by", "denied_by", "status", "events"},
+    "recent": {"id", "date", "kind", "title"},
+}
+
+
+def test_to_json_schema() -> None:
+    result = answer(rich_log(), "2020-05-25", REGISTRY)
+    doc = result.to_json()
+    assert list(doc) == ["timeline", "at", "as_known", *SECTIONS]
+    assert doc["timeline"] == "t"
+    assert doc["at"] == "2020-05-26T00:00:00Z"
+    assert doc["as_known"] is None
+    for section, keys in REQUIRED.items():
+        assert doc[section], section
+        for item in doc[section]:
+            assert keys <= set(item), (section, keys - set(item))
+            if section != "recent":
+                assert all(isinstance(e, str) for e in item["events"])
+                assert isinstance(item["sources"], list)
+    assert set(doc["fatalities"]) == {"total", "uncertain", "last_30_days", "by_actor"}
+    assert doc["control"][0]["sources"] == [SOURCE.to_json()]
+    assert doc["offensives"][0]["target"] == {"id": "sirte", "name": "Sirte"}
+    assert json.loads(json.dumps(doc)) == doc
+
+
+def test_as_known_is_reported() -> None:
+    projector = fold(rich_log())
+    known = datetime(2020, 6, 1, 12, tzinfo=UTC)
+    result = projector.answer(instant("2020-06-01"), REGISTRY, timeline="libya", as_known=known)
+    assert result.to_json()["as_known"] == "2020-06-01T12:00:00Z"
+    assert result.to_json()["timeline"] == "libya"
+
+
+def test_to_json_is_a_copy() -> None:
+    result = answer(rich_log(), "2020-05-25")
+    doc = result.to_json()
+    doc["control"][0]["place"]["name"] = "changed"
+    assert result.to_json()["control"][0]["place"]["name"] == "Al Watiya Air Base"
+
+
+def test_sections_order() -> None:
+    result = answer(rich_log(), "2020-05-25")
+    assert result.sections() == SECTIONS == Answer.order()
+    assert SECTIONS[0] == "control"
+    assert SECTIONS[-1] == "recent"
+
+
+def test_filter_sections_and_entities() -> None:
+    result = answer(rich_log(), "2020-05-25")
+    only = result.filter({"control", "presence"}, None)
+    assert only.sections() == ("control", "presence")
+    assert list(only.to_json()) == ["timeline", "at", "as_known", "control", "presence"]
+    about_lna = result.filter(None, {"lna"})
+    assert [i["place"]["id"] for i in about_lna.control] == ["al-watiya"]  # taken from lna
+    assert about_lna.offensives == ()  # gna's offensive does not mention lna
+    assert len(about_lna.presence) == 1  # on behalf of lna
+    assert len(about_lna.materiel) == 1
+    assert about_lna.fatalities["by_actor"] == {"lna": 12}
+    assert about_lna.fatalities["total"] == 12
+    assert [r["id"] for r in about_lna.recent] == [
+        "e9",
+        "e8",
+        "e7",
+        "e6",
+        "e2",
+    ]  # e5 is older than 14 days
+    turkey = result.filter({"support"}, {"turkey"})
+    assert len(turkey.support) == 1
+    assert turkey.sections() == ("support",)
+    with pytest.raises(ValueError, match="unknown sections"):
+        result.filter({"nope"}, None)
+
+
+def test_snapshot_round_trip_gives_the_same_answer() -> None:
+    events = sorted(rich_log(), key=lambda e: (e.date.start, e.date.end, e.seq))
+    straight = fold(events)
+    half = fold(events[:5])
+    resumed = Projector.from_snapshot(json.loads(json.dumps(half.snapshot())))
+    for event in events[5:]:
+        resumed.apply(event)
+    at = instant("2020-05-25")
+    assert resumed.answer(at, REGISTRY, timeline="t") == straight.answer(at, REGISTRY, timeline="t")
+    assert resumed.snapshot() == straight.snapshot()
+    assert resumed.last_start == straight.last_start == datetime(2020, 5, 24, tzinfo=UTC)
+
+
+def test_snapshot_of_a_new_projector() -> None:
+    data: dict[str, Any] = json.loads(json.dumps(Projector().snapshot()))
+    assert Projector.from_snapshot(data).last_start is None
+
+
+def test_snapshot_version_is_checked() -> None:
+    data = Projector().snapshot()
+    data["version"] = 999
+    with pytest.raises(ValueError, match="version"):
+        Projector.from_snapshot(data)
+
+
+def test_answer_does_not_change_the_state() -> None:
+    projector = fold(rich_log())
+    before = projector.snapshot()
+    projector.answer(instant("2020-05-25"), REGISTRY, timeline="t")
+    projector.answer(instant("2021-05-25"), REGISTRY, timeline="t")
+    assert projector.snapshot() == before
+
+
+def test_unknown_entities_show_their_id() -> None:
+    result = answer([make(1, "control", "2020-01-01", place="nowhere", by="someone")], "2020-02-01")
+    assert result.control[0]["place"] == {"id": "nowhere", "name": "nowhere"}

@@ -1,0 +1,23 @@
+"""Projections: pure folds of effective events into the state of a conflict at an instant.
+
+`Projector` folds events (in fold order) into a bounded, snapshot-able state and gives the
+`Answer` at an instant; `diff` compares two answers; `history` lists an actor's or a place's
+intervals. See the modules for each section's rules.
+"""
+
+from __future__ import annotations
+
+from timeline.projections.diff import Diff, diff
+from timeline.projections.history import History, history
+from timeline.projections.state import SECTIONS, SNAPSHOT_VERSION, Answer, Projector
+
+__all__ = [
+    "SECTIONS",
+    "SNAPSHOT_VERSION",
+    "Answer",
+    "Diff",
+    "History",
+    "Projector",
+    "diff",
+    "history",
+]

@@ -1,0 +1,338 @@
+"""What facts rest on: the ledger of cited events, deadlines, and the answer-time view.
+
+Pure module. Every fact of a projection cites the events it rests on. The ledger keeps, for
+each event some current fact cites, what an answer needs about it: the end of its interval
+(certainty is decided at answer time against that end), its sources, and the denials aimed
+at it. Entries are reference-counted, so the ledger holds exactly what the current facts
+rest on and shrinks again when facts go: the state stays bounded by the answer, never by the
+length of the log.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from timeline.dates import to_micros
+from timeline.entities import Registry
+from timeline.events import Event
+
+DAY = int(timedelta(days=1).total_seconds()) * 1_000_000
+
+# Fields that name actors or places, in any kind of the vocabulary (docs/vocabulary.md).
+# `recent` and `Answer.filter` use them to say which entities an event or fact mentions.
+ENTITY_FIELDS = (
+    "actor",
+    "actors",
+    "by",
+    "from",
+    "place",
+    "to",
+    "target",
+    "backer",
+    "backed",
+    "on_behalf_of",
+    "holder",
+    "supplier",
+    "parties",
+    "about",
+)
+
+DEFINITION_KINDS = frozenset({"actor.defined", "place.defined"})
+
+Source = dict[str, str]
+
+
+# --- reading event fields -------------------------------------------------------------------
+# Events are validated on append; these readers still refuse a wrong type quietly rather than
+# crash a whole answer on one odd imported row.
+
+
+def text_field(fields: Mapping[str, Any], name: str) -> str | None:
+    """A non-empty string field, or None."""
+    value = fields.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def list_field(fields: Mapping[str, Any], name: str) -> list[str]:
+    """A list-of-strings field (a lone string counts as a list of one), deduplicated."""
+    value = fields.get(name)
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list | tuple):
+        return list(dict.fromkeys(v for v in value if isinstance(v, str) and v))
+    return []
+
+
+def int_field(fields: Mapping[str, Any], name: str) -> int | None:
+    """An integer field (booleans are not integers here), or None."""
+    value = fields.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def fold_name(text: str) -> str:
+    """The key names are matched by: case-insensitive, whitespace collapsed."""
+    return " ".join(text.casefold().split())
+
+
+def mentioned(event: Event) -> list[str]:
+    """Ids of every entity the event's fields name, in field order, deduplicated."""
+    found: dict[str, None] = {}
+    for name in ENTITY_FIELDS:
+        for value in list_field(event.fields, name):
+            found[value] = None
+    return list(found)
+
+
+def key_of(*parts: str | None) -> str:
+    """A dict key for a composite key (JSON keys must be strings; None stays distinct)."""
+    return json.dumps(list(parts), separators=(",", ":"))
+
+
+def event_sources(event: Event) -> list[Source]:
+    """The event's sources as document mappings."""
+    return [s.to_json() for s in event.sources]
+
+
+def dedupe_sources(groups: Iterable[Iterable[Source]]) -> list[Source]:
+    """Sources of several events, in order, each one once."""
+    seen: dict[str, Source] = {}
+    for group in groups:
+        for source in group:
+            seen.setdefault(json.dumps(source, sort_keys=True), source)
+    return list(seen.values())
+
+
+def unique(ids: Iterable[str | None]) -> list[str]:
+    """The ids given, without None and without repeats, in order."""
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+# --- the ledger -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Entry:
+    """What answers need about one cited event."""
+
+    end: int  # end of its valid interval, microseconds since the epoch
+    sources: list[Source]
+    # Denials aimed at the event itself or at a claim asserting it: [denial id, actor or None].
+    denials: list[list[str | None]] = field(default_factory=list)
+    # Claims (ids) whose `asserts` is this event; the claims section shows them while cited.
+    claims: list[str] = field(default_factory=list)
+    refs: int = 0
+
+    def to_json(self) -> list[Any]:
+        """The entry as JSON-ready data."""
+        return [self.end, self.sources, self.denials, self.claims, self.refs]
+
+    @classmethod
+    def from_json(cls, data: Sequence[Any]) -> Entry:
+        """Read what `to_json` wrote."""
+        end, sources, denials, claims, refs = data
+        return cls(int(end), list(sources), [list(d) for d in denials], list(claims), int(refs))
+
+    def deny(self, denial_id: str, by: str | None) -> None:
+        """Record a denial of the event (once per denial)."""
+        if not any(d[0] == denial_id for d in self.denials):
+            self.denials.append([denial_id, by])
+
+
+Hook = Callable[[str, Entry], None]
+
+
+class Ledger:
+    """The events current facts cite, reference-counted by the facts citing them."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Entry] = {}
+        # Set by the claims section: it attaches claims and denials to new entries and lets go
+        # of claims when the entries asserting them go.
+        self.on_acquire: Hook | None = None
+        self.on_release: Hook | None = None
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self.entries
+
+    def get(self, event_id: str) -> Entry | None:
+        """The entry of a cited event, or None if no current fact cites it."""
+        return self.entries.get(event_id)
+
+    def acquire(self, event: Event) -> None:
+        """One more fact cites `event`."""
+        entry = self.entries.get(event.id)
+        if entry is None:
+            entry = Entry(to_micros(event.date.end), event_sources(event))
+            self.entries[event.id] = entry
+            if self.on_acquire is not None:
+                self.on_acquire(event.id, entry)
+        entry.refs += 1
+
+    def retain(self, event_id: str) -> None:
+        """One more fact cites an event already in the ledger."""
+        self.entries[event_id].refs += 1
+
+    def release(self, event_id: str) -> None:
+        """One fact fewer cites the event; the entry goes with the last one."""
+        entry = self.entries[event_id]
+        entry.refs -= 1
+        if entry.refs <= 0:
+            del self.entries[event_id]
+            if self.on_release is not None:
+                self.on_release(event_id, entry)
+
+    def rebase(self, before: Sequence[str], after: Sequence[str], event: Event | None) -> None:
+        """A fact that cited `before` now cites `after`; `event` is the one being applied,
+        the only id `after` may add that the ledger may not know yet."""
+        old = set(before)
+        for event_id in dict.fromkeys(after):
+            if event_id in old:
+                continue
+            if event is not None and event_id == event.id:
+                self.acquire(event)
+            else:
+                self.retain(event_id)
+        new = set(after)
+        for event_id in dict.fromkeys(before):
+            if event_id not in new:
+                self.release(event_id)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ledger as JSON-ready data."""
+        return {event_id: entry.to_json() for event_id, entry in self.entries.items()}
+
+    def load(self, data: Mapping[str, Any]) -> None:
+        """Read what `to_json` wrote (without calling the hooks: the state is restored)."""
+        self.entries = {event_id: Entry.from_json(entry) for event_id, entry in data.items()}
+
+
+# --- deadlines ------------------------------------------------------------------------------
+
+
+class Deadlines:
+    """Keys to look at again once the fold has moved past an instant.
+
+    A fact whose removal rests on an event that has not certainly ended stays in the state,
+    shown as uncertain, until the last applied start reaches that event's end: from then on
+    every instant an answer may be asked at (`at` > last start) sees it removed, so it can go.
+    """
+
+    def __init__(self, items: Iterable[Sequence[Any]] = ()) -> None:
+        self._heap: list[tuple[int, str]] = [(int(end), str(key)) for end, key in items]
+        heapq.heapify(self._heap)
+        self._queued = set(self._heap)
+
+    def add(self, end: int, key: str) -> None:
+        """Look at `key` again when the fold reaches `end`."""
+        item = (end, key)
+        if item not in self._queued:
+            self._queued.add(item)
+            heapq.heappush(self._heap, item)
+
+    def due(self, now: int) -> Iterator[str]:
+        """Pop and yield the keys whose instant is at or before `now`."""
+        while self._heap and self._heap[0][0] <= now:
+            item = heapq.heappop(self._heap)
+            self._queued.discard(item)
+            yield item[1]
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def to_json(self) -> list[list[Any]]:
+        """The deadlines as JSON-ready data (sorted, so equal states give equal snapshots)."""
+        return [[end, key] for end, key in sorted(self._heap)]
+
+
+# --- the view answers are rendered through ---------------------------------------------------
+
+
+class View:
+    """What rendering a section needs: the instant, names, and the ledger to cite from."""
+
+    def __init__(self, at: int, registry: Registry, ledger: Ledger) -> None:
+        self.at = at
+        self.registry = registry
+        self.ledger = ledger
+        # Claims that asserted events cited by the facts rendered so far: the claims section
+        # shows them whatever their age, because a fact in the answer rests on them.
+        self.cited_claims: dict[str, None] = {}
+
+    def ref(self, entity_id: str | None, entity_type: str | None = None) -> dict[str, str] | None:
+        """`{"id", "name"}` of an entity, None for None."""
+        return self.registry.ref(entity_id, entity_type)
+
+    def refs(self, entity_ids: Iterable[str]) -> list[dict[str, str]]:
+        """`{"id", "name"}` of each entity."""
+        return [self.registry.ref(i) or {"id": i, "name": i} for i in entity_ids]
+
+    def sort_name(self, entity_id: str | None, entity_type: str | None = None) -> tuple[str, str]:
+        """A sort key for an entity: its name, case-insensitively, then its id."""
+        if entity_id is None:
+            return ("", "")
+        entity = self.registry.get(entity_id, entity_type)
+        return (fold_name(entity.name if entity else entity_id), entity_id)
+
+    def ended(self, event_id: str) -> bool:
+        """Whether the cited event's interval is over at the answer's instant."""
+        return self.ledger.entries[event_id].end <= self.at
+
+    def certain(self, event_ids: Iterable[str]) -> bool:
+        """Whether every event a fact rests on is certainly in effect."""
+        return all(self.ended(i) for i in event_ids)
+
+    def cite(self, event_ids: Sequence[str]) -> dict[str, Any]:
+        """The keys every fact carries: `certain`, `events`, `sources`, `contested`,
+        `denied_by`; and the claims behind those events are noted for the claims section."""
+        entries = [self.ledger.entries[i] for i in event_ids]
+        deniers: dict[str, None] = {}
+        denied = False
+        for entry in entries:
+            for claim_id in entry.claims:
+                self.cited_claims[claim_id] = None
+            for _, by in entry.denials:
+                denied = True
+                if by is not None:
+                    deniers[by] = None
+        return {
+            "certain": all(e.end <= self.at for e in entries),
+            "events": list(event_ids),
+            "sources": dedupe_sources(e.sources for e in entries),
+            "contested": denied,
+            "denied_by": self.refs(sorted(deniers)),
+        }
+
+
+# --- the shape every section has -------------------------------------------------------------
+
+Handler = Callable[[Event], None]
+
+
+class Section:
+    """One part of the state: handlers per event kind, pruning, and a JSON form.
+
+    Subclasses fill `handlers` in their constructor; the projector routes each event to the
+    handlers of its kind and calls `advance` whenever the fold moves forward in time.
+    """
+
+    name = ""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.handlers: dict[str, Handler] = {}
+
+    def advance(self, now: int) -> None:
+        """The fold has reached `now` (the last applied start): drop what no answer can show."""
+
+    def to_json(self) -> Any:
+        """The section's state as JSON-ready data."""
+        raise NotImplementedError
+
+    def load(self, data: Any) -> None:
+        """Restore what `to_json` wrote."""
+        raise NotImplementedError

@@ -1,0 +1,297 @@
+"""The projector that folds events into the state of a conflict, and the answer it gives.
+
+Pure module. The projector is fed effective events (corrections applied, retractions and
+revision events left out) in fold order, and asked for the answer at an instant `at` after
+being fed exactly the events that start before `at`. Its state holds the current facts and a
+few fixed time windows, never the log: a snapshot of it, taken every few thousand events,
+lets the store fold only the events after the nearest snapshot, so an answer costs what the
+answer is, not what the log is.
+
+Certainty is never baked into the state: each fact keeps (through the ledger) the ends of the
+events it rests on, and the answer compares them with `at`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from timeline.dates import format_instant, from_micros, to_micros
+from timeline.entities import Registry
+from timeline.events import Event
+from timeline.projections.basis import Ledger, Section, View
+from timeline.projections.ceasefires import Ceasefires
+from timeline.projections.claims import Claims
+from timeline.projections.control import Control
+from timeline.projections.fatalities import Fatalities
+from timeline.projections.materiel import Materiel
+from timeline.projections.offensives import Offensives
+from timeline.projections.presence import Forces
+from timeline.projections.recent import CAPACITY, Recent
+from timeline.projections.support import Support
+
+SNAPSHOT_VERSION = 1
+
+SECTIONS = (
+    "control",
+    "offensives",
+    "support",
+    "presence",
+    "materiel",
+    "ceasefires",
+    "fatalities",
+    "claims",
+    "recent",
+)
+
+Item = dict[str, Any]
+
+
+def _empty_fatalities() -> dict[str, Any]:
+    return {"total": 0, "uncertain": 0, "last_30_days": 0, "by_actor": {}}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The state of one timeline at one instant, section by section.
+
+    Items are JSON-ready mappings (see `to_json` for the schema). `included` names the
+    sections this answer carries: all of them, unless `filter` left some out.
+    """
+
+    timeline: str
+    at: datetime
+    as_known: datetime | None = None
+    control: tuple[Item, ...] = ()
+    offensives: tuple[Item, ...] = ()
+    support: tuple[Item, ...] = ()
+    presence: tuple[Item, ...] = ()
+    materiel: tuple[Item, ...] = ()
+    ceasefires: tuple[Item, ...] = ()
+    fatalities: dict[str, Any] = field(default_factory=_empty_fatalities)
+    claims: tuple[Item, ...] = ()
+    recent: tuple[Item, ...] = ()
+    included: tuple[str, ...] = SECTIONS
+
+    @staticmethod
+    def order() -> tuple[str, ...]:
+        """Every section name, in the order answers show them."""
+        return SECTIONS
+
+    def sections(self) -> tuple[str, ...]:
+        """The names of the sections this answer carries, in display order."""
+        return tuple(s for s in SECTIONS if s in self.included)
+
+    def section(self, name: str) -> Any:
+        """One section's content: a tuple of items, or the fatalities mapping."""
+        if name not in SECTIONS:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as a JSON document (a deep copy: changing it leaves the answer as is).
+
+        ::
+
+            {"timeline", "at", "as_known",
+             "control": [{"place", "controller", "from", "since", "certain", "events",
+                          "sources", ...}],
+             "offensives": [{"actor", "target", "name", "since", "certain", "events", ...}],
+             "support": [{"backer", "backed", "kinds", "since", "certain", "events", ...}],
+             "presence": [{"actor", "place", "strength", "on_behalf_of", "status",
+                           "contested", "since", "certain", "events", ...}],
+             "materiel": [{"place", "holder", "supplier", "item", "count", "since",
+                           "certain", "events", ...}],
+             "ceasefires": [{"name", "status", "parties", "violations", "since", "events",
+                             ...}],
+             "fatalities": {"total", "uncertain", "last_30_days", "by_actor"},
+             "claims": [{"text", "by", "denied_by", "status", "events", ...}],
+             "recent": [{"id", "date", "kind", "title", ...}]}
+
+        Only the sections in `included` appear.
+        """
+        out: dict[str, Any] = {
+            "timeline": self.timeline,
+            "at": format_instant(self.at),
+            "as_known": format_instant(self.as_known) if self.as_known else None,
+        }
+        for name in self.sections():
+            value = getattr(self, name)
+            out[name] = copy.deepcopy(value if isinstance(value, dict) else list(value))
+        return out
+
+    def filter(self, sections: Iterable[str] | None, entities: Iterable[str] | None) -> Answer:
+        """This answer with only the given sections (None: all) and, within them, only the
+        facts that mention one of the given entity ids (None: every fact).
+
+        Fatality totals stay timeline-wide; their `by_actor` keeps only the given actors.
+        """
+        keep = set(SECTIONS if sections is None else sections)
+        unknown = keep - set(SECTIONS)
+        if unknown:
+            raise ValueError(f"unknown sections: {', '.join(sorted(unknown))}")
+        included = tuple(s for s in self.included if s in keep)
+        changes: dict[str, Any] = {"included": included}
+        if entities is not None:
+            wanted = set(entities)
+            for name in SECTIONS:
+                if name == "fatalities":
+                    by_actor = self.fatalities.get("by_actor", {})
+                    changes[name] = {
+                        **self.fatalities,
+                        "by_actor": {k: v for k, v in by_actor.items() if k in wanted},
+                    }
+                else:
+                    items = getattr(self, name)
+                    changes[name] = tuple(i for i in items if mentions(i) & wanted)
+        return replace(self, **changes)
+
+
+def mentions(item: Mapping[str, Any]) -> set[str]:
+    """The ids of the entities an answer item names: every nested `{"id", "name"}` mapping
+    (the item's own `id`, an event id, is not an entity), and `by_actor`/`violations` keys."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Mapping):
+            if set(value) == {"id", "name"} and isinstance(value.get("id"), str):
+                found.add(value["id"])
+                return
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list | tuple):
+            for inner in value:
+                walk(inner)
+
+    for key, value in item.items():
+        if key in ("sources", "events", "id"):
+            continue
+        if key in ("violations", "violations_uncertain") and isinstance(value, Mapping):
+            found.update(str(k) for k in value)
+        walk(value)
+    return found
+
+
+class Projector:
+    """Folds effective events, in fold order, into the state answers are read from."""
+
+    def __init__(self) -> None:
+        self._last: int | None = None
+        self.ledger = Ledger()
+        # Claims first: it owns the ledger's hooks and must see the fold move forward before
+        # the other sections let go of facts (see Claims.advance).
+        self.claims = Claims(self.ledger)
+        self.control = Control(self.ledger)
+        self.offensives = Offensives(self.ledger)
+        self.support = Support(self.ledger)
+        self.presence = Forces(self.ledger)
+        self.materiel = Materiel(self.ledger)
+        self.ceasefires = Ceasefires(self.ledger)
+        self.fatalities = Fatalities(self.ledger)
+        self.recent = Recent(self.ledger)
+        self._sections: tuple[Section, ...] = (
+            self.claims,
+            self.control,
+            self.offensives,
+            self.support,
+            self.presence,
+            self.materiel,
+            self.ceasefires,
+            self.fatalities,
+            self.recent,
+        )
+        self._handlers: dict[str, list[Callable[[Event], None]]] = {}
+        for section in self._sections:
+            for kind, handler in section.handlers.items():
+                self._handlers.setdefault(kind, []).append(handler)
+
+    @property
+    def last_start(self) -> datetime | None:
+        """The start of the last event applied (None before the first)."""
+        return None if self._last is None else from_micros(self._last)
+
+    def apply(self, event: Event) -> None:
+        """Fold one event in; events must come in fold order (start, end, seq)."""
+        start = to_micros(event.date.start)
+        if self._last is None or start > self._last:
+            self._last = start
+            # Pruning happens only here, before the event is handled, so the state after any
+            # event is the same whether the fold ran straight or resumed from a snapshot.
+            for section in self._sections:
+                section.advance(start)
+        for handler in self._handlers.get(event.kind, ()):
+            handler(event)
+        self.fatalities.count(event)
+        self.recent.note(event)
+
+    def apply_all(self, events: Iterable[Event]) -> None:
+        """Fold several events in (already in fold order)."""
+        for event in events:
+            self.apply(event)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as JSON-ready data (only dicts, lists, str, int, bool, None)."""
+        data: dict[str, Any] = {
+            "version": SNAPSHOT_VERSION,
+            "last_start": self._last,
+            "ledger": self.ledger.to_json(),
+        }
+        for section in self._sections:
+            data[section.name] = section.to_json()
+        return copy.deepcopy(data)
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> Projector:
+        """A projector in the state `snapshot` described, ready to fold the events after it."""
+        if data.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(
+                f"snapshot version {data.get('version')!r} is not {SNAPSHOT_VERSION}; "
+                "rebuild the projections from the log"
+            )
+        projector = cls()
+        data = copy.deepcopy(dict(data))
+        last = data["last_start"]
+        projector._last = None if last is None else int(last)
+        projector.ledger.load(data["ledger"])
+        for section in projector._sections:
+            section.load(data[section.name])
+        return projector
+
+    def answer(
+        self,
+        at: datetime,
+        registry: Registry,
+        *,
+        timeline: str,
+        as_known: datetime | None = None,
+        recent_limit: int = 50,
+    ) -> Answer:
+        """The state at instant `at`; the projector must have been fed exactly the effective
+        events that start before `at`. `as_known` is only reported: the store has already
+        left out what was recorded after it. At most `recent.CAPACITY` recent events."""
+        instant = to_micros(at)
+        if self._last is not None and instant <= self._last:
+            raise ValueError(
+                f"an answer at {format_instant(at)} cannot include events starting at "
+                f"{format_instant(from_micros(self._last))}: feed only events that start "
+                "before the instant"
+            )
+        view = View(instant, registry, self.ledger)
+        # Claims last: the other sections note in the view the claims their facts rest on.
+        return Answer(
+            timeline=timeline,
+            at=from_micros(instant),
+            as_known=from_micros(to_micros(as_known)) if as_known is not None else None,
+            control=tuple(self.control.render(view)),
+            offensives=tuple(self.offensives.render(view)),
+            support=tuple(self.support.render(view)),
+            presence=tuple(self.presence.render(view)),
+            materiel=tuple(self.materiel.render(view)),
+            ceasefires=tuple(self.ceasefires.render(view)),
+            fatalities=self.fatalities.render(view),
+            claims=tuple(self.claims.render(view)),
+            recent=tuple(self.recent.render(view, max(0, min(recent_limit, CAPACITY)))),
+        )
