@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from timeline import database  # noqa: E402
-from timeline.dates import parse_fuzzy  # noqa: E402
-from timeline.events import NewEvent, Source, stable_id  # noqa: E402
-from timeline.store import ROW_COLUMNS, Store, event_row  # noqa: E402
+from timeline import database
+from timeline.dates import parse_fuzzy
+from timeline.events import NewEvent, Source, stable_id
+from timeline.store import ROW_COLUMNS, Store, event_row
 
 
 def make_events(count: int, timeline: str = "bench") -> list[NewEvent]:
@@ -71,7 +71,9 @@ def bench_raw(events: list[NewEvent], batch: int, folder: Path) -> float:
     started = time.perf_counter()
     for start in range(0, len(rows), batch):
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(f"INSERT INTO events ({columns}) VALUES ({marks})", rows[start : start + batch])
+        conn.executemany(
+            f"INSERT INTO events ({columns}) VALUES ({marks})", rows[start : start + batch]
+        )
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
     conn.close()
@@ -92,8 +94,10 @@ def main() -> None:
     print(f"  timeline Store.append : {store_rate:>10,.0f} events/s ({store_s:.2f} s)")
     print(f"  raw sqlite3 executemany: {raw_rate:>10,.0f} events/s ({raw_s:.2f} s)  [reference]")
     ratio = store_rate / raw_rate
-    print(f"  ratio {ratio:.2f} of raw (target >= 0.33); target 100,000 events/s: "
-          f"{'met' if store_rate >= 100_000 else 'NOT met'}")
+    print(
+        f"  ratio {ratio:.2f} of raw (target >= 0.33); target 100,000 events/s: "
+        f"{'met' if store_rate >= 100_000 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -23,15 +23,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from timeline import answers, api, database  # noqa: E402
-from timeline.dates import parse_fuzzy  # noqa: E402
-from timeline.events import NewEvent, Source, stable_id  # noqa: E402
-from timeline.store import Store  # noqa: E402
+from timeline import answers, api, database
+from timeline.dates import parse_fuzzy
+from timeline.events import NewEvent, Source, stable_id
+from timeline.store import Store
 
 ACTORS = 200
 PLACES = 300
@@ -67,46 +69,85 @@ def synthetic_event(i: int, rng: random.Random) -> NewEvent:
     if roll < 0.20:
         kind, fields = "control", {"place": place, "by": actor, "from": other}
     elif roll < 0.45:
-        kind, fields = "clash", {"actors": [actor, other], "place": place,
-                                 "fatalities": rng.randint(0, 20)}
+        kind, fields = (
+            "clash",
+            {"actors": [actor, other], "place": place, "fatalities": rng.randint(0, 20)},
+        )
     elif roll < 0.60:
-        kind, fields = "strike", {"by": actor, "actors": [actor, other], "place": place,
-                                  "fatalities": rng.randint(0, 10)}
+        kind, fields = (
+            "strike",
+            {
+                "by": actor,
+                "actors": [actor, other],
+                "place": place,
+                "fatalities": rng.randint(0, 10),
+            },
+        )
     elif roll < 0.67:
-        kind, fields = "deployment", {"actor": actor, "place": place,
-                                      "strength": rng.randint(10, 3000), "on_behalf_of": other}
+        kind, fields = (
+            "deployment",
+            {
+                "actor": actor,
+                "place": place,
+                "strength": rng.randint(10, 3000),
+                "on_behalf_of": other,
+            },
+        )
     elif roll < 0.71:
-        kind, fields = "withdrawal", {"actor": actor, "place": place,
-                                      "complete": rng.random() < 0.7}
+        kind, fields = (
+            "withdrawal",
+            {"actor": actor, "place": place, "complete": rng.random() < 0.7},
+        )
     elif roll < 0.75:
-        kind, fields = "support.started", {"backer": actor, "backed": other,
-                                           "kinds": [rng.choice(["arms", "air", "financial"])]}
+        kind, fields = (
+            "support.started",
+            {"backer": actor, "backed": other, "kinds": [rng.choice(["arms", "air", "financial"])]},
+        )
     elif roll < 0.77:
         kind, fields = "support.ended", {"backer": actor, "backed": other}
     elif roll < 0.81:
-        kind, fields = "materiel.transferred", {
-            "item": rng.choice(["MiG-29", "Su-24", "Pantsir", "TB2 drone", "T-72"]),
-            "count": rng.randint(1, 12), "place": place, "holder": actor, "supplier": other}
+        kind, fields = (
+            "materiel.transferred",
+            {
+                "item": rng.choice(["MiG-29", "Su-24", "Pantsir", "TB2 drone", "T-72"]),
+                "count": rng.randint(1, 12),
+                "place": place,
+                "holder": actor,
+                "supplier": other,
+            },
+        )
     elif roll < 0.84:
-        kind, fields = "offensive.started", {"actor": actor, "name": f"Operation {i}",
-                                             "target": place}
+        kind, fields = (
+            "offensive.started",
+            {"actor": actor, "name": f"Operation {i}", "target": place},
+        )
     elif roll < 0.87:
         name = f"Ceasefire {rng.randrange(40)}"
-        kind = rng.choice(["ceasefire.proposed", "ceasefire.in_force", "ceasefire.violated",
-                           "ceasefire.collapsed"])
+        kind = rng.choice(
+            [
+                "ceasefire.proposed",
+                "ceasefire.in_force",
+                "ceasefire.violated",
+                "ceasefire.collapsed",
+            ]
+        )
         fields = {"ceasefire": name, "parties": [actor, other]}
         if kind == "ceasefire.violated":
             fields = {"ceasefire": name, "by": [actor]}
     elif roll < 0.92:
-        kind, fields = "claim", {"by": actor, "text": f"Claim {i} about {place}",
-                                 "about": [place]}
+        kind, fields = "claim", {"by": actor, "text": f"Claim {i} about {place}", "about": [place]}
     elif roll < 0.96:
         kind, fields = "statement", {"by": actor, "text": f"Statement {i}"}
     else:
         kind, fields = "note", {"text": f"Note {i}", "place": place}
     return NewEvent(
-        id=stable_id(TIMELINE, f"bench:{i}"), timeline=TIMELINE, kind=kind,
-        title=f"{kind} {i}", date=parse_fuzzy(fuzzy_date(rng)), fields=fields, sources=SOURCE,
+        id=stable_id(TIMELINE, f"bench:{i}"),
+        timeline=TIMELINE,
+        kind=kind,
+        title=f"{kind} {i}",
+        date=parse_fuzzy(fuzzy_date(rng)),
+        fields=fields,
+        sources=SOURCE,
     )
 
 
@@ -114,14 +155,32 @@ def definitions() -> list[NewEvent]:
     timeless = parse_fuzzy("../..")
     out = []
     for n in range(ACTORS):
-        out.append(NewEvent(id=stable_id(TIMELINE, f"actor:{n}"), timeline=TIMELINE,
-                            kind="actor.defined", title=f"Actor {n}", date=timeless,
-                            fields={"actor": f"actor-{n}", "name": f"Actor {n}"}))
+        out.append(
+            NewEvent(
+                id=stable_id(TIMELINE, f"actor:{n}"),
+                timeline=TIMELINE,
+                kind="actor.defined",
+                title=f"Actor {n}",
+                date=timeless,
+                fields={"actor": f"actor-{n}", "name": f"Actor {n}"},
+            )
+        )
     for n in range(PLACES):
-        out.append(NewEvent(id=stable_id(TIMELINE, f"place:{n}"), timeline=TIMELINE,
-                            kind="place.defined", title=f"Place {n}", date=timeless,
-                            fields={"place": f"place-{n}", "name": f"Place {n}",
-                                    "lat": 20 + n % 10, "lon": 10 + n % 15}))
+        out.append(
+            NewEvent(
+                id=stable_id(TIMELINE, f"place:{n}"),
+                timeline=TIMELINE,
+                kind="place.defined",
+                title=f"Place {n}",
+                date=timeless,
+                fields={
+                    "place": f"place-{n}",
+                    "name": f"Place {n}",
+                    "lat": 20 + n % 10,
+                    "lon": 10 + n % 15,
+                },
+            )
+        )
     return out
 
 
@@ -146,26 +205,38 @@ def build(path: Path, size: int, seed: int = 7) -> tuple[Store, datetime, float]
     for n, i in enumerate(rng.sample(range(size), max(1, size // 100))):
         target = events[i]
         if n % 3 == 0:
-            revisions.append(NewEvent(
-                id=stable_id(TIMELINE, f"retract:{i}"), timeline=TIMELINE, kind="retraction",
-                title=f"Retracted: {target.title}", date=target.date,
-                fields={"target": target.id, "reason": "synthetic"}))
+            revisions.append(
+                NewEvent(
+                    id=stable_id(TIMELINE, f"retract:{i}"),
+                    timeline=TIMELINE,
+                    kind="retraction",
+                    title=f"Retracted: {target.title}",
+                    date=target.date,
+                    fields={"target": target.id, "reason": "synthetic"},
+                )
+            )
         else:
-            revisions.append(NewEvent(
-                id=stable_id(TIMELINE, f"correct:{i}"), timeline=TIMELINE, kind="correction",
-                title=target.title, date=parse_fuzzy(fuzzy_date(rng)),
-                fields={"target": target.id}))
+            revisions.append(
+                NewEvent(
+                    id=stable_id(TIMELINE, f"correct:{i}"),
+                    timeline=TIMELINE,
+                    kind="correction",
+                    title=target.title,
+                    date=parse_fuzzy(fuzzy_date(rng)),
+                    fields={"target": target.id},
+                )
+            )
     store.append(revisions)
     started = time.perf_counter()
     answers.rebuild(store, store.timeline(TIMELINE))
     return store, before_late, time.perf_counter() - started
 
 
-def median_seconds(function: object, repeat: int) -> float:
+def median_seconds(function: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        function()  # type: ignore[operator]
+        function()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 
@@ -178,7 +249,9 @@ def cli_run(url: str, date: str) -> tuple[float, int]:
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if status != 0:
-        raise SystemExit(f"timeline at failed: {process.stderr.read().decode() if process.stderr else ''}")
+        raise SystemExit(
+            f"timeline at failed: {process.stderr.read().decode() if process.stderr else ''}"
+        )
     return wall, usage.ru_maxrss // 1024
 
 
@@ -209,24 +282,31 @@ def main() -> None:
             store, before_late, rebuild_s = build(path, size)
             url = f"sqlite:///{path}"
             info = store.timeline(TIMELINE)
-            print(f"\n{size:,} events (built in {time.perf_counter() - started:.0f} s, "
-                  f"snapshots rebuilt in {rebuild_s:.1f} s)")
-            print(f"  {'date':<8}{'in-process':>12}{'as-known':>12}{'CLI wall':>10}"
-                  f"{'CLI RSS':>9}{'naive fold':>12}{'speed-up':>10}")
+            print(
+                f"\n{size:,} events (built in {time.perf_counter() - started:.0f} s, "
+                f"snapshots rebuilt in {rebuild_s:.1f} s)"
+            )
+            print(
+                f"  {'date':<8}{'in-process':>12}{'as-known':>12}{'CLI wall':>10}"
+                f"{'CLI RSS':>9}{'naive fold':>12}{'speed-up':>10}"
+            )
             walls = []
             for label, date in DATES.items():
-                query = median_seconds(lambda: answers.state_at(store, info, date), args.repeat)
                 known = before_late.isoformat()
+                query = median_seconds(partial(answers.state_at, store, info, date), args.repeat)
                 as_known = median_seconds(
-                    lambda: answers.state_at(store, info, date, as_known=known), 1)
+                    partial(answers.state_at, store, info, date, as_known=known), 1
+                )
                 runs = [cli_run(url, date) for _ in range(3)]
                 wall = statistics.median(r[0] for r in runs)
                 rss = max(r[1] for r in runs)
                 walls.append(wall)
-                reference = median_seconds(lambda: naive(store, date), 1)
-                print(f"  {label:<8}{query * 1000:>10.1f}ms{as_known * 1000:>10.0f}ms"
-                      f"{wall:>9.2f}s{rss:>6} MiB{reference * 1000:>10.0f}ms"
-                      f"{reference / query:>9.0f}x")
+                reference = median_seconds(partial(naive, store, date), 1)
+                print(
+                    f"  {label:<8}{query * 1000:>10.1f}ms{as_known * 1000:>10.0f}ms"
+                    f"{wall:>9.2f}s{rss:>6} MiB{reference * 1000:>10.0f}ms"
+                    f"{reference / query:>9.0f}x"
+                )
             cli_walls[size] = statistics.median(walls)
             store.engine.dispose()
     if len(sizes) > 1:

@@ -24,12 +24,39 @@ import time
 import uuid
 from pathlib import Path
 
-COLUMNS = (
-    "event_id_cnty event_date year time_precision disorder_type event_type sub_event_type "
-    "actor1 assoc_actor_1 inter1 actor2 assoc_actor_2 inter2 interaction civilian_targeting iso "
-    "region country admin1 admin2 admin3 location latitude longitude geo_precision source "
-    "source_scale notes fatalities tags timestamp"
-).split()
+COLUMNS = [
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+]
 ACTORS = [
     "Military Forces of Libya (2014-) Haftar Faction",
     "Military Forces of Libya (2016-) Government of National Accord",
@@ -49,8 +76,36 @@ TYPES = [
     ("Demonstrations", "Protests", "Peaceful protest"),
     ("Strategic developments", "Strategic developments", "Headquarters or base established"),
 ]
-WORDS = ("forces clashed near the front line south of the capital with artillery and drones "
-         "reported by local sources while the other side denied any losses in the area").split()
+WORDS = [
+    "forces",
+    "clashed",
+    "near",
+    "the",
+    "front",
+    "line",
+    "south",
+    "of",
+    "the",
+    "capital",
+    "with",
+    "artillery",
+    "and",
+    "drones",
+    "reported",
+    "by",
+    "local",
+    "sources",
+    "while",
+    "the",
+    "other",
+    "side",
+    "denied",
+    "any",
+    "losses",
+    "in",
+    "the",
+    "area",
+]
 
 
 def generate(path: Path, rows: int, seed: int = 11) -> None:
@@ -66,12 +121,41 @@ def generate(path: Path, rows: int, seed: int = 11) -> None:
             actor1, actor2 = rng.sample(ACTORS, 2)
             notes = " ".join(rng.choice(WORDS) for _ in range(rng.randint(14, 85)))[:600]
             day = f"20{10 + i % 11:02d}-{1 + i % 12:02d}-{1 + i % 28:02d}"
-            writer.writerow([
-                f"LBY{i}", day, day[:4], rng.choice("1112"), disorder, event_type, sub, actor1,
-                "", "1", actor2, "", "3", "13", "", "434", "Northern Africa", "Libya", "Tripoli",
-                "Tripoli", "", place, lat, lon, "1", "Libya Observer; Reuters", "National",
-                f"On {day}, {notes}.", str(rng.randint(0, 9)), "", str(1600000000 + i),
-            ])
+            writer.writerow(
+                [
+                    f"LBY{i}",
+                    day,
+                    day[:4],
+                    rng.choice("1112"),
+                    disorder,
+                    event_type,
+                    sub,
+                    actor1,
+                    "",
+                    "1",
+                    actor2,
+                    "",
+                    "3",
+                    "13",
+                    "",
+                    "434",
+                    "Northern Africa",
+                    "Libya",
+                    "Tripoli",
+                    "Tripoli",
+                    "",
+                    place,
+                    lat,
+                    lon,
+                    "1",
+                    "Libya Observer; Reuters",
+                    "National",
+                    f"On {day}, {notes}.",
+                    str(rng.randint(0, 9)),
+                    "",
+                    str(1600000000 + i),
+                ]
+            )
 
 
 def ceiling(path: Path, folder: Path) -> float:
@@ -112,16 +196,21 @@ def bench_backend(name: str, url: str, csv_path: Path, rows: int, reference: flo
     for label in ("first import", "unchanged re-import"):
         seconds, rss, output = run(timeline(url, "import", str(csv_path), "--format", "acled"))
         rate = rows / seconds
-        print(f"  {name:<10} {label:<20} {rate:>10,.0f} rows/s  {rss:>5} MiB  "
-              f"{rate / (rows / reference):.2f} of the ceiling")
+        print(
+            f"  {name:<10} {label:<20} {rate:>10,.0f} rows/s  {rss:>5} MiB  "
+            f"{rate / (rows / reference):.2f} of the ceiling"
+        )
         print(f"             {output.splitlines()[-1]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--postgresql", metavar="URL",
-                        help="also measure on PostgreSQL (a scratch database is created there)")
+    parser.add_argument(
+        "--postgresql",
+        metavar="URL",
+        help="also measure on PostgreSQL (a scratch database is created there)",
+    )
     args = parser.parse_args()
     os.chdir(Path(__file__).resolve().parents[1])
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,13 +219,18 @@ def main() -> None:
         started = time.perf_counter()
         generate(csv_path, args.rows)
         size = csv_path.stat().st_size / 2**20
-        print(f"{args.rows:,} ACLED rows, {size:,.0f} MiB (generated in "
-              f"{time.perf_counter() - started:.0f} s)")
+        print(
+            f"{args.rows:,} ACLED rows, {size:,.0f} MiB (generated in "
+            f"{time.perf_counter() - started:.0f} s)"
+        )
         reference = ceiling(csv_path, folder)
-        print(f"  ceiling    csv.reader + executemany {args.rows / reference:>10,.0f} rows/s "
-              "[reference, same run]")
-        bench_backend("SQLite", f"sqlite:///{folder / 'timeline.db'}", csv_path, args.rows,
-                      reference)
+        print(
+            f"  ceiling    csv.reader + executemany {args.rows / reference:>10,.0f} rows/s "
+            "[reference, same run]"
+        )
+        bench_backend(
+            "SQLite", f"sqlite:///{folder / 'timeline.db'}", csv_path, args.rows, reference
+        )
         if args.postgresql:
             import sqlalchemy as sa
 
@@ -149,8 +243,13 @@ def main() -> None:
                 conn.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
             try:
                 url = sa.make_url(normalise_url(args.postgresql)).set(database=scratch)
-                bench_backend("PostgreSQL", url.render_as_string(hide_password=False), csv_path,
-                              args.rows, reference)
+                bench_backend(
+                    "PostgreSQL",
+                    url.render_as_string(hide_password=False),
+                    csv_path,
+                    args.rows,
+                    reference,
+                )
             finally:
                 with admin.connect() as conn:
                     conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')

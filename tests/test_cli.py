@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
-from timeline.cli import main
 
 from timeline import database
+from timeline.cli import main
 from timeline.events import stable_id
 
 Invoke = Callable[..., Result]

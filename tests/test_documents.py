@@ -505,3 +505,14 @@ def test_an_exported_document_drafts_back_to_the_same_event() -> None:
     assert document["from"] == "lna"
     again = draft(drafter(), **document)
     assert again == original
+
+
+def test_a_source_record_travels_beside_the_fields() -> None:
+    d = drafter()
+    event = d.draft(
+        Item("doc:1", {"kind": "note", "date": "2020", "title": "t", "record": {"id": "7"}})
+    )
+    assert event.record == {"id": "7"}
+    assert "record" not in event.fields
+    with pytest.raises(ValidationError, match="record: 'raw' is not a mapping"):
+        d.draft(Item("doc:2", {"kind": "note", "date": "2020", "title": "t", "record": "raw"}))

@@ -236,8 +236,11 @@ def validate_fields(
         field = spec.field(name)
         if field is None:
             known = ", ".join(f.name for f in spec.fields) or "none"
+            common = ", ".join(COMMON_FIELDS)
             raise ValidationError(
-                f"{name}: unknown field for kind {kind} (its fields: {known})", field=name
+                f"{name}: unknown field for kind {kind} (its fields: {known}; any kind's: "
+                f"{common})",
+                field=name,
             )
         if value is None or value == "" or value == []:
             continue
