@@ -151,6 +151,7 @@ def fatality_lines(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> l
         f"total {fatalities['total']:,} (certain), {fatalities['uncertain']:,} possibly in effect, "
         f"{fatalities['last_30_days']:,} in the last 30 days"
     ]
+    names = {**names, **fatalities.get("actors", {})}
     top = sorted(fatalities.get("by_actor", {}).items(), key=lambda kv: -kv[1])[:8]
     if top:
         lines.append("by actor: " + ", ".join(f"{names.get(k, k)} {v:,}" for k, v in top))

@@ -20,6 +20,11 @@ def test_every_kind_with_an_integer_fatalities_field_counts() -> None:
         "uncertain": 0,
         "last_30_days": 13,
         "by_actor": {"gna": 3, "lna": 8, "turkey": 4},
+        "actors": {
+            "gna": "Government of National Accord",
+            "lna": "Libyan National Army",
+            "turkey": "Turkey",
+        },
     }
 
 

@@ -100,6 +100,7 @@ def _check_fatalities(events: list[Event], at: datetime, got: dict[str, Any]) ->
         "uncertain": uncertain,
         "last_30_days": recent,
         "by_actor": dict(sorted(by_actor.items())),
+        "actors": {actor: actor for actor in sorted(by_actor)},
     }
 
 

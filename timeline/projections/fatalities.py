@@ -86,6 +86,9 @@ class Fatalities(Section):
             "uncertain": uncertain,
             "last_30_days": recent,
             "by_actor": dict(sorted(by_actor.items())),
+            # The names of the actors in `by_actor`, so that a reader of the JSON alone can
+            # show them.
+            "actors": {actor: view.registry.name_of(actor) for actor in sorted(by_actor)},
         }
 
     def to_json(self) -> Any:
