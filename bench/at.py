@@ -16,6 +16,7 @@ snapshots, and reports for dates early, middle and late in each:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -24,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -60,92 +61,102 @@ def fuzzy_date(rng: random.Random) -> str:
     return f"{year}-{month:02d}/{end}-{month:02d}"
 
 
-def synthetic_event(i: int, rng: random.Random) -> NewEvent:
-    actor = f"actor-{rng.randrange(ACTORS)}"
-    other = f"actor-{rng.randrange(ACTORS)}"
+def synthetic_event(i: int, rng: random.Random, offensives: list[tuple[str, datetime]]) -> NewEvent:
+    """One event of a war of 200 actors and 300 places with the structure of a real one:
+    armed groups take places and clash anywhere, a few foreign states back them, a few
+    forces deploy to a subset of places, materiel goes to a few air bases. So the answer at
+    any date stays the size of a real briefing while the log grows."""
+    group = f"actor-{rng.randrange(30, ACTORS)}"
+    other = f"actor-{rng.randrange(30, ACTORS)}"
+    state = f"actor-{rng.randrange(10)}"
+    force = f"actor-{rng.randrange(10, 20)}"
     place = f"place-{rng.randrange(PLACES)}"
+    station = f"place-{rng.randrange(30)}"
+    base = f"place-{rng.randrange(20)}"
     roll = rng.random()
     fields: dict[str, object]
+    date = parse_fuzzy(fuzzy_date(rng))
     if roll < 0.20:
-        kind, fields = "control", {"place": place, "by": actor, "from": other}
+        kind, fields = "control", {"place": place, "by": group, "from": other}
     elif roll < 0.45:
-        kind, fields = (
-            "clash",
-            {"actors": [actor, other], "place": place, "fatalities": rng.randint(0, 20)},
-        )
+        kind = "clash"
+        fields = {"actors": [group, other], "place": place, "fatalities": rng.randint(0, 20)}
     elif roll < 0.60:
-        kind, fields = (
-            "strike",
-            {
-                "by": actor,
-                "actors": [actor, other],
-                "place": place,
-                "fatalities": rng.randint(0, 10),
-            },
-        )
-    elif roll < 0.67:
-        kind, fields = (
-            "deployment",
-            {
-                "actor": actor,
-                "place": place,
-                "strength": rng.randint(10, 3000),
-                "on_behalf_of": other,
-            },
-        )
-    elif roll < 0.71:
-        kind, fields = (
-            "withdrawal",
-            {"actor": actor, "place": place, "complete": rng.random() < 0.7},
-        )
+        kind = "strike"
+        fields = {
+            "by": group,
+            "actors": [group, other],
+            "place": place,
+            "fatalities": rng.randint(0, 10),
+        }
+    elif roll < 0.655:
+        kind = "deployment"
+        fields = {
+            "actor": force,
+            "place": station,
+            "strength": rng.randint(10, 3000),
+            "on_behalf_of": f"actor-{30 + rng.randrange(10)}",
+        }
+    elif roll < 0.70:
+        kind = "withdrawal"
+        fields = {"actor": force, "place": station, "complete": rng.random() < 0.7}
     elif roll < 0.75:
-        kind, fields = (
-            "support.started",
-            {"backer": actor, "backed": other, "kinds": [rng.choice(["arms", "air", "financial"])]},
-        )
+        kind = "support.started"
+        fields = {
+            "backer": state,
+            "backed": f"actor-{30 + rng.randrange(10)}",
+            "kinds": [rng.choice(["arms", "air", "financial"])],
+        }
     elif roll < 0.77:
-        kind, fields = "support.ended", {"backer": actor, "backed": other}
-    elif roll < 0.81:
-        kind, fields = (
-            "materiel.transferred",
-            {
-                "item": rng.choice(["MiG-29", "Su-24", "Pantsir", "TB2 drone", "T-72"]),
-                "count": rng.randint(1, 12),
-                "place": place,
-                "holder": actor,
-                "supplier": other,
-            },
-        )
-    elif roll < 0.84:
-        kind, fields = (
-            "offensive.started",
-            {"actor": actor, "name": f"Operation {i}", "target": place},
-        )
-    elif roll < 0.87:
+        kind = "support.ended"
+        fields = {"backer": state, "backed": f"actor-{30 + rng.randrange(10)}"}
+    elif roll < 0.772:
+        kind = "materiel.transferred"
+        fields = {
+            "item": rng.choice(["MiG-29", "Su-24", "Pantsir", "TB2 drone", "T-72"]),
+            "count": rng.randint(1, 12),
+            "place": base,
+            "holder": force,
+            "supplier": state,
+        }
+    elif roll < 0.80 and (roll < 0.79 or not offensives):
+        kind = "offensive.started"
+        fields = {"actor": group, "name": f"Operation {i}", "target": place}
+        offensives.append((stable_id(TIMELINE, f"bench:{i}"), date.end))
+    elif roll < 0.82 and offensives:
+        # Offensives end about as often as they start, as in a real war.
+        kind = "offensive.ended"
+        ended, started_by = offensives.pop(rng.randrange(len(offensives)))
+        fields = {"offensive": ended}
+        # ...and after they start: days to a year later.
+        end = started_by + timedelta(days=rng.randint(1, 365))
+        date = parse_fuzzy(end.strftime("%Y-%m-%d"))
+    elif roll < 0.823:
         name = f"Ceasefire {rng.randrange(40)}"
         kind = rng.choice(
-            [
-                "ceasefire.proposed",
-                "ceasefire.in_force",
-                "ceasefire.violated",
-                "ceasefire.collapsed",
-            ]
+            ["ceasefire.proposed", "ceasefire.in_force", "ceasefire.violated", "ceasefire.ended"]
         )
-        fields = {"ceasefire": name, "parties": [actor, other]}
+        fields = {"ceasefire": name, "parties": [group, other]}
         if kind == "ceasefire.violated":
-            fields = {"ceasefire": name, "by": [actor]}
-    elif roll < 0.92:
-        kind, fields = "claim", {"by": actor, "text": f"Claim {i} about {place}", "about": [place]}
-    elif roll < 0.96:
-        kind, fields = "statement", {"by": actor, "text": f"Statement {i}"}
+            fields = {"ceasefire": name, "by": [group]}
+    elif roll < 0.85:
+        kind = "claim"
+        fields = {"by": group, "text": f"Claim {i} about {place}", "about": [place]}
+    elif roll < 0.855:
+        kind = "denial"
+        fields = {"by": other, "denies": stable_id(TIMELINE, f"bench:{rng.randrange(max(1, i))}")}
+    elif roll < 0.95:
+        kind = "statement"
+        fields = {"by": group, "text": f"Statement {i}"}
     else:
-        kind, fields = "note", {"text": f"Note {i}", "place": place}
+        kind = "note"
+        fields = {"text": f"Note {i}", "place": place}
     return NewEvent(
         id=stable_id(TIMELINE, f"bench:{i}"),
         timeline=TIMELINE,
         kind=kind,
         title=f"{kind} {i}",
-        date=parse_fuzzy(fuzzy_date(rng)),
+        date=date,
         fields=fields,
         sources=SOURCE,
     )
@@ -191,7 +202,8 @@ def build(path: Path, size: int, seed: int = 7) -> tuple[Store, datetime, float]
     store = Store(database.open_engine(f"sqlite:///{path}"))
     store.create_timeline(TIMELINE, "UTC")
     store.append(definitions())
-    events = [synthetic_event(i, rng) for i in range(size)]
+    offensives: list[tuple[str, datetime]] = []
+    events = [synthetic_event(i, rng, offensives) for i in range(size)]
     late = set(rng.sample(range(size), size // 20))
     on_time = sorted((e for i, e in enumerate(events) if i not in late), key=lambda e: e.date.start)
     for start in range(0, len(on_time), 5000):
@@ -241,18 +253,50 @@ def median_seconds(function: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def cli_run(url: str, date: str) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MiB) of one `timeline at` process."""
-    command = [sys.executable, "-m", "timeline", "--db", url, "at", date, "--format", "json"]
+# Linux keeps a process's peak RSS across fork and exec, so a command forked from this
+# (large) process would report this process's peak as its own. A small launcher, started
+# before anything big is built, runs the commands instead and reports what each one used.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+for line in sys.stdin:
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    child = subprocess.Popen(json.loads(line), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    error = child.stderr.read().decode()[-400:]
+    _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(
-            f"timeline at failed: {process.stderr.read().decode() if process.stderr else ''}"
+    code = os.waitstatus_to_exitcode(status)
+    print(json.dumps([wall, usage.ru_maxrss, code, error]), flush=True)
+"""
+
+
+class Launcher:
+    """Runs commands from a small process of its own; see LAUNCHER."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-    return wall, usage.ru_maxrss // 1024
+
+    def run(self, command: list[str]) -> tuple[float, int]:
+        """Wall seconds and peak RSS (MiB) of one run of `command`."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        wall, rss_kib, code, error = json.loads(self.process.stdout.readline())
+        if code != 0:
+            raise SystemExit(f"{' '.join(command)} failed: {error}")
+        return float(wall), int(rss_kib) // 1024
+
+
+def cli_run(launcher: Launcher, url: str, date: str) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MiB) of one `timeline at` process."""
+    return launcher.run(
+        [sys.executable, "-m", "timeline", "--db", url, "at", date, "--format", "json"]
+    )
 
 
 def naive(store: Store, date: str) -> None:
@@ -274,6 +318,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     root = Path(__file__).resolve().parents[1]
     os.chdir(root)
+    launcher = Launcher()
     cli_walls: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
@@ -297,7 +342,7 @@ def main() -> None:
                 as_known = median_seconds(
                     partial(answers.state_at, store, info, date, as_known=known), 1
                 )
-                runs = [cli_run(url, date) for _ in range(3)]
+                runs = [cli_run(launcher, url, date) for _ in range(3)]
                 wall = statistics.median(r[0] for r in runs)
                 rss = max(r[1] for r in runs)
                 walls.append(wall)
