@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -21,7 +22,7 @@ def console() -> Console:
     plain = Console(highlight=False)
     if plain.is_terminal:
         return plain
-    return Console(highlight=False, width=120)
+    return Console(highlight=False, width=int(os.environ.get("COLUMNS") or 100))
 
 
 def print_json(value: Any) -> None:
