@@ -24,7 +24,7 @@ from timeline.projections import SECTIONS, Answer, Diff, History, Projector, dif
 from timeline.revisions import REVISION_KINDS, apply_revisions, fold_order
 from timeline.store import Snapshot, Store, TimelineInfo
 
-SNAPSHOT_EVERY = 2000
+SNAPSHOT_EVERY = 500
 
 
 def fold_window(
@@ -82,7 +82,7 @@ def projector_at(store: Store, timeline: str, at: datetime, as_known: datetime |
     """A projector fed exactly the effective events starting before `at`."""
     snapshot = store.snapshot_before(timeline, at, as_known=as_known)
     if snapshot is not None:
-        projector = Projector.from_snapshot(snapshot.state)
+        projector = Projector.from_snapshot(snapshot.state, copy=False)
         start: datetime | None = snapshot.boundary
     else:
         projector, start = Projector(), None
@@ -231,9 +231,9 @@ def _after(instant: datetime) -> datetime:
     return from_micros(to_micros(instant) + 1)
 
 
-def rebuild(store: Store, info: TimelineInfo) -> int:
+def rebuild(store: Store, info: TimelineInfo, *, every: int = SNAPSHOT_EVERY) -> int:
     """Recreate every derived snapshot of a timeline from the log."""
-    return refresh_snapshots(store, info.name, full=True)
+    return refresh_snapshots(store, info.name, every=every, full=True)
 
 
 def fold_everything(events: Iterable[Event], before: datetime | None = None) -> Projector:
