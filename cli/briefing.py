@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 Item = Mapping[str, Any]
 UNCERTAIN = "?"
@@ -187,7 +188,7 @@ def print_briefing(answer: Mapping[str, Any], console: Console) -> None:
         if name == "fatalities":
             console.print("\n[bold]Fatalities[/bold]")
             for line in fatality_lines(answer["fatalities"], names):
-                console.print("  " + line)
+                console.print("  " + line, markup=False)
             continue
         if name not in SECTIONS:
             continue
@@ -206,7 +207,8 @@ def print_briefing(answer: Mapping[str, Any], console: Console) -> None:
         for heading, _ in columns:
             table.add_column(heading, overflow="fold")
         for item in items:
-            table.add_row(*(cell(item) for _, cell in columns))
+            # Text, not markup: a title such as "Strike [unconfirmed]" must print as written.
+            table.add_row(*(Text(cell(item)) for _, cell in columns))
         console.print()
         console.print(table)
 

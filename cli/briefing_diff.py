@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
-from .briefing import UNCERTAIN, _name, _names
+from .briefing import UNCERTAIN, _name
 
 
 def _words(words: Any) -> str:
@@ -76,7 +77,7 @@ def print_diff(result: Mapping[str, Any], console: Console) -> None:
             f"ceasefire {c['name']}: {c.get('from_status') or 'none'} -> {c.get('to_status')}"
         )
     for line in lines or ["nothing changed"]:
-        console.print("  " + line, highlight=False)
+        console.print("  " + line, highlight=False, soft_wrap=True, markup=False)
     f = result["fatalities"]
     console.print(
         f"  fatalities in between: {f.get('total', 0):,} (and {f.get('uncertain', 0):,} possibly)",
@@ -86,7 +87,7 @@ def print_diff(result: Mapping[str, Any], console: Console) -> None:
 
 def print_history(result: Mapping[str, Any], console: Console) -> None:
     """An entity's intervals, section by section."""
-    console.print(f"[bold]History of {_name(result['entity'])} ({result['type']})[/bold]")
+    console.print(Text(f"History of {_name(result['entity'])} ({result['type']})", style="bold"))
     for section in ("control", "presence", "support"):
         items = result.get(section) or []
         if not items:
@@ -107,5 +108,6 @@ def print_history(result: Mapping[str, Any], console: Console) -> None:
             console.print(
                 f"  {span:<32} {what} (opened by {str(i.get('opened_by'))[:8]}{closed})",
                 highlight=False,
+                soft_wrap=True,
+                markup=False,
             )
-    _ = _names

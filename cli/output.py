@@ -12,6 +12,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -65,7 +66,7 @@ def print_records(
     for _, heading in columns:
         table.add_column(heading, overflow="fold")
     for record in records:
-        table.add_row(*(_cell(record.get(key)) for key, _ in columns))
+        table.add_row(*(Text(_cell(record.get(key))) for key, _ in columns))
         count += 1
     console().print(table)
     return count

@@ -1,0 +1,139 @@
+"""`timeline at`, `diff`, `history`, `rebuild` and `seed` through the CLI, on both backends."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from click.testing import CliRunner, Result
+
+from timeline.cli import main
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def libya(db_url: str) -> Invoke:
+    """A CLI on a database seeded with the shipped Libya timeline."""
+    # Wide enough that no cell of a table wraps in the middle of what a test looks for.
+    runner = CliRunner(env={"COLUMNS": "250"})
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(main, ["--db", db_url, *args])
+
+    result = invoke("seed", "--quiet")
+    assert result.exit_code == 0, result.output
+    return invoke
+
+
+def test_seed_twice_adds_nothing(libya: Invoke) -> None:
+    result = libya("seed")
+    assert result.exit_code == 0
+    assert "0 new, 0 corrected" in result.stdout
+
+
+def test_at_text_is_a_briefing(libya: Invoke) -> None:
+    result = libya("at", "2020-05-26")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.startswith("libya at 2020-05-26T22:00:00Z, with everything recorded")
+    for heading in (
+        "Control of places",
+        "Offensives under way",
+        "Who backs whom",
+        "Forces present",
+        "Materiel",
+        "Ceasefires",
+        "Fatalities",
+        "Claims",
+        "Recent events",
+    ):
+        assert heading in text
+    assert "(contested)" in text  # Wagner's presence, denied by the Kremlin
+
+
+def test_at_json_is_the_documented_schema(libya: Invoke) -> None:
+    result = libya("at", "2020-05-26", "--format", "json")
+    answer = json.loads(result.stdout)
+    assert list(answer) == [
+        "timeline",
+        "at",
+        "as_known",
+        "control",
+        "offensives",
+        "support",
+        "presence",
+        "materiel",
+        "ceasefires",
+        "fatalities",
+        "claims",
+        "recent",
+    ]
+    assert answer["at"] == "2020-05-26T22:00:00Z"
+    watiya = next(c for c in answer["control"] if c["place"]["id"] == "al-watiya")
+    assert watiya["controller"] == {"id": "gna", "name": "Government of National Accord"}
+    assert watiya["events"]
+    assert watiya["sources"]
+
+
+def test_at_markdown_sections_and_entities(libya: Invoke) -> None:
+    result = libya(
+        "at", "2019-06-01", "--format", "markdown", "--section", "control", "--entity", "gharyan"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# libya at 2019-06-01T22:00:00Z")
+    assert "| Gharyan | Libyan National Army |" in result.stdout
+    assert "## Offensives" not in result.stdout
+
+
+def test_diff_text_and_json(libya: Invoke) -> None:
+    text = libya("diff", "2020-04-01", "2020-06-30")
+    assert text.exit_code == 0, text.output
+    assert (
+        "Al Watiya Air Base: Libyan National Army -> Government of National Accord" in text.stdout
+    )
+    data = json.loads(libya("diff", "2020-04-01", "2020-06-30", "--format", "json").stdout)
+    places = {c["place"]["id"] for c in data["control"]}
+    assert {"al-watiya", "tarhuna", "sabratha", "surman"} <= places
+
+
+def test_history_of_a_place_and_an_actor(libya: Invoke) -> None:
+    place = json.loads(libya("history", "al-watiya", "--format", "json").stdout)
+    assert place["type"] == "place"
+    assert [i["controller"]["id"] for i in place["control"]][-2:] == ["lna", "gna"]
+    actor = json.loads(libya("history", "Wagner", "--format", "json").stdout)
+    assert actor["type"] == "actor"
+    assert actor["presence"]
+    assert "History of Wagner Group" in libya("history", "wagner").stdout
+
+
+def test_rebuild_keeps_answers(libya: Invoke) -> None:
+    before = libya("at", "2020-05-26", "--format", "json").stdout
+    result = libya("rebuild")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("libya: rebuilt")
+    assert libya("at", "2020-05-26", "--format", "json").stdout == before
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["at", "2019-13"], "'2019-13'"),
+        (["at", "early May 2020"], "'early May 2020'"),
+        (["at", "2020", "--as-known", "yesterday-ish"], "'yesterday-ish'"),
+        (["at", "2020", "--entity", "Wagnr"], "closest: wagner"),
+        (["at", "2020", "--section", "weather"], "'weather'"),
+        (["diff", "2020-06", "2020-01"], "'2020-01'"),
+        (["history", "Atlantis"], "'Atlantis'"),
+        (["at", "2020", "--timeline", "syria"], "'syria'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(libya: Invoke, args: list[str], needle: str) -> None:
+    result = libya(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert needle in lines[0]
+    assert "Traceback" not in result.output
