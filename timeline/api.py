@@ -85,13 +85,16 @@ def load_registry(store: Store, timeline: str, as_known: datetime | None = None)
     definitions = list(
         store.select(
             timeline,
-            kinds=[*DEFINITION_KINDS, "correction", "retraction"],
+            kinds=list(DEFINITION_KINDS),
             as_known=as_known,
             order="recorded",
+            with_record=False,
         )
     )
-    # Revisions of other kinds came along with the definitions; only those of definitions act.
-    return Registry.from_events(effective_events(definitions))
+    revisions = store.revisions_of(
+        [d.id for d in definitions], as_known=as_known, with_record=False
+    )
+    return Registry.from_events(effective_events([*definitions, *revisions]))
 
 
 def resolve_entity(

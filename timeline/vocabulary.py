@@ -55,10 +55,17 @@ class KindSpec:
 
     def field(self, name: str) -> FieldSpec | None:
         """The spec of one field of this kind, including the fields every kind takes."""
-        for spec in self.fields:
-            if spec.name == name:
-                return spec
-        return COMMON_FIELDS.get(name)
+        # Looked up for every field of every imported row: an index, built once per kind.
+        index = _FIELD_INDEX.get(self.name)
+        if index is None:
+            index = _FIELD_INDEX[self.name] = {
+                **COMMON_FIELDS,
+                **{spec.name: spec for spec in self.fields},
+            }
+        return index.get(name)
+
+
+_FIELD_INDEX: dict[str, dict[str, FieldSpec]] = {}
 
 
 def _f(name: str, kind: FieldType, required: bool = False) -> FieldSpec:

@@ -100,11 +100,21 @@ def event_sources(event: Event) -> list[Source]:
 
 def dedupe_sources(groups: Iterable[Iterable[Source]]) -> list[Source]:
     """Sources of several events, in order, each one once."""
-    seen: dict[str, Source] = {}
+    seen: dict[tuple[tuple[str, Any], ...], Source] = {}
     for group in groups:
         for source in group:
-            seen.setdefault(json.dumps(source, sort_keys=True), source)
+            seen.setdefault(tuple(sorted(source.items())), source)
     return list(seen.values())
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars): what `copy.deepcopy` does for
+    it, several times faster, since there is no sharing or cycle to keep track of."""
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_copy(item) for item in value]
+    return value
 
 
 def unique(ids: Iterable[str | None]) -> list[str]:

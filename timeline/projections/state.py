@@ -13,7 +13,6 @@ events it rests on, and the answer compares them with `at`.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,7 +21,7 @@ from typing import Any
 from timeline.dates import format_instant, from_micros, to_micros
 from timeline.entities import Registry
 from timeline.events import Event
-from timeline.projections.basis import Ledger, Section, View
+from timeline.projections.basis import Ledger, Section, View, json_copy
 from timeline.projections.ceasefires import Ceasefires
 from timeline.projections.claims import Claims
 from timeline.projections.control import Control
@@ -120,7 +119,7 @@ class Answer:
         }
         for name in self.sections():
             value = getattr(self, name)
-            out[name] = copy.deepcopy(value if isinstance(value, dict) else list(value))
+            out[name] = json_copy(value if isinstance(value, dict) else list(value))
         return out
 
     def filter(self, sections: Iterable[str] | None, entities: Iterable[str] | None) -> Answer:
@@ -241,18 +240,24 @@ class Projector:
         }
         for section in self._sections:
             data[section.name] = section.to_json()
-        return copy.deepcopy(data)
+        copied: dict[str, Any] = json_copy(data)
+        return copied
 
     @classmethod
-    def from_snapshot(cls, data: Mapping[str, Any]) -> Projector:
-        """A projector in the state `snapshot` described, ready to fold the events after it."""
+    def from_snapshot(cls, data: Mapping[str, Any], *, copy: bool = True) -> Projector:
+        """A projector in the state `snapshot` described, ready to fold the events after it.
+
+        With `copy=False` the projector takes `data` over (the caller must not use it again):
+        the store hands over a freshly decoded snapshot, and copying it would cost an answer
+        more than folding does.
+        """
         if data.get("version") != SNAPSHOT_VERSION:
             raise ValueError(
                 f"snapshot version {data.get('version')!r} is not {SNAPSHOT_VERSION}; "
                 "rebuild the projections from the log"
             )
         projector = cls()
-        data = copy.deepcopy(dict(data))
+        data = json_copy(data) if copy else data
         last = data["last_start"]
         projector._last = None if last is None else int(last)
         projector.ledger.load(data["ledger"])
