@@ -81,11 +81,7 @@ def fold_window(
 def projector_at(store: Store, timeline: str, at: datetime, as_known: datetime | None) -> Projector:
     """A projector fed exactly the effective events starting before `at`."""
     snapshot = store.snapshot_before(timeline, at, as_known=as_known)
-    if snapshot is not None:
-        projector = Projector.from_snapshot(snapshot.state, copy=False)
-        start: datetime | None = snapshot.boundary
-    else:
-        projector, start = Projector(), None
+    projector, start = _resume(snapshot)
     projector.apply_all(fold_window(store, timeline, start, at, as_known))
     return projector
 
@@ -210,8 +206,8 @@ def refresh_snapshots(
         return 0
     start = None if full else store.latest_snapshot_boundary(timeline)
     snapshot = None if start is None else store.snapshot_before(timeline, start)
-    projector = Projector.from_snapshot(snapshot.state) if snapshot else Projector()
-    count = snapshot.event_count if snapshot else 0
+    projector, start = _resume(snapshot)
+    count = snapshot.event_count if snapshot is not None and start is not None else 0
     made: list[Snapshot] = []
     since_last = 0
     previous_start: datetime | None = None
@@ -225,6 +221,18 @@ def refresh_snapshots(
         since_last += 1
     store.replace_snapshots(timeline, None if start is None else _after(start), made)
     return len(made)
+
+
+def _resume(snapshot: Snapshot | None) -> tuple[Projector, datetime | None]:
+    """A projector from a stored snapshot and the boundary to fold on from, or a fresh one
+    from the beginning when there is none or it was written by another version of the
+    projections (snapshots are derived: such a one is only slower, never wrong)."""
+    if snapshot is None:
+        return Projector(), None
+    try:
+        return Projector.from_snapshot(snapshot.state, copy=False), snapshot.boundary
+    except (ValueError, KeyError, TypeError):
+        return Projector(), None
 
 
 def _after(instant: datetime) -> datetime:
