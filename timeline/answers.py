@@ -200,6 +200,7 @@ def refresh_snapshots(
 ) -> int:
     """Rebuild the snapshots missing after the last valid one (all of them with `full`);
     returns how many were written."""
+    built_through = store.last_seq()
     head = store.recording_head(timeline)
     if head is None:
         store.replace_snapshots(timeline, None, [])
@@ -219,7 +220,9 @@ def refresh_snapshots(
         previous_start = event.date.start
         count += 1
         since_last += 1
-    store.replace_snapshots(timeline, None if start is None else _after(start), made)
+    store.replace_snapshots(
+        timeline, None if start is None else _after(start), made, built_through_seq=built_through
+    )
     return len(made)
 
 

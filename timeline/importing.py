@@ -10,6 +10,7 @@ batches behind that the next run completes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
@@ -17,11 +18,14 @@ import re
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, BinaryIO
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from timeline import api
 from timeline.dates import DateError, parse_fuzzy
@@ -31,10 +35,19 @@ from timeline.errors import (
     InvalidInput,
     NotFound,
     SourceUnavailable,
+    TimelineError,
     UnknownEntity,
     ValidationError,
 )
-from timeline.events import NewEvent, Origin, Source, dumps_canonical, event_id_for, stable_id
+from timeline.events import (
+    Event,
+    NewEvent,
+    Origin,
+    Source,
+    dumps_canonical,
+    event_id_for,
+    stable_id,
+)
 from timeline.importers.sources import Deletion, Parser, RawRow, Rejection, SourceRecord
 from timeline.revisions import REVISION_KINDS
 from timeline.store import DEFAULT_LOCK_TIMEOUT, OriginVersion, Store, TimelineInfo
@@ -89,7 +102,7 @@ class ImportReport:
     def summary(self, dry_run: bool = False) -> str:
         """One line: `imported 812 new, 3 corrected, ... from 2020_02.csv in 1.4 s`."""
         c = self.counts
-        names = ", ".join(Path(s).name or s for s in self.sources[:3])
+        names = ", ".join(_short_name(s) for s in self.sources[:3])
         if len(self.sources) > 3:
             names += f" and {len(self.sources) - 3} more"
         verb = "would import" if dry_run else "imported"
@@ -208,6 +221,12 @@ def open_source(spec: str, *, timeout: float = 60.0) -> BinaryIO:
         raise SourceUnavailable(f"{spec}: cannot read: {err.strerror}") from None
 
 
+def _short_name(source: str) -> str:
+    # The file name of a path or URL (never a query string, where tokens travel).
+    path = urllib.parse.urlsplit(source).path if "://" in source else source
+    return Path(path).name or source
+
+
 def _public(url: str) -> str:
     # Credentials travel in query strings; messages show the address without them.
     return url.split("?", 1)[0]
@@ -244,7 +263,7 @@ def run_import(
         importer = SourceImport(store, spec, options, info, on_reject, on_progress)
         counts = importer.run()
         report.counts.add(counts)
-        report.sources.append(spec if spec != "-" else "stdin")
+        report.sources.append(importer.name)
         if importer.run_id is not None:
             report.runs.append(importer.run_id)
         info = importer.info or info
@@ -285,6 +304,8 @@ class SourceImport:
         self.rows_seen = 0
         self._registry: Registry | None = None
         self._names: dict[tuple[str, str], str] = {}
+        self._pending: dict[str, NewEvent] = {}
+        self.high_water: int | None = None
         self._id_resolver: _IdResolver | None = None
 
     # -- bookkeeping --------------------------------------------------------------------------
@@ -313,9 +334,16 @@ class SourceImport:
             if self.run_id is not None:
                 status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
                 message = str(err).splitlines()[0] if str(err) else type(err).__name__
-                self.store.finish_import(
-                    self.run_id, status=status, counts=self.counts.as_dict(), error=message
-                )
+                # Best effort: the run's own error is what the user must see; a run left
+                # "running" shows as interrupted once its process is gone.
+                with contextlib.suppress(TimelineError, SQLAlchemyError):
+                    self.store.finish_import(
+                        self.run_id,
+                        status=status,
+                        counts=self.counts.as_dict(),
+                        error=message,
+                        lock_timeout=min(self.options.lock_timeout, 5.0),
+                    )
             raise
         finally:
             if reader is not None and self.spec != "-":
@@ -327,13 +355,21 @@ class SourceImport:
                 status=status,
                 counts=self.counts.as_dict(),
                 content_hash=reader.digest.hexdigest() if reader is not None else None,
+                high_water=self.high_water if self.options.fmt == "acled" else None,
+                lock_timeout=self.options.lock_timeout,
             )
         return self.counts
 
     def _start_run(self, digest: str | None) -> None:
         if self.options.dry_run or self.info is None:
             return
-        self.run_id = self.store.start_import(self.info.name, self.name, self.options.fmt, digest)
+        self.run_id = self.store.start_import(
+            self.info.name,
+            self.name,
+            self.options.fmt,
+            digest,
+            lock_timeout=self.options.lock_timeout,
+        )
 
     def _progress(self, rows: int) -> None:
         self.rows_seen += rows
@@ -381,8 +417,11 @@ class SourceImport:
         assert self.info is not None
         since = self.options.since
         if since is None:
-            # Incremental by default: what ACLED revised since the newest record we hold.
-            since = self.store.max_origin_stamp(self.info.name, "acled")
+            # Incremental by default: what ACLED revised after the newest revision a finished
+            # run saw. Not the newest stored: a run that died half-way stored some records of
+            # a revision stamp and not others.
+            since = self.store.import_high_water(self.info.name, "acled")
+        self.high_water = since
         parser = AcledParser()
         base, params = parse_api_url(self.spec), api_url_params(self.spec)
         credentials = self.options.credentials
@@ -409,6 +448,9 @@ class SourceImport:
         self, parser: Parser, batch: list[RawRow], deletions: list[Deletion]
     ) -> None:
         assert self.info is not None
+        stamps = [r.stamp for r in batch if r.stamp is not None]
+        if stamps:
+            self.high_water = max(self.high_water or 0, max(stamps))
         keys = [r.key for r in batch] + [d.key for d in deletions]
         if self.options.dry_run:
             latest = self.store.latest_origins(self.info.name, keys)
@@ -434,6 +476,7 @@ class SourceImport:
         drafts: list[NewEvent] = []
         outcome: dict[str, str] = {}
         seen: dict[str, str] = {}
+        self._pending = {}
         for raw in batch:
             previous = latest.get(raw.key)
             if seen.get(raw.key) == raw.content_hash or (
@@ -441,6 +484,17 @@ class SourceImport:
                 and previous.content_hash == raw.content_hash
                 and previous.kind != "retraction"
             ):
+                self.counts.unchanged += 1
+                continue
+            if (
+                raw.key not in seen
+                and previous is not None
+                and raw.stamp is not None
+                and previous.stamp is not None
+                and raw.stamp < previous.stamp
+            ):
+                # An older revision than the one stored (yesterday's file run again, or an
+                # overlapping run): the newer revision stays.
                 self.counts.unchanged += 1
                 continue
             if raw.key in seen:
@@ -459,6 +513,7 @@ class SourceImport:
             seen[raw.key] = raw.content_hash
             label = "new" if previous is None else "corrected"
             for event in events:
+                self._pending[event.id] = event
                 if event.origin is not None and event.origin.key == raw.key:
                     outcome[event.id] = label
             drafts.extend(events)
@@ -539,15 +594,28 @@ class SourceImport:
         replaced = {"target": previous.root_id, "fields": {**validated, **removed}}
         return [*definitions, event("correction", event_id, replaced)]
 
+    def _root(self, previous: OriginVersion) -> NewEvent | Event:
+        # The first version may be stored, or still pending in this very batch.
+        pending = self._pending.get(previous.root_id)
+        return pending if pending is not None else self.store.get(previous.root_id)
+
     def _root_kind(self, previous: OriginVersion) -> str:
-        return self.store.get(previous.root_id).kind
+        return self._root(previous).kind
 
     def _root_fields(self, previous: OriginVersion) -> list[str]:
-        from timeline.revisions import apply_revisions
-
-        root = self.store.get(previous.root_id)
-        revised = apply_revisions(root, self.store.revisions_of([root.id]))
-        return list((revised or root).fields)
+        root = self._root(previous)
+        fields = dict(root.fields)
+        revisions: list[Any] = []
+        if isinstance(root, Event):
+            revisions = list(self.store.revisions_of([root.id], with_record=False))
+        revisions += [
+            d for d in self._pending.values() if d.kind == "correction" and d.target == root.id
+        ]
+        for revision in revisions:
+            if revision.kind == "correction":
+                replaced = revision.fields.get("fields") or {}
+                fields = {k: v for k, v in {**fields, **replaced}.items() if v is not None}
+        return list(fields)
 
     def _retraction(
         self,
@@ -558,7 +626,7 @@ class SourceImport:
         stamp: int | None,
     ) -> NewEvent:
         assert self.info is not None
-        root = self.store.get(previous.root_id)
+        root = self._root(previous)
         origin = (
             Origin(key, version, DELETED, stamp)
             if key is not None and version is not None
@@ -691,15 +759,9 @@ class SourceImport:
             try:
                 draft = drafter.draft(item)
             except ValidationError as err:
-                self.reject(
-                    Rejection(
-                        self.name,
-                        _line_of(item.where),
-                        err.field,
-                        None,
-                        _strip_where(str(err), item.where),
-                    )
-                )
+                # The message names the field already.
+                message = _strip_where(str(err), item.where)
+                self.reject(Rejection(self.name, _line_of(item.where), None, None, message))
                 continue
             pending.append((item, draft))
             if len(pending) >= self.options.batch_size:
@@ -746,26 +808,28 @@ class SourceImport:
 
         to_append: list[NewEvent] = []
         outcome: dict[str, str] = {}
-        for draft in drafts:
+        for item, draft in pending:
             existing = stored.get(draft.id)
             if existing is None:
                 to_append.append(draft)
                 outcome[draft.id] = "new"
                 continue
             current = apply_revisions(existing, revisions.get(existing.id, ()))
-            if current is not None and _same_content(current, draft):
+            # An export holds each event as first recorded, then its revisions: a document
+            # equal to the event as recorded, or as revised, says nothing new.
+            if _same_content(existing, draft) or (
+                current is not None and _same_content(current, draft)
+            ):
                 self.counts.unchanged += 1
                 continue
+            line = _line_of(item.where)
             if draft.kind != existing.kind:
-                self.reject(
-                    Rejection(
-                        self.name,
-                        0,
-                        "kind",
-                        draft.kind,
-                        f"differs from stored event {draft.id}'s kind {existing.kind}",
-                    )
-                )
+                reason = f"differs from stored event {draft.id}'s kind {existing.kind}"
+                self.reject(Rejection(self.name, line, "kind", draft.kind, reason))
+                continue
+            if current is None:
+                reason = f"event {draft.id} was retracted; record a new event instead"
+                self.reject(Rejection(self.name, line, None, None, reason))
                 continue
             # The document says something else about an event already stored: that is a
             # correction, recorded once however often the document is imported again.

@@ -50,6 +50,9 @@ imports = sa.Table(
     sa.Column("unchanged", sa.Integer, nullable=False, server_default="0"),
     sa.Column("rejected", sa.Integer, nullable=False, server_default="0"),
     sa.Column("error", sa.Text, nullable=True),
+    # The newest source revision stamp (ACLED's `timestamp`) a run that finished saw: where
+    # the next incremental run starts. Only finished runs set it.
+    sa.Column("high_water", sa.BigInteger, nullable=True),
     sa.Column("host", sa.String(255), nullable=True),
     sa.Column("pid", sa.Integer, nullable=True),
     sa.Index(None, "timeline", "started_at"),

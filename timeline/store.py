@@ -408,6 +408,18 @@ class Store:
             ).scalar()
         return int(value) if value is not None else None
 
+    def import_high_water(self, timeline: str, fmt: str) -> int | None:
+        """The newest source stamp seen by a finished import of `fmt` into `timeline`: where
+        an incremental run picks up (a failed run never moves it)."""
+        i = schema.imports
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(sa.func.max(i.c.high_water)).where(
+                    i.c.timeline == timeline, i.c.format == fmt, i.c.status.in_(("ok", "rejected"))
+                )
+            ).scalar()
+        return int(value) if value is not None else None
+
     def count(self, timeline: str | None = None) -> int:
         """How many events the log holds (in one timeline, or in all)."""
         query = sa.select(sa.func.count()).select_from(_E)
@@ -441,10 +453,19 @@ class Store:
 
     # -- import runs -------------------------------------------------------------------------
 
-    def start_import(self, timeline: str, source: str, fmt: str, content_hash: str | None) -> int:
-        """Record that an import run started; returns its id."""
-        with self.engine.begin() as conn:
-            result = conn.execute(
+    def start_import(
+        self,
+        timeline: str,
+        source: str,
+        fmt: str,
+        content_hash: str | None,
+        *,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> int:
+        """Record that an import run started; returns its id. Written under the writer lock,
+        so that a run waiting for another gives up after its own `lock_timeout`."""
+        with self.writing(lock_timeout=lock_timeout) as writer:
+            result = writer.conn.execute(
                 sa.insert(schema.imports).values(
                     timeline=timeline,
                     source=source,
@@ -468,10 +489,15 @@ class Store:
         counts: Mapping[str, int],
         error: str | None = None,
         content_hash: str | None = None,
+        high_water: int | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         """Record how an import run ended (and the hash of what it read)."""
-        extra = {"content_hash": content_hash} if content_hash else {}
-        with self.engine.begin() as conn:
+        extra: dict[str, Any] = {"content_hash": content_hash} if content_hash else {}
+        if high_water is not None:
+            extra["high_water"] = high_water
+        with self.writing(lock_timeout=lock_timeout) as writer:
+            conn = writer.conn
             conn.execute(
                 sa.update(schema.imports)
                 .where(schema.imports.c.id == run_id)
@@ -556,12 +582,31 @@ class Store:
             ).scalar()
         return from_micros(value) if value is not None else None
 
+    def last_seq(self) -> int:
+        """The seq of the last event recorded (0 for an empty log)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.max(_E.c.seq))).scalar() or 0)
+
     def replace_snapshots(
-        self, timeline: str, start: datetime | None, snapshots: Iterable[Snapshot]
+        self,
+        timeline: str,
+        start: datetime | None,
+        snapshots: Iterable[Snapshot],
+        *,
+        built_through_seq: int | None = None,
     ) -> None:
-        """Drop a timeline's snapshots from `start` on (all when None) and store new ones."""
+        """Drop a timeline's snapshots from `start` on (all when None) and store new ones.
+
+        Snapshots are computed outside the writer lock; `built_through_seq` says which log they
+        were computed from, and any snapshot that events appended since then reach back
+        before is left out rather than stored stale.
+        """
         s = schema.snapshots
         with self.writing() as writer:
+            if built_through_seq is not None:
+                earliest = writer.earliest_start_since(timeline, built_through_seq)
+                if earliest is not None:
+                    snapshots = [snap for snap in snapshots if to_micros(snap.boundary) <= earliest]
             delete = sa.delete(s).where(s.c.timeline == timeline)
             if start is not None:
                 delete = delete.where(s.c.boundary >= to_micros(start))
@@ -601,6 +646,29 @@ class Writer:
                 sa.select(schema.timelines.c.zone).where(schema.timelines.c.name == name)
             ).scalar()
         return self._zones[name]
+
+    def earliest_start_since(self, timeline: str, seq: int) -> int | None:
+        """The earliest valid start (micros) that events recorded after `seq` reach back to,
+        counting the targets of revisions among them."""
+        rows = self.conn.execute(
+            sa.select(_E.c.kind, _E.c.valid_from, _E.c.target).where(
+                _E.c.timeline == timeline,
+                _E.c.seq > seq,
+                _E.c.kind.not_in(tuple(_TIMELESS_KINDS)),
+            )
+        ).all()
+        starts = [row.valid_from for row in rows]
+        targets = [row.target for row in rows if row.target]
+        for chunk_start in range(0, len(targets), 500):
+            chunk = targets[chunk_start : chunk_start + 500]
+            value = self.conn.execute(
+                sa.select(sa.func.min(_E.c.valid_from)).where(
+                    sa.or_(_E.c.id.in_(chunk), _E.c.target.in_(chunk))
+                )
+            ).scalar()
+            if value is not None:
+                starts.append(value)
+        return min(starts) if starts else None
 
     def existing_ids(self, ids: Sequence[str]) -> dict[str, str]:
         """Of these ids, those already stored, with their kinds."""

@@ -78,6 +78,7 @@ COMMON_FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
     for spec in (
         _f("location", T.TEXT),
+        _f("place", T.PLACE),
         _f("actors", T.ACTORS),
         _f("fatalities", T.INTEGER),
         _f("fatalities_low", T.INTEGER),

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("unchanged", sa.Integer, server_default="0", nullable=False),
         sa.Column("rejected", sa.Integer, server_default="0", nullable=False),
         sa.Column("error", sa.Text, nullable=True),
+        sa.Column("high_water", sa.BigInteger, nullable=True),
         sa.Column("host", sa.String(255), nullable=True),
         sa.Column("pid", sa.Integer, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_imports")),

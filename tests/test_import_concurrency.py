@@ -1,0 +1,306 @@
+"""Cron safety of `timeline import`: overlapping runs, a run killed mid-import, the writer
+lock, and the snapshots a run refreshes while another one appends. Real processes
+(`python -m timeline`) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from timeline import answers, database, schema
+from timeline.cli import main
+from timeline.importing import BATCH_SIZE, ImportOptions, run_import
+from timeline.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "importers" / "fixtures"
+HEADER = [
+    "event_id_cnty",
+    "event_date",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "location",
+    "latitude",
+    "longitude",
+    "fatalities",
+    "notes",
+    "timestamp",
+]
+ACTORS = 5  # "Actor 0" .. "Actor 4"
+PLACES = 7  # "Town 0" .. "Town 6"
+SUMMARY_COUNTS = ("new", "corrected", "retracted", "unchanged", "rejected")
+
+
+def write_acled(path: Path, numbers: Iterable[int], year: int = 2020) -> Path:
+    """An ACLED export whose record n is the same in every file that holds it."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        for n in numbers:
+            writer.writerow(
+                [
+                    f"GEN{n}",
+                    f"{year}-{1 + n % 12:02d}-{1 + n % 28:02d}",
+                    "1",
+                    "Battles",
+                    "Armed clash",
+                    f"Actor {n % ACTORS}",
+                    f"Actor {(n + 1) % ACTORS}",
+                    f"Town {n % PLACES}",
+                    f"{30 + n % PLACES / 10:.1f}",
+                    "13.2",
+                    "1",
+                    f"Clash number {n}.",
+                    "1600000000",
+                ]
+            )
+    return path
+
+
+def timeline(db_url: str, *args: str) -> subprocess.Popen[str]:
+    """`timeline --db URL ARGS...` as its own process, as cron starts it."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "timeline", "--db", db_url, *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def cli(db_url: str, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--db", db_url, *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def summary_counts(line: str) -> dict[str, int]:
+    words = line.replace(",", "").split()
+    assert words[0] == "imported", line
+    return {name: int(words[words.index(name) - 1]) for name in SUMMARY_COUNTS}
+
+
+class Log:
+    """Direct reads of the events table, for polling while a run is going on."""
+
+    def __init__(self, db_url: str) -> None:
+        self.engine = database.open_engine(db_url)
+
+    def records(self) -> int:
+        e = schema.events
+        query = sa.select(sa.func.count()).select_from(e).where(e.c.origin.is_not(None))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def total(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(schema.events)).scalar() or 0
+            )
+
+    def per_origin(self) -> dict[str, int]:
+        e = schema.events
+        query = sa.select(e.c.origin, sa.func.count()).where(e.c.origin.is_not(None))
+        with self.engine.connect() as conn:
+            return {row[0]: int(row[1]) for row in conn.execute(query.group_by(e.c.origin))}
+
+    def definitions(self) -> dict[str, int]:
+        e = schema.events
+        query = sa.select(e.c.title, sa.func.count()).where(
+            e.c.kind.in_(["actor.defined", "place.defined"])
+        )
+        with self.engine.connect() as conn:
+            return {row[0]: int(row[1]) for row in conn.execute(query.group_by(e.c.title))}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def runs(db_url: str) -> list[dict[str, Any]]:
+    found = json.loads(cli(db_url, "imports", "--format", "json", "--limit", "100"))
+    assert isinstance(found, list)
+    return found
+
+
+def verified(db_url: str, total: int) -> None:
+    assert cli(db_url, "verify").strip() == f"ok: {total} events, hash chain intact"
+
+
+# -- (a) overlapping runs -------------------------------------------------------------------------
+
+
+def test_overlapping_runs_store_every_record_once(db_url: str, tmp_path: Path) -> None:
+    cli(db_url, "create", "libya", "--zone", "Africa/Tripoli")
+    # Four nightly exports of 3,000 records each, overlapping by 2,000: 6,000 distinct records.
+    files = [
+        write_acled(tmp_path / f"part{i}.csv", range(i * 1000, i * 1000 + 3000)) for i in range(4)
+    ]
+    distinct = 6000
+    log = Log(db_url)
+    store = Store(log.engine)
+    try:
+        # Hold the writer lock while the four start, so that all of them queue on it and race.
+        with store.writing():
+            processes = [
+                timeline(db_url, "import", "--format", "acled", "--quiet", str(f)) for f in files
+            ]
+            time.sleep(1.0)
+        outputs = [p.communicate(timeout=120) for p in processes]
+        for process, (stdout, stderr) in zip(processes, outputs, strict=True):
+            assert process.returncode == 0, stderr
+            assert (stdout, stderr) == ("", "")
+
+        per_origin = log.per_origin()
+        assert len(per_origin) == distinct
+        assert set(per_origin.values()) == {1}
+        definitions = log.definitions()
+        assert len(definitions) == ACTORS + PLACES
+        assert set(definitions.values()) == {1}
+        assert log.total() == distinct + ACTORS + PLACES
+    finally:
+        log.close()
+    verified(db_url, distinct + ACTORS + PLACES)
+
+    done = runs(db_url)
+    assert len(done) == 4
+    assert {r["status"] for r in done} == {"ok"}
+    assert sum(r["new"] for r in done) == distinct
+    assert all(r["new"] + r["unchanged"] == 3000 for r in done)
+    assert all(r["corrected"] == r["retracted"] == r["rejected"] == 0 for r in done)
+
+
+# -- (b) a run killed mid-import -------------------------------------------------------------------
+
+
+def test_a_run_killed_mid_import_is_completed_by_the_next(db_url: str, tmp_path: Path) -> None:
+    cli(db_url, "create", "libya", "--zone", "Africa/Tripoli")
+    rows = 20_000
+    source = write_acled(tmp_path / "big.csv", range(rows))
+    log = Log(db_url)
+    try:
+        process = timeline(db_url, "import", "--format", "acled", str(source))
+        deadline = time.monotonic() + 60
+        while log.records() == 0:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the import made no progress in 60 s"
+            time.sleep(0.005)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL
+        committed = log.records()
+        assert 0 < committed < rows, "the run finished before it could be killed"
+        assert committed % BATCH_SIZE == 0  # whole batches, never part of one
+    finally:
+        log.close()
+
+    [killed] = runs(db_url)
+    assert killed["status"] == "interrupted"
+    assert killed["finished_at"] is None
+
+    result = CliRunner().invoke(main, ["--db", db_url, "import", "--format", "acled", str(source)])
+    assert result.exit_code == 0, result.output
+    assert summary_counts(result.stdout) == {
+        "new": rows - committed,
+        "corrected": 0,
+        "retracted": 0,
+        "unchanged": committed,
+        "rejected": 0,
+    }
+    log = Log(db_url)
+    try:
+        per_origin = log.per_origin()
+        assert len(per_origin) == rows
+        assert set(per_origin.values()) == {1}
+        assert log.total() == rows + ACTORS + PLACES
+    finally:
+        log.close()
+    verified(db_url, rows + ACTORS + PLACES)
+    assert [r["status"] for r in runs(db_url)] == ["ok", "interrupted"]
+
+
+# -- (c) the writer lock ---------------------------------------------------------------------------
+
+
+def test_an_import_gives_up_on_a_held_lock_after_lock_timeout(
+    db_url: str, backend: str, request: pytest.FixtureRequest
+) -> None:
+    cli(db_url, "create", "libya", "--zone", "Africa/Tripoli")
+    store = Store(database.open_engine(db_url))
+    source = str(FIXTURES / "acled_current.csv")
+    try:
+        with store.writing():
+            started = time.monotonic()
+            process = timeline(db_url, "import", "--format", "acled", "--lock-timeout", "1", source)
+            # A start-up, one second of waiting and a one-line error take far less than this.
+            limit = 20
+            try:
+                stdout, stderr = process.communicate(timeout=limit)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                pytest.fail(
+                    f"the import still waited for the lock {limit} s after --lock-timeout 1"
+                )
+            waited = time.monotonic() - started
+        assert process.returncode == 3, stderr
+        assert stdout == ""
+        [line] = stderr.strip().splitlines()
+        assert line.startswith("Error: the database is busy"), line
+        assert waited >= 1
+        assert store.count() == 0  # nothing written
+    finally:
+        store.engine.dispose()
+    done = runs(db_url)
+    assert [r["status"] for r in done] in ([], ["failed"])
+
+
+# -- snapshots refreshed while another run appends -------------------------------------------
+
+
+def test_snapshots_of_one_run_include_what_an_overlapping_run_added(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    late = write_acled(tmp_path / "2021.csv", range(5000), year=2021)  # 1 fatality each
+    early = write_acled(tmp_path / "2019.csv", range(10_000, 10_100), year=2019)
+    mine = Store(database.open_engine(db_url))
+    other = Store(database.open_engine(db_url))
+    try:
+        mine.create_timeline("libya", "Africa/Tripoli")
+        replace = mine.replace_snapshots
+
+        def another_run_commits_first(*args: Any, **kwargs: Any) -> None:
+            # The other cron run commits its batch between this run's fold and its write.
+            monkeypatch.setattr(mine, "replace_snapshots", replace)
+            run_import(other, [str(early)], ImportOptions(fmt="acled"))
+            replace(*args, **kwargs)
+
+        monkeypatch.setattr(mine, "replace_snapshots", another_run_commits_first)
+        run_import(mine, [str(late)], ImportOptions(fmt="acled"))
+        assert mine.count() == 5100 + ACTORS + PLACES
+
+        info = mine.timeline("libya")
+        answer = answers.state_at(mine, info, "2022-12-31").to_json()["fatalities"]
+        answers.rebuild(mine, info)
+        rebuilt = answers.state_at(mine, info, "2022-12-31").to_json()["fatalities"]
+        assert rebuilt["total"] == 5100
+        assert answer == rebuilt
+    finally:
+        mine.engine.dispose()
+        other.engine.dispose()
