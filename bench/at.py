@@ -72,7 +72,6 @@ def synthetic_event(i: int, rng: random.Random, offensives: list[tuple[str, date
     force = f"actor-{rng.randrange(10, 20)}"
     place = f"place-{rng.randrange(PLACES)}"
     station = f"place-{rng.randrange(30)}"
-    base = f"place-{rng.randrange(20)}"
     roll = rng.random()
     fields: dict[str, object]
     date = parse_fuzzy(fuzzy_date(rng))
@@ -111,13 +110,16 @@ def synthetic_event(i: int, rng: random.Random, offensives: list[tuple[str, date
         kind = "support.ended"
         fields = {"backer": state, "backed": f"actor-{30 + rng.randrange(10)}"}
     elif roll < 0.772:
+        # Each of ten bases is held by its own force, each item comes from its own supplier.
         kind = "materiel.transferred"
+        item = rng.randrange(5)
+        base_number = rng.randrange(10)
         fields = {
-            "item": rng.choice(["MiG-29", "Su-24", "Pantsir", "TB2 drone", "T-72"]),
+            "item": ["MiG-29", "Su-24", "Pantsir", "TB2 drone", "T-72"][item],
             "count": rng.randint(1, 12),
-            "place": base,
-            "holder": force,
-            "supplier": state,
+            "place": f"place-{base_number}",
+            "holder": f"actor-{10 + base_number}",
+            "supplier": f"actor-{item}",
         }
     elif roll < 0.80 and (roll < 0.79 or not offensives):
         kind = "offensive.started"
@@ -131,7 +133,7 @@ def synthetic_event(i: int, rng: random.Random, offensives: list[tuple[str, date
         # ...and after they start: days to a year later.
         end = started_by + timedelta(days=rng.randint(1, 365))
         date = parse_fuzzy(end.strftime("%Y-%m-%d"))
-    elif roll < 0.823:
+    elif roll < 0.821:
         name = f"Ceasefire {rng.randrange(40)}"
         kind = rng.choice(
             ["ceasefire.proposed", "ceasefire.in_force", "ceasefire.violated", "ceasefire.ended"]

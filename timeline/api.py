@@ -15,7 +15,7 @@ from typing import Any
 from timeline import database
 from timeline.dates import DateError, FuzzyDate, parse_fuzzy, parse_instant
 from timeline.documents import Drafter, Item
-from timeline.entities import DEFINITION_KINDS, Entity, Registry
+from timeline.entities import Entity, Registry, entity_from_fields
 from timeline.errors import InvalidInput, NotFound, ValidationError
 from timeline.events import Event, NewEvent
 from timeline.revisions import apply_revisions, effective_events
@@ -82,19 +82,18 @@ def parse_moment(text: str | None, zone: str, option: str) -> datetime | None:
 
 def load_registry(store: Store, timeline: str, as_known: datetime | None = None) -> Registry:
     """The actors and places of a timeline, as known at `as_known` (now when None)."""
-    definitions = list(
-        store.select(
-            timeline,
-            kinds=list(DEFINITION_KINDS),
-            as_known=as_known,
-            order="recorded",
-            with_record=False,
-        )
-    )
+    # Read on every answer: the definitions' fields only, without building whole events.
+    definitions = list(store.definitions(timeline, as_known=as_known))
     revisions = store.revisions_of(
-        [d.id for d in definitions], as_known=as_known, with_record=False
+        [event_id for event_id, _, _ in definitions], as_known=as_known, with_record=False
     )
-    return Registry.from_events(effective_events([*definitions, *revisions]))
+    if not revisions:
+        registry = Registry()
+        for _, kind, fields in definitions:
+            registry.add(entity_from_fields(kind, fields))
+        return registry
+    events = store.select(ids=[event_id for event_id, _, _ in definitions], with_record=False)
+    return Registry.from_events(effective_events([*events, *revisions]))
 
 
 def resolve_entity(

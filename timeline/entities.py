@@ -8,8 +8,9 @@ name matches none or several.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from timeline.errors import UnknownEntity
 from timeline.events import Event
@@ -51,8 +52,12 @@ def _fold(text: str) -> str:
 
 def entity_from_definition(event: Event) -> Entity:
     """The entity an `actor.defined` or `place.defined` event describes."""
-    entity_type = DEFINITION_KINDS[event.kind]
-    fields = event.fields
+    return entity_from_fields(event.kind, event.fields, event.id)
+
+
+def entity_from_fields(kind: str, fields: Mapping[str, Any], event_id: str | None = None) -> Entity:
+    """The entity the fields of an `actor.defined` or `place.defined` event describe."""
+    entity_type = DEFINITION_KINDS[kind]
     lat, lon = fields.get("lat"), fields.get("lon")
     return Entity(
         id=str(fields[entity_type]),
@@ -65,7 +70,7 @@ def entity_from_definition(event: Event) -> Entity:
         speaks_for=fields.get("speaks_for"),
         description=fields.get("description"),
         review=bool(fields.get("review", False)),
-        event_id=event.id,
+        event_id=event_id,
     )
 
 

@@ -361,6 +361,22 @@ class Store:
             for row in result:
                 yield row_to_event(row._mapping, with_record=with_record)
 
+    def definitions(
+        self, timeline: str, *, as_known: datetime | None = None
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, kind, fields) of a timeline's actor and place definitions, in recording order."""
+        query = (
+            sa.select(_E.c.id, _E.c.kind, _E.c.kind_version, _E.c.payload)
+            .where(_E.c.timeline == timeline, _E.c.kind.in_(tuple(_TIMELESS_KINDS)))
+            .order_by(_E.c.seq)
+        )
+        if as_known is not None:
+            query = query.where(_E.c.recorded_at <= to_micros(as_known))
+        with self.engine.connect() as conn:
+            for event_id, kind, version, payload in conn.execute(query):
+                kind, _, fields = upcast(kind, version, json.loads(payload))
+                yield event_id, kind, fields
+
     def get(self, event_id: str) -> Event:
         """One event by id (or unique id prefix of 8+ characters), or NotFound."""
         if len(event_id) < 36:
