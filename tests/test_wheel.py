@@ -59,7 +59,20 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     (Path(purelib) / "test-dependencies.pth").write_text(
         "".join(f"{path}\n" for path in site.getsitepackages()), encoding="utf-8"
     )
-    run(python, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", wheel, cwd=root)
+    # --ignore-installed: the test environment may have timeline installed too (CI installs
+    # it as the README says); the wheel must land in the new venv regardless.
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--ignore-installed",
+        "--quiet",
+        wheel,
+        cwd=root,
+    )
     return bin_dir
 
 
