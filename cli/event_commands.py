@@ -16,7 +16,7 @@ from timeline.errors import InvalidInput, ValidationError
 from timeline.events import CONFIDENCE_LEVELS
 
 from .app import AppContext, main, pass_app
-from .output import FORMATS, print_json, print_records
+from .output import FORMATS, print_json, print_records, text_or_json_option
 
 timeline_option = click.option(
     "--timeline",
@@ -235,14 +235,7 @@ def events(
 
 @main.command()
 @click.argument("event_id", metavar="ID")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@text_or_json_option
 @pass_app
 def show(app: AppContext, event_id: str, fmt: str) -> None:
     """Show one event (by id, or its first 8+ characters) and its revisions."""

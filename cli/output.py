@@ -16,6 +16,16 @@ from rich.text import Text
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
+# The output option of the commands that print one document: text for people, or JSON.
+text_or_json_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format: text for people, JSON for programs.",
+)
+
 
 def console() -> Console:
     """A console on stdout; plain text when stdout is not a terminal (pipes, tests), then

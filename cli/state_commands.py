@@ -10,7 +10,7 @@ from timeline.projections import SECTIONS
 from .app import AppContext, main, pass_app
 from .briefing import markdown, print_briefing
 from .event_commands import as_known_option, timeline_option
-from .output import console, print_json
+from .output import console, print_json, text_or_json_option
 
 ANSWER_FORMATS = ("text", "json", "markdown")
 
@@ -90,14 +90,7 @@ def at(
 @click.argument("second", metavar="D2")
 @timeline_option
 @as_known_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@text_or_json_option
 @pass_app
 def diff(
     app: AppContext, first: str, second: str, timeline: str | None, as_known: str | None, fmt: str
@@ -118,14 +111,7 @@ def diff(
 @click.argument("entity", metavar="ENTITY")
 @timeline_option
 @as_known_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@text_or_json_option
 @pass_app
 def history(
     app: AppContext, entity: str, timeline: str | None, as_known: str | None, fmt: str
