@@ -32,9 +32,10 @@ def open_store(url: str | None = None, *, announce: Callable[[str], None] | None
     if explicit:
         return Store(database.open_engine(explicit))
     path = database.default_path()
-    fresh = not path.exists()
     store = Store(database.open_engine(database.default_url()))
-    if fresh:
+    # "New" means no timeline yet, rather than no file: a first run killed while loading
+    # the seeds leaves a file, and the next run finishes the job.
+    if not store.timeline_names():
         from timeline.seeds import load_all_seeds
 
         loaded = load_all_seeds(store)
