@@ -137,3 +137,26 @@ def test_bad_input_is_one_line_and_exit_2(libya: Invoke, args: list[str], needle
     assert len(lines) == 1, result.stderr
     assert needle in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_the_default_database_answers_at_once_and_says_so_once() -> None:
+    # conftest points the user data folder at a temporary one: this is a brand-new machine.
+    from timeline import database
+
+    runner = CliRunner(env={"COLUMNS": "250"})
+    first = runner.invoke(main, ["at", "2020-05-26", "--section", "control"])
+    assert first.exit_code == 0, first.output
+    assert first.stderr.startswith("new database ")
+    assert "loaded the shipped timelines (libya)" in first.stderr
+    assert len(first.stderr.splitlines()) == 1
+    assert "Al Watiya Air Base" in first.stdout
+    assert database.default_path().exists()
+    again = runner.invoke(main, ["at", "2020-05-26", "--section", "control"])
+    assert again.stderr == ""
+    assert again.stdout == first.stdout
+
+
+def test_a_named_database_starts_empty(db_url: str) -> None:
+    result = CliRunner().invoke(main, ["--db", db_url, "at", "2020-05-26"])
+    assert result.exit_code == 2
+    assert "no timeline yet" in result.stderr
