@@ -580,7 +580,7 @@ def test_a_bad_zone_is_invalid_input(store: Store) -> None:
 # -- origins and import runs -------------------------------------------------------------------
 
 
-def test_latest_origins_and_max_stamp(libya: Store) -> None:
+def test_latest_origins(libya: Store) -> None:
     libya.create_timeline("syria", "UTC")
     first = note("libya", "2019", origin=Origin("acled:1", 1, "a" * 64, 100))
     other = note("libya", "2019", origin=Origin("acled:2", 1, "b" * 64, 250))
@@ -612,11 +612,6 @@ def test_latest_origins_and_max_stamp(libya: Store) -> None:
     assert (two.event_id, two.version, two.root_id, two.stamp) == (other.id, 1, other.id, 250)
     assert libya.latest_origins("syria", ["acled:1"])["acled:1"].event_id == elsewhere.id
     assert libya.latest_origins("libya", []) == {}
-
-    assert libya.max_origin_stamp("libya", "acled") == 300
-    assert libya.max_origin_stamp("syria", "acled") == 999
-    assert libya.max_origin_stamp("libya", "ucdp") == 5000
-    assert libya.max_origin_stamp("libya", "acle") is None
 
 
 def test_import_runs_are_recorded(libya: Store) -> None:

@@ -155,10 +155,7 @@ def _effective_with_revisions(
 
 
 def _entity(registry: Registry, name: str) -> str:
-    try:
-        return registry.resolve(name, field="--entity").id
-    except InvalidInput as err:
-        raise InvalidInput(str(err)) from None
+    return registry.resolve(name, field="--entity").id
 
 
 # -- snapshots ---------------------------------------------------------------------------------

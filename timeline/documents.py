@@ -30,7 +30,7 @@ from timeline.events import (
     is_uuid,
     stable_id,
 )
-from timeline.revisions import REVISION_KINDS, apply_revisions
+from timeline.revisions import REVISION_KINDS
 from timeline.vocabulary import KINDS, Resolver, kind_spec, validate_fields
 
 ENVELOPE_KEYS = (
@@ -487,11 +487,6 @@ def dump_yaml(documents: Iterable[Mapping[str, Any]], out: IO[str]) -> None:
     """Write documents as a YAML list, one item at a time."""
     for document in documents:
         out.write(yaml.safe_dump([dict(document)], allow_unicode=True, sort_keys=False, width=100))
-
-
-def effective(event: Event, revisions: Iterable[Event]) -> Event | None:
-    """The event as its revisions leave it (re-exported for drafting lookups)."""
-    return apply_revisions(event, revisions)
 
 
 def event_record(event: Event) -> dict[str, Any]:

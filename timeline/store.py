@@ -414,16 +414,6 @@ class Store:
         with self.engine.connect() as conn:
             return _latest_origins(conn, timeline, keys)
 
-    def max_origin_stamp(self, timeline: str, dataset: str) -> int | None:
-        """The highest source revision stamp imported from `dataset` into `timeline`."""
-        with self.engine.connect() as conn:
-            value = conn.execute(
-                sa.select(sa.func.max(_E.c.origin_stamp)).where(
-                    _E.c.timeline == timeline, _E.c.origin.startswith(f"{dataset}:")
-                )
-            ).scalar()
-        return int(value) if value is not None else None
-
     def import_high_water(self, timeline: str, fmt: str) -> int | None:
         """The newest source stamp seen by a finished import of `fmt` into `timeline`: where
         an incremental run picks up (a failed run never moves it)."""
