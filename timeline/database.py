@@ -10,21 +10,23 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 import sqlalchemy as sa
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.util import CommandError
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from alembic import command
 from timeline import resource_dir
 from timeline.errors import InvalidInput, TimelineError
 from timeline.schema import SCHEMA_REVISION
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when the schema has to change: checking the revision is one
+# query, and every command pays for what it imports at start-up.
 
 ENV_VAR = "TIMELINE_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -108,6 +110,8 @@ def _sqlite_engine(url: sa.URL) -> Engine:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic configuration for the shipped migrations, optionally bound to a connection."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resource_dir("alembic")))
     if connection is not None:
@@ -117,6 +121,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 @contextmanager
 def _migrating(engine: Engine) -> Iterator[Config]:
+    from alembic.util import CommandError
+
     try:
         with engine.begin() as connection:
             yield alembic_config(connection)
@@ -127,17 +133,26 @@ def _migrating(engine: Engine) -> Iterator[Config]:
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at (None for an empty database)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return None
+        revisions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    return str(revisions[0][0]) if revisions else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to `revision`."""
+
+    from alembic import command
+
     with _migrating(engine) as config:
         command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Take the schema down to `revision` (`base` empties the database)."""
+
+    from alembic import command
+
     with _migrating(engine) as config:
         command.downgrade(config, revision)
 
