@@ -332,3 +332,46 @@ def test_a_snapshot_of_another_version_is_ignored_not_fatal(clocked: Store) -> N
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
     assert answers.refresh_snapshots(clocked, "t", every=1) >= 0
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
+
+
+def test_a_refresh_writes_snapshots_a_few_at_a_time(
+    clocked: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clocked.create_timeline("t", "UTC")
+    clocked.append(definitions("t"))
+    clocked.append(
+        [
+            event("t", f"e{day}", "control", f"2019-01-{day:02d}", place="tripoli", by="gna")
+            for day in range(1, 31)
+        ]
+    )
+    sizes: list[int] = []
+    add = clocked.add_snapshots
+
+    def counting(timeline: str, snapshots: Any, **kwargs: Any) -> int:
+        sizes.append(len(snapshots))
+        return add(timeline, snapshots, **kwargs)
+
+    monkeypatch.setattr(clocked, "add_snapshots", counting)
+    written = answers.refresh_snapshots(clocked, "t", every=1)
+    assert written == 29  # one before every event but the first
+    assert sum(sizes) == written
+    assert max(sizes) <= answers.SNAPSHOT_WRITE_BATCH < written
+    assert controller(clocked, "t", "2019-01-15", "tripoli") == "gna"
+
+
+def test_overlapping_refreshes_store_each_boundary_once(clocked: Store) -> None:
+    clocked.create_timeline("t", "UTC")
+    clocked.append(definitions("t"))
+    clocked.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
+    clocked.append([event("t", "b", "control", "2019-05-04", place="sirte", by="lna")])
+    # Two cron runs fold the same log and store the same boundaries, one after the other.
+    first = answers.refresh_snapshots(clocked, "t", every=1, full=True)
+    snapshot = clocked.snapshot_before("t", parse_instant("2020-01-01"))
+    assert snapshot is not None
+    assert clocked.add_snapshots("t", [snapshot]) == 1
+    assert first == 1
+    with clocked.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT count(*) FROM snapshots").scalar()
+    assert stored == 1
+    assert controller(clocked, "t", "2019-12-31", "sirte") == "lna"

@@ -283,15 +283,15 @@ def test_snapshots_of_one_run_include_what_an_overlapping_run_added(
     other = Store(database.open_engine(db_url))
     try:
         mine.create_timeline("libya", "Africa/Tripoli")
-        replace = mine.replace_snapshots
+        add = mine.add_snapshots
 
-        def another_run_commits_first(*args: Any, **kwargs: Any) -> None:
+        def another_run_commits_first(*args: Any, **kwargs: Any) -> int:
             # The other cron run commits its batch between this run's fold and its write.
-            monkeypatch.setattr(mine, "replace_snapshots", replace)
+            monkeypatch.setattr(mine, "add_snapshots", add)
             run_import(other, [str(early)], ImportOptions(fmt="acled"))
-            replace(*args, **kwargs)
+            return add(*args, **kwargs)
 
-        monkeypatch.setattr(mine, "replace_snapshots", another_run_commits_first)
+        monkeypatch.setattr(mine, "add_snapshots", another_run_commits_first)
         run_import(mine, [str(late)], ImportOptions(fmt="acled"))
         assert mine.count() == 5100 + ACTORS + PLACES
 

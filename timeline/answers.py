@@ -22,9 +22,11 @@ from timeline.errors import InvalidInput
 from timeline.events import Event
 from timeline.projections import SECTIONS, Answer, Diff, History, Projector, diff, history
 from timeline.revisions import REVISION_KINDS, apply_revisions, fold_order
-from timeline.store import Snapshot, Store, TimelineInfo
+from timeline.store import EncodedSnapshot, Snapshot, Store, TimelineInfo
 
 SNAPSHOT_EVERY = 500
+# Snapshots written per transaction while a refresh folds on: a few megabytes of JSON.
+SNAPSHOT_WRITE_BATCH = 8
 
 
 def fold_window(
@@ -185,7 +187,10 @@ def effective_stream(store: Store, timeline: str, start: datetime | None) -> Ite
     rest = (
         e
         for e in store.select(
-            timeline, exclude_kinds=[*DEFINITION_KINDS, *REVISION_KINDS], valid_from=start
+            timeline,
+            exclude_kinds=[*DEFINITION_KINDS, *REVISION_KINDS],
+            valid_from=start,
+            with_record=False,
         )
         if e.id not in revisions
     )
@@ -196,31 +201,40 @@ def refresh_snapshots(
     store: Store, timeline: str, *, every: int = SNAPSHOT_EVERY, full: bool = False
 ) -> int:
     """Rebuild the snapshots missing after the last valid one (all of them with `full`);
-    returns how many were written."""
+    returns how many were written.
+
+    Snapshots are written a few at a time as the fold goes, so that memory stays flat
+    however long the log; a reader meanwhile finds fewer snapshots, which is only slower.
+    """
     built_through = store.last_seq()
     head = store.recording_head(timeline)
     if head is None:
-        store.replace_snapshots(timeline, None, [])
+        store.drop_snapshots(timeline, None)
         return 0
     start = None if full else store.latest_snapshot_boundary(timeline)
     snapshot = None if start is None else store.snapshot_before(timeline, start)
     projector, start = _resume(snapshot)
     count = snapshot.event_count if snapshot is not None and start is not None else 0
-    made: list[Snapshot] = []
+    store.drop_snapshots(timeline, None if start is None else _after(start))
+    written = 0
+    pending: list[EncodedSnapshot] = []
     since_last = 0
     previous_start: datetime | None = None
     for event in effective_stream(store, timeline, start):
         if since_last >= every and previous_start is not None and event.date.start > previous_start:
-            made.append(Snapshot(event.date.start, count, head, projector.snapshot()))
+            pending.append(
+                EncodedSnapshot(event.date.start, count, head, projector.snapshot_json())
+            )
             since_last = 0
+            if len(pending) >= SNAPSHOT_WRITE_BATCH:
+                written += store.add_snapshots(timeline, pending, built_through_seq=built_through)
+                pending = []
         projector.apply(event)
         previous_start = event.date.start
         count += 1
         since_last += 1
-    store.replace_snapshots(
-        timeline, None if start is None else _after(start), made, built_through_seq=built_through
-    )
-    return len(made)
+    written += store.add_snapshots(timeline, pending, built_through_seq=built_through)
+    return written
 
 
 def _resume(snapshot: Snapshot | None) -> tuple[Projector, datetime | None]:

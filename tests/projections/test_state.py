@@ -166,6 +166,18 @@ def test_snapshot_round_trip_gives_the_same_answer() -> None:
     assert resumed.last_start == straight.last_start == datetime(2020, 5, 24, tzinfo=UTC)
 
 
+def test_snapshot_json_is_the_snapshot_written_out() -> None:
+    events = sorted(rich_log(), key=lambda e: (e.date.start, e.date.end, e.seq))
+    projector = fold(events[:5])
+    text = projector.snapshot_json()
+    assert json.loads(text) == projector.snapshot()
+    resumed = Projector.from_snapshot(json.loads(text), copy=False)
+    for event in events[5:]:
+        resumed.apply(event)
+        projector.apply(event)
+    assert resumed.snapshot() == projector.snapshot()
+
+
 def test_snapshot_of_a_new_projector() -> None:
     data: dict[str, Any] = json.loads(json.dumps(Projector().snapshot()))
     assert Projector.from_snapshot(data).last_start is None

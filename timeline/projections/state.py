@@ -13,6 +13,7 @@ events it rests on, and the answer compares them with `at`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -233,6 +234,16 @@ class Projector:
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state as JSON-ready data (only dicts, lists, str, int, bool, None)."""
+        copied: dict[str, Any] = json_copy(self._state_view())
+        return copied
+
+    def snapshot_json(self) -> str:
+        """The whole state as JSON text: what `snapshot` returns, written out at once, so
+        that nothing has to be copied from the live state first."""
+        return json.dumps(self._state_view(), separators=(",", ":"), ensure_ascii=False)
+
+    def _state_view(self) -> dict[str, Any]:
+        # Shares lists and dicts with the live state: copy or serialise it before folding on.
         data: dict[str, Any] = {
             "version": SNAPSHOT_VERSION,
             "last_start": self._last,
@@ -240,8 +251,7 @@ class Projector:
         }
         for section in self._sections:
             data[section.name] = section.to_json()
-        copied: dict[str, Any] = json_copy(data)
-        return copied
+        return data
 
     @classmethod
     def from_snapshot(cls, data: Mapping[str, Any], *, copy: bool = True) -> Projector:
