@@ -5,6 +5,7 @@ lock, and the snapshots a run refreshes while another one appends. Real processe
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import signal
@@ -304,3 +305,40 @@ def test_snapshots_of_one_run_include_what_an_overlapping_run_added(
     finally:
         mine.engine.dispose()
         other.engine.dispose()
+
+
+# -- planner statistics on a table that grows within one run ---------------------------------
+
+
+def test_a_long_import_has_the_statistics_refreshed_as_it_grows(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import timeline.importing
+
+    monkeypatch.setattr(timeline.importing, "STATISTICS_AFTER", 100)
+    source = write_acled(tmp_path / "grows.csv", range(1000))
+    store = Store(database.open_engine(db_url))
+    calls: list[int] = []
+    refresh = store.refresh_statistics
+
+    def counted() -> None:
+        calls.append(store.count())
+        refresh()
+
+    monkeypatch.setattr(store, "refresh_statistics", counted)
+    try:
+        store.create_timeline("libya", "Africa/Tripoli")
+        run_import(store, [str(source)], ImportOptions(fmt="acled", batch_size=100))
+        # Once the run added 100 events, then each time it doubled what it added: a few
+        # times over a thousand rows, not once per batch.
+        assert 3 <= len(calls) <= 4
+        assert all(later >= 2 * earlier - 10 for earlier, later in itertools.pairwise(calls))
+        if store.engine.dialect.name == "postgresql":
+            with store.engine.connect() as conn:
+                analysed = conn.exec_driver_sql(
+                    "SELECT reltuples FROM pg_class WHERE relname = 'events'"
+                ).scalar()
+            assert analysed is not None
+            assert analysed >= 400  # the planner knows the table is no longer empty
+    finally:
+        store.engine.dispose()

@@ -61,6 +61,9 @@ EXTENSIONS = {
     "yaml": (".yaml", ".yml"),
 }
 BATCH_SIZE = 2000
+# Events a run adds before it has the database's query statistics refreshed (then at every
+# doubling): see Store.refresh_statistics.
+STATISTICS_AFTER = 10_000
 DELETED = "deleted"
 
 
@@ -307,6 +310,8 @@ class SourceImport:
         self._pending: dict[str, NewEvent] = {}
         self.high_water: int | None = None
         self._id_resolver: _IdResolver | None = None
+        self._appended = 0
+        self._next_statistics = STATISTICS_AFTER
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -462,6 +467,7 @@ class SourceImport:
                 drafts, kinds_of = self._plan(parser, batch, deletions, latest)
                 result = writer.append(drafts, import_run=self.run_id)
                 self._count_added(drafts, kinds_of, {e.id for e in result.added})
+            self._refresh_statistics()
         self._progress(len(batch))
 
     def _plan(
@@ -533,9 +539,17 @@ class SourceImport:
                 setattr(self.counts, label, getattr(self.counts, label) + 1)
         return drafts, outcome
 
+    def _refresh_statistics(self) -> None:
+        # Outside the writer's transaction, each time the run has doubled what it added (from
+        # STATISTICS_AFTER on), so that the lookups of the batches to come keep their index.
+        if self._appended >= self._next_statistics:
+            self.store.refresh_statistics()
+            self._next_statistics = 2 * self._appended
+
     def _count_added(
         self, drafts: Sequence[NewEvent], outcome: Mapping[str, str], added: set[str]
     ) -> None:
+        self._appended += len(added)
         for draft in drafts:
             label = outcome.get(draft.id)
             if label is None:
@@ -845,6 +859,7 @@ class SourceImport:
                 to_append, import_run=self.run_id, lock_timeout=self.options.lock_timeout
             )
             self._count_added(to_append, outcome, {e.id for e in result.added})
+            self._refresh_statistics()
         self._progress(len(pending))
 
 

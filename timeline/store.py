@@ -609,6 +609,19 @@ class Store:
             ).scalar()
         return from_micros(value) if value is not None else None
 
+    def refresh_statistics(self) -> None:
+        """Have PostgreSQL's planner sample the events table again.
+
+        Its choice of index for the lookups an import makes batch after batch rests on these
+        statistics; on a table that grew from nothing within one run (or on a server without
+        autovacuum) it takes a timeline index over the origin index and reads the whole
+        timeline per batch. SQLite plans these lookups without statistics.
+        """
+        if self.engine.dialect.name != "postgresql":
+            return
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE events")
+
     def last_seq(self) -> int:
         """The seq of the last event recorded (0 for an empty log)."""
         with self.engine.connect() as conn:
