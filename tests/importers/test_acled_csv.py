@@ -225,7 +225,7 @@ def _api_row(**values: str) -> RawRow:
         "fatalities": "0",
     }
     base.update(values)
-    return RawRow("api", 1, "acled:LBY1", content_hash(base), None, base)
+    return RawRow.of("api", 1, "acled:LBY1", content_hash(base), None, base)
 
 
 @given(

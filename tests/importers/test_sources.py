@@ -215,7 +215,7 @@ def test_stamp_is_read_only_when_numeric() -> None:
 
 def test_raw_rows_built_by_the_fast_path_are_ordinary_frozen_dataclasses() -> None:
     (raw,) = raws(b"id,a\n1,2\n")
-    same = RawRow("t.csv", 2, "t:1", raw.content_hash, None, {"id": "1", "a": "2"})
+    same = RawRow.of("t.csv", 2, "t:1", raw.content_hash, None, {"id": "1", "a": "2"})
     assert raw == same
     assert repr(raw) == repr(same)
     assert dataclasses.replace(raw, row=3).row == 3

@@ -45,7 +45,7 @@ def row(**values: str) -> RawRow:
         "where_coordinates": "Tripoli town",
     }
     base.update(values)
-    return RawRow("ged.csv", 9, "ucdp:1", content_hash(base), None, base)
+    return RawRow.of("ged.csv", 9, "ucdp:1", content_hash(base), None, base)
 
 
 def test_parser_names_its_format() -> None:
@@ -192,8 +192,9 @@ def test_bad_values_are_rejected_naming_field_and_value(
 
 def test_best_est_is_read_when_best_is_absent() -> None:
     values = {"best_est": "8", "low_est": "5", "high_est": "11"}
-    raw = row(**values)
-    del raw.values["best"]
+    base = row(**values).values
+    del base["best"]
+    raw = RawRow.of("ged.csv", 9, "ucdp:1", content_hash(base), None, base)
     record = UcdpParser().record(raw)
     assert isinstance(record, SourceRecord)
     assert (

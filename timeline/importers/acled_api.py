@@ -122,7 +122,7 @@ def fetch_acled(
             if not key:
                 yield Rejection(endpoint, row, "event_id_cnty", None, "is missing or empty")
                 continue
-            yield RawRow(
+            yield RawRow.of(
                 endpoint, row, f"acled:{key}", content_hash(values), _stamp(values), values
             )
 

@@ -54,9 +54,10 @@ __all__ = [
 class RawRow:
     """One source record as read, before any mapping: enough to decide whether it changed.
 
-    `values` maps the lowercased column name to the text as read (API numbers made text).
-    `row` is the line of the CSV file where the record starts (the header is line 1), or the
-    record's position across all pages of an API answer.
+    `names` are the lowercased column names and `cells` the texts as read (API numbers made
+    text), in the same order; `values` pairs them up. `row` is the line of the CSV file where
+    the record starts (the header is line 1), or the record's position across all pages of an
+    API answer.
     """
 
     source: str
@@ -64,7 +65,30 @@ class RawRow:
     key: str
     content_hash: str
     stamp: int | None
-    values: dict[str, str]
+    names: tuple[str, ...]
+    cells: Sequence[str]
+
+    @classmethod
+    def of(
+        cls,
+        source: str,
+        row: int,
+        key: str,
+        content_hash: str,
+        stamp: int | None,
+        values: Mapping[str, str],
+    ) -> RawRow:
+        """A record from its values by column name."""
+        return cls(source, row, key, content_hash, stamp, tuple(values), list(values.values()))
+
+    @property
+    def values(self) -> dict[str, str]:
+        """The record's texts by column name (a new dict at each call).
+
+        Built on demand: a re-import of an unchanged export reads a million records and maps
+        none, and pairing up every record's cells would be a tenth of its cost.
+        """
+        return dict(zip(self.names, self.cells, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +396,7 @@ def _data_rows(
     reader: Any, source: str, names: tuple[str, ...], header_line: int, layout: CsvLayout
 ) -> Iterator[RawRow | Rejection]:
     # This loop runs once per record of million-row exports: keep it to C-level work
-    # (csv, itemgetter, join, sha256, dict copy) and avoid per-row attribute lookups.
+    # (csv, itemgetter, join, sha256) and avoid per-row attribute lookups.
     width = len(names)
     index = {name: i for i, name in enumerate(names)}
     key_i = index[layout.key_column]
@@ -388,8 +412,7 @@ def _data_rows(
     sha256 = hashlib.sha256
     join = _SEP.join
     new = object.__new__
-    set_source, set_row, set_key, set_hash, set_stamp, set_values = _slot_setters()
-    blank = dict.fromkeys(names, "")
+    set_source, set_row, set_key, set_hash, set_stamp, set_names, set_cells = _slot_setters()
     line = header_line  # the last line of the previous record
     while True:
         try:
@@ -429,10 +452,6 @@ def _data_rows(
                         stamp = int(row[stamp_i])
                     except ValueError:  # empty or not a number: no stamp, not an error
                         stamp = None
-                # Copying a dict of the right keys and filling it is faster than dict(zip())
-                # growing one from empty. (len(row) == width was checked above.)
-                values = blank.copy()
-                values.update(zip(names, row))  # noqa: B905
                 # The RawRow is built slot by slot: see _slot_setters for why.
                 raw = new(RawRow)
                 set_source(raw, source)
@@ -440,7 +459,8 @@ def _data_rows(
                 set_key(raw, key_prefix + key)
                 set_hash(raw, sha256(prefix + data).hexdigest())
                 set_stamp(raw, stamp)
-                set_values(raw, values)
+                set_names(raw, names)
+                set_cells(raw, row)
                 yield raw
             return
         except csv.Error as exc:
