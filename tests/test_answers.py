@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from timeline import answers, api
 from timeline.dates import format_instant, parse_fuzzy, parse_instant
+from timeline.errors import InvalidInput
 from timeline.events import NewEvent, stable_id
 from timeline.revisions import REVISION_KINDS
 from timeline.store import Store
@@ -375,3 +376,24 @@ def test_overlapping_refreshes_store_each_boundary_once(clocked: Store) -> None:
         stored = conn.exec_driver_sql("SELECT count(*) FROM snapshots").scalar()
     assert stored == 1
     assert controller(clocked, "t", "2019-12-31", "sirte") == "lna"
+
+
+def test_answers_leave_the_cycle_collector_as_they_found_it(clocked: Store) -> None:
+    import gc
+
+    clocked.create_timeline("t", "UTC")
+    clocked.append(definitions("t"))
+    clocked.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
+    assert gc.isenabled()
+    assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
+    answers.refresh_snapshots(clocked, "t", every=1)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
+    with pytest.raises(InvalidInput), answers.collector_paused():
+        raise InvalidInput("an error inside")
+    assert gc.isenabled()
