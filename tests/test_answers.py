@@ -329,7 +329,7 @@ def test_a_snapshot_of_another_version_is_ignored_not_fatal(clocked: Store) -> N
     clocked.append(definitions("t"))
     clocked.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
     stale = Snapshot(parse_instant("2019-01-01"), 0, clocked.clock(), {"version": -1})
-    clocked.replace_snapshots("t", None, [stale])
+    clocked.add_snapshots("t", [stale])
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
     assert answers.refresh_snapshots(clocked, "t", every=1) >= 0
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"

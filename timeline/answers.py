@@ -88,8 +88,9 @@ def collector_paused() -> Iterator[None]:
 
     An answer decodes a snapshot of hundreds of thousands of small JSON objects and folds
     on: allocations that trigger collection after collection, each walking the objects made
-    so far, which was 40% of an answer at a million events. Nothing made there is cyclic,
-    so reference counting frees it all the same.
+    so far, which was 40% of an answer at a million events. Those objects form no cycles and
+    reference counting frees them; the few cycles there are (a projector's sections refer to
+    each other) wait for the collector's next run.
     """
     was_enabled = gc.isenabled()
     gc.disable()

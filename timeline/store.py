@@ -627,20 +627,6 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.max(_E.c.seq))).scalar() or 0)
 
-    def replace_snapshots(
-        self,
-        timeline: str,
-        start: datetime | None,
-        snapshots: Iterable[Snapshot | EncodedSnapshot],
-        *,
-        built_through_seq: int | None = None,
-    ) -> None:
-        """Drop a timeline's snapshots from `start` on (all when None) and store new ones,
-        in one transaction."""
-        with self.writing() as writer:
-            writer.drop_snapshots(timeline, start)
-            writer.add_snapshots(timeline, list(snapshots), built_through_seq=built_through_seq)
-
     def drop_snapshots(self, timeline: str, start: datetime | None) -> None:
         """Drop a timeline's snapshots from `start` on (all when None)."""
         with self.writing() as writer:
