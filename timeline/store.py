@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -151,13 +152,13 @@ class EncodedSnapshot:
     boundary: datetime
     event_count: int
     known_through: datetime
-    state_json: str
+    state_json: bytes
 
 
-def _state_text(snapshot: Snapshot | EncodedSnapshot) -> str:
+def _state_json(snapshot: Snapshot | EncodedSnapshot) -> bytes:
     if isinstance(snapshot, EncodedSnapshot):
         return snapshot.state_json
-    return dumps_canonical(snapshot.state)
+    return orjson.dumps(snapshot.state, option=orjson.OPT_NON_STR_KEYS)
 
 
 class Store:
@@ -589,7 +590,7 @@ class Store:
             boundary=from_micros(row.boundary),
             event_count=row.event_count,
             known_through=from_micros(row.known_through),
-            state=json.loads(zlib.decompress(row.state)),
+            state=orjson.loads(zlib.decompress(row.state)),
         )
 
     def recording_head(self, timeline: str) -> datetime | None:
@@ -700,7 +701,7 @@ class Writer:
                 "boundary": to_micros(snap.boundary),
                 "event_count": snap.event_count,
                 "known_through": to_micros(snap.known_through),
-                "state": zlib.compress(_state_text(snap).encode("utf-8"), SNAPSHOT_COMPRESSION),
+                "state": zlib.compress(_state_json(snap), SNAPSHOT_COMPRESSION),
             }
             for snap in snapshots
         ]

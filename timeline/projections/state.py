@@ -13,11 +13,12 @@ events it rests on, and the answer compares them with `at`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from timeline.dates import format_instant, from_micros, to_micros
 from timeline.entities import Registry
@@ -34,6 +35,14 @@ from timeline.projections.recent import CAPACITY, Recent
 from timeline.projections.support import Support
 
 SNAPSHOT_VERSION = 1
+
+
+def encode_state(state: Mapping[str, Any]) -> bytes:
+    """A snapshot's state as UTF-8 JSON. orjson rather than the json module: a refresh writes
+    a snapshot every few hundred events and an answer reads one, and it does both several
+    times faster; the text is the same JSON either way."""
+    return orjson.dumps(state, option=orjson.OPT_NON_STR_KEYS)
+
 
 SECTIONS = (
     "control",
@@ -237,10 +246,10 @@ class Projector:
         copied: dict[str, Any] = json_copy(self._state_view())
         return copied
 
-    def snapshot_json(self) -> str:
-        """The whole state as JSON text: what `snapshot` returns, written out at once, so
+    def snapshot_json(self) -> bytes:
+        """The whole state as UTF-8 JSON: what `snapshot` returns, written out at once, so
         that nothing has to be copied from the live state first."""
-        return json.dumps(self._state_view(), separators=(",", ":"), ensure_ascii=False)
+        return encode_state(self._state_view())
 
     def _state_view(self) -> dict[str, Any]:
         # Shares lists and dicts with the live state: copy or serialise it before folding on.
