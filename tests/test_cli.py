@@ -21,31 +21,9 @@ from timeline.events import stable_id
 
 Invoke = Callable[..., Result]
 
-DEFINITIONS = """\
-- timeline: libya
-  zone: Africa/Tripoli
-- kind: actor.defined
-  actor: gna
-  name: Government of National Accord
-  aliases: [GNA, GNA forces]
-- kind: actor.defined
-  actor: lna
-  name: Libyan National Army
-  aliases: [LNA, Haftar forces]
-- kind: place.defined
-  place: al-watiya
-  name: Al Watiya Air Base
-  aliases: [Watiya]
-  lat: 32.4722
-  lon: 11.9
-- kind: offensive.started
-  id: tripoli-offensive
-  date: 2019-04-04
-  title: LNA launches offensive on Tripoli
-  actor: Haftar forces
-  name: Flood of Dignity
-  sources: [{name: Reuters, url: "https://www.reuters.com/a", published: 2019-04-04}]
-"""
+DEFINITIONS = (Path(__file__).parent / "fixtures" / "libya-definitions.yaml").read_text(
+    encoding="utf-8"
+)
 
 JSON_FIELDS = {
     "id",

@@ -487,30 +487,9 @@ def test_ucdp_ged(
 
 # -- 5. the native format: export and import back -------------------------------------------------
 
-DEFINITIONS = """\
-- timeline: libya
-  zone: Africa/Tripoli
-- kind: actor.defined
-  actor: gna
-  name: Government of National Accord
-  aliases: [GNA, GNA forces]
-- kind: actor.defined
-  actor: lna
-  name: Libyan National Army
-  aliases: [LNA, Haftar forces]
-- kind: place.defined
-  place: al-watiya
-  name: Al Watiya Air Base
-  aliases: [Watiya]
-  lat: 32.4722
-  lon: 11.9
-- kind: offensive.started
-  id: tripoli-offensive
-  date: 2019-04-04
-  title: LNA launches offensive on Tripoli
-  actor: Haftar forces
-  name: Flood of Dignity
-  sources: [{name: Reuters, url: "https://www.reuters.com/a", published: 2019-04-04}]
+DEFINITIONS = (
+    (Path(__file__).parent / "fixtures" / "libya-definitions.yaml").read_text(encoding="utf-8")
+    + """\
 - kind: control
   id: watiya-captured
   date: 2020-05-18
@@ -528,6 +507,7 @@ DEFINITIONS = """\
   place: al-watiya
   fatalities: 3
 """
+)
 OFFENSIVE = stable_id("libya", "slug:tripoli-offensive")
 CONTROL = stable_id("libya", "slug:watiya-captured")
 PHANTOM = stable_id("libya", "slug:phantom-clash")
