@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.lookups import FakeLookups
 from timeline.dates import TIMELESS, UTC, parse_fuzzy
 from timeline.documents import (
     Drafter,
@@ -24,25 +25,6 @@ from timeline.errors import InvalidInput, ValidationError
 from timeline.events import Event, NewEvent, Origin, Source, stable_id
 
 ZONE = "Africa/Tripoli"
-
-
-class FakeLookups:
-    """Stored events by id, as drafting sees them."""
-
-    def __init__(self, events: Iterable[Event] = ()) -> None:
-        self.events = {e.id: e for e in events}
-
-    def event(self, event_id: str) -> Event | None:
-        return self.events.get(event_id)
-
-    def offensive_named(self, timeline: str, name: str) -> list[str]:
-        return [
-            e.id
-            for e in self.events.values()
-            if e.kind == "offensive.started"
-            and e.timeline == timeline
-            and str(e.fields.get("name")).casefold() == name.casefold()
-        ]
 
 
 def stored(

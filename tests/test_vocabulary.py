@@ -4,40 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.lookups import FakeLookups
 from timeline.dates import parse_fuzzy, to_micros
 from timeline.documents import Drafter
 from timeline.entities import Entity, Registry
 from timeline.errors import UnknownEntity, ValidationError
-from timeline.events import Event, stable_id
+from timeline.events import stable_id
 from timeline.store import row_to_event
 from timeline.vocabulary import KINDS, kind_spec, upcast, validate_fields
 
 VOCABULARY_DOC = Path(__file__).resolve().parent.parent / "docs" / "vocabulary.md"
-
-
-class FakeLookups:
-    """Stored events by id, as drafting sees them."""
-
-    def __init__(self, events: Iterable[Event] = ()) -> None:
-        self.events = {e.id: e for e in events}
-
-    def event(self, event_id: str) -> Event | None:
-        return self.events.get(event_id)
-
-    def offensive_named(self, timeline: str, name: str) -> list[str]:
-        return [
-            e.id
-            for e in self.events.values()
-            if e.kind == "offensive.started"
-            and e.timeline == timeline
-            and str(e.fields.get("name")).casefold() == name.casefold()
-        ]
 
 
 def registry() -> Registry:
