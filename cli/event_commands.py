@@ -16,7 +16,7 @@ from timeline.errors import InvalidInput, ValidationError
 from timeline.events import CONFIDENCE_LEVELS
 
 from .app import AppContext, main, pass_app
-from .output import FORMATS, print_json, print_records, text_or_json_option
+from .output import print_json, print_records, records_format_option, text_or_json_option
 
 timeline_option = click.option(
     "--timeline",
@@ -204,14 +204,7 @@ CSV_COLUMNS = [
 )
 @click.option("--entity", "-e", metavar="NAME", help="Only events naming this actor or place.")
 @as_known_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@records_format_option
 @pass_app
 def events(
     app: AppContext,
@@ -338,14 +331,7 @@ def verify(app: AppContext) -> None:
 
 
 @main.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@records_format_option
 @pass_app
 def timelines(app: AppContext, fmt: str) -> None:
     """List the timelines: name, time zone, event count, date range."""

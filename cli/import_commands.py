@@ -17,8 +17,7 @@ from timeline.importing import FORMATS, ImportOptions, run_import, write_rejects
 
 from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, timeline_option
-from .output import FORMATS as TABLE_FORMATS
-from .output import print_records
+from .output import print_records, records_format_option
 
 EXIT_REJECTED = 1
 MAX_REJECTION_LINES = 20
@@ -160,14 +159,7 @@ class _progress:
     show_default=True,
     help="How many runs to list, newest first.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(TABLE_FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@records_format_option
 @pass_app
 def imports(app: AppContext, timeline: str | None, limit: int, fmt: str) -> None:
     """List the recorded import runs, newest first."""

@@ -26,6 +26,16 @@ text_or_json_option = click.option(
     help="Output format: text for people, JSON for programs.",
 )
 
+# The output option of the commands that list rows: a table for people, or data.
+records_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
 
 def console() -> Console:
     """A console on stdout; plain text when stdout is not a terminal (pipes, tests), then
