@@ -397,3 +397,93 @@ def test_answers_leave_the_cycle_collector_as_they_found_it(clocked: Store) -> N
     with pytest.raises(InvalidInput), answers.collector_paused():
         raise InvalidInput("an error inside")
     assert gc.isenabled()
+
+
+def snapshot_rows(store: Store) -> tuple[int, int]:
+    """(current, superseded) snapshots stored."""
+    with store.engine.connect() as conn:
+        current, superseded = conn.exec_driver_sql(
+            "SELECT count(*) - count(superseded_at), count(superseded_at) FROM snapshots"
+        ).one()
+    return int(current), int(superseded)
+
+
+def a_month_of_control(timeline: str, key: str) -> list[NewEvent]:
+    return [
+        event(timeline, f"{key}{day}", "control", f"2019-03-{day:02d}", place="sirte", by=by)
+        for day, by in zip(range(1, 29), itertools.cycle(["gna", "lna"]), strict=False)
+    ]
+
+
+def test_as_known_before_a_late_arrival_starts_from_the_snapshots_it_superseded(
+    clocked: Store, clock: Clock
+) -> None:
+    clocked.create_timeline("t", "UTC")
+    clocked.append(definitions("t"))
+    clocked.append(a_month_of_control("t", "m"))
+    answers.refresh_snapshots(clocked, "t", every=1)
+    before_arrival = clock.tick()
+    clock.tick()
+    # Tonight's import brings a record from the start of the month, and refreshes.
+    clocked.append([event("t", "late", "control", "2019-03-01T12:00", place="tripoli", by="lna")])
+    assert snapshot_rows(clocked) == (0, 27)  # every one of them is stale for today...
+    answers.refresh_snapshots(clocked, "t", every=1)
+    assert snapshot_rows(clocked) == (28, 27)
+
+    # ...but still what was known before the arrival, and answers about then start there.
+    info = clocked.timeline("t")
+    then = format_instant(before_arrival)
+    served = clocked.snapshot_before("t", parse_instant("2019-03-20"), as_known=before_arrival)
+    assert served is not None
+    assert served.known_through < before_arrival
+    assert served.boundary == parse_instant("2019-03-20")
+    now = clocked.snapshot_before("t", parse_instant("2019-03-20"))
+    assert now is not None
+    assert now.known_through > before_arrival
+    for when in ("2019-03-01", "2019-03-19", "2019-03-31"):
+        expected = naive_answer(clocked, "t", when, before_arrival)
+        assert answers.state_at(clocked, info, when, as_known=then).to_json() == expected
+        assert answers.state_at(clocked, info, when).to_json() == naive_answer(
+            clocked, "t", when, None
+        )
+    assert controller(clocked, "t", "2019-03-31", "tripoli", then) is None
+    assert controller(clocked, "t", "2019-03-31", "tripoli") == "lna"
+
+
+def test_superseded_snapshots_are_kept_as_many_as_current_ones_the_latest_first(
+    clocked: Store, clock: Clock
+) -> None:
+    clocked.create_timeline("t", "UTC")
+    clocked.append(definitions("t"))
+    clocked.append(a_month_of_control("t", "m"))
+    answers.refresh_snapshots(clocked, "t", every=1)
+    knowledge = []
+    for night in range(3):
+        knowledge.append(clock.tick())
+        clock.tick()
+        late = event("t", f"late{night}", "note", f"2019-03-0{night + 1}T06:00", text="late")
+        clocked.append([late])
+        answers.refresh_snapshots(clocked, "t", every=1)
+        current, superseded = snapshot_rows(clocked)
+        assert superseded <= current == 28 + night
+    # The last night's knowledge still has its snapshots; the first night's lost them.
+    middle = parse_instant("2019-03-20")
+    assert clocked.snapshot_before("t", middle, as_known=knowledge[-1]) is not None
+    assert clocked.snapshot_before("t", middle, as_known=knowledge[0]) is None
+    info = clocked.timeline("t")
+    for known in knowledge:
+        got = answers.state_at(clocked, info, "2019-03-31", as_known=format_instant(known))
+        assert got.to_json() == naive_answer(clocked, "t", "2019-03-31", known)
+
+
+def test_rebuild_forgets_superseded_snapshots(clocked: Store, clock: Clock) -> None:
+    clocked.create_timeline("t", "UTC")
+    clocked.append(definitions("t"))
+    clocked.append(a_month_of_control("t", "m"))
+    answers.refresh_snapshots(clocked, "t", every=1)
+    clock.tick()
+    clocked.append([event("t", "late", "note", "2019-03-01T06:00", text="late")])
+    answers.refresh_snapshots(clocked, "t", every=1)
+    assert snapshot_rows(clocked)[1] > 0
+    answers.rebuild(clocked, clocked.timeline("t"), every=1)
+    assert snapshot_rows(clocked) == (28, 0)

@@ -114,3 +114,22 @@ def test_an_unknown_revision_is_invalid_input(engine: Engine) -> None:
     with pytest.raises(InvalidInput, match="9999"):
         database.upgrade(engine, "9999")
     assert database.current_revision(engine) is None
+
+
+def test_the_snapshot_migration_keeps_the_log_both_ways(engine: Engine) -> None:
+    from timeline import answers
+
+    database.upgrade(engine)
+    store = Store(engine)
+    use(store)
+    answers.rebuild(store, store.timeline("libya"), every=1)
+
+    database.downgrade(engine, "0001")  # the release before superseded snapshots
+    assert database.current_revision(engine) == "0001"
+    assert tables(engine) == TABLES
+    database.upgrade(engine)
+    assert database.current_revision(engine) == database.head_revision()
+    assert store.count() == 1
+    assert store.verify().ok
+    answer = answers.state_at(store, store.timeline("libya"), "2020-05-31")
+    assert [item["id"] for item in answer.to_json()["recent"]] == [stable_id("libya", "watiya")]

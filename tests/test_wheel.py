@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from timeline.schema import SCHEMA_REVISION
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,7 +113,9 @@ def test_the_installed_command_works_outside_the_checkout(installed: Path, tmp_p
     assert event["id"] == added.strip()
     assert (event["kind"], event["date"], event["title"]) == ("note", "2020-01-01", "hello")
     assert "ok: 1 events" in run(timeline, "--db", db, "verify", cwd=tmp_path, env=env)
-    assert run(timeline, "--db", db, "db", "current", cwd=tmp_path, env=env).startswith("0001")
+    assert run(timeline, "--db", db, "db", "current", cwd=tmp_path, env=env).startswith(
+        f"{SCHEMA_REVISION} (head)"
+    )
 
 
 def test_imports_resolve_to_the_right_packages(installed: Path, tmp_path: Path) -> None:

@@ -4,8 +4,11 @@ history — and the snapshots that keep `timeline at` as cheap as its answer.
 A snapshot is the projector's state with every effective event starting before its
 `boundary` folded in. The state at T folds only the events between the nearest snapshot
 before T and T. Snapshots are derived and disposable: an append that touches valid times
-before a snapshot's boundary deletes it (see `Writer.append`), `refresh_snapshots` rebuilds
-what is missing, `rebuild` everything; answers are the same with or without them.
+before a snapshot's boundary supersedes it (see `Writer.append`): it no longer serves
+answers about what is known from then on, but still serves `--as-known` answers about what
+was known before. `refresh_snapshots` writes the missing current ones (and prunes the
+superseded ones to as many as there are current ones), `rebuild` rewrites everything;
+answers are the same with or without them.
 """
 
 from __future__ import annotations
@@ -232,13 +235,13 @@ def refresh_snapshots(
     built_through = store.last_seq()
     head = store.recording_head(timeline)
     if head is None:
-        store.drop_snapshots(timeline, None)
+        store.drop_snapshots(timeline, None, superseded=True)
         return 0
     start = None if full else store.latest_snapshot_boundary(timeline)
     snapshot = None if start is None else store.snapshot_before(timeline, start)
     projector, start = _resume(snapshot)
     count = snapshot.event_count if snapshot is not None and start is not None else 0
-    store.drop_snapshots(timeline, None if start is None else _after(start))
+    store.drop_snapshots(timeline, None if start is None else _after(start), superseded=full)
     written = 0
     pending: list[EncodedSnapshot] = []
     since_last = 0
@@ -264,6 +267,7 @@ def refresh_snapshots(
             count += 1
             since_last += 1
     written += store.add_snapshots(timeline, pending, built_through_seq=built_through)
+    store.prune_superseded_snapshots(timeline)
     return written
 
 
@@ -284,7 +288,8 @@ def _after(instant: datetime) -> datetime:
 
 
 def rebuild(store: Store, info: TimelineInfo, *, every: int = SNAPSHOT_EVERY) -> int:
-    """Recreate every derived snapshot of a timeline from the log."""
+    """Drop every snapshot of a timeline, superseded ones too, and write the current ones
+    again from the log."""
     return refresh_snapshots(store, info.name, every=every, full=True)
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # The revision the code expects; a test checks it is the head of alembic/versions, so that
 # start-up can compare it with the database's without reading the migration scripts.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -119,14 +119,19 @@ events = sa.Table(
 
 # Derived and disposable: folded states of a timeline at fold-order boundaries, so that an
 # answer folds only the events after the nearest one. `timeline rebuild` recreates them.
+# A snapshot serves the knowledge times from `known_through` until `superseded_at`: a late
+# arrival does not delete the snapshots it makes stale for today's answers, it closes their
+# validity, and `--as-known` answers about the knowledge before it still start from them.
 snapshots = sa.Table(
     "snapshots",
     metadata,
     sa.Column("timeline", sa.String(64), primary_key=True),
     # Every effective event with valid_from < boundary is folded into the state.
     sa.Column("boundary", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("event_count", sa.Integer, nullable=False),
     # The latest recorded_at among the events folded in: usable for --as-known at or after it.
-    sa.Column("known_through", sa.BigInteger, nullable=False),
+    sa.Column("known_through", sa.BigInteger, primary_key=True, autoincrement=False),
+    # When an event recorded later reached back before `boundary` (None: still current).
+    sa.Column("superseded_at", sa.BigInteger, nullable=True),
+    sa.Column("event_count", sa.Integer, nullable=False),
     sa.Column("state", sa.LargeBinary, nullable=False),
 )

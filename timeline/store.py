@@ -396,7 +396,7 @@ class Store:
             query = query.where(_E.c.recorded_at <= to_micros(as_known))
         with self.engine.connect() as conn:
             for event_id, kind, version, payload in conn.execute(query):
-                kind, _, fields = upcast(kind, version, json.loads(payload))
+                kind, _, fields = upcast(kind, version, _read_json(payload))
                 yield event_id, kind, fields
 
     def get(self, event_id: str) -> Event:
@@ -571,17 +571,24 @@ class Store:
     def snapshot_before(
         self, timeline: str, instant: datetime, *, as_known: datetime | None = None
     ) -> Snapshot | None:
-        """The latest stored snapshot whose boundary is at or before `instant` and whose
-        events were all recorded by `as_known` (when given)."""
+        """The latest stored snapshot whose boundary is at or before `instant` and that holds
+        the fold of what was known at `as_known` (now when None): one written from a log no
+        later than that, and not made stale by anything recorded by then."""
         s = schema.snapshots
         query = (
             sa.select(s)
             .where(s.c.timeline == timeline, s.c.boundary <= to_micros(instant))
-            .order_by(s.c.boundary.desc())
+            .order_by(s.c.boundary.desc(), s.c.known_through.desc())
             .limit(1)
         )
-        if as_known is not None:
-            query = query.where(s.c.known_through <= to_micros(as_known))
+        if as_known is None:
+            query = query.where(s.c.superseded_at.is_(None))
+        else:
+            known = to_micros(as_known)
+            query = query.where(
+                s.c.known_through <= known,
+                sa.or_(s.c.superseded_at.is_(None), s.c.superseded_at > known),
+            )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
@@ -602,11 +609,13 @@ class Store:
         return from_micros(value) if value is not None else None
 
     def latest_snapshot_boundary(self, timeline: str) -> datetime | None:
-        """The boundary of the last snapshot of a timeline."""
+        """The boundary of the last current snapshot of a timeline."""
         s = schema.snapshots
         with self.engine.connect() as conn:
             value = conn.execute(
-                sa.select(sa.func.max(s.c.boundary)).where(s.c.timeline == timeline)
+                sa.select(sa.func.max(s.c.boundary)).where(
+                    s.c.timeline == timeline, s.c.superseded_at.is_(None)
+                )
             ).scalar()
         return from_micros(value) if value is not None else None
 
@@ -628,10 +637,46 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.max(_E.c.seq))).scalar() or 0)
 
-    def drop_snapshots(self, timeline: str, start: datetime | None) -> None:
-        """Drop a timeline's snapshots from `start` on (all when None)."""
+    def drop_snapshots(
+        self, timeline: str, start: datetime | None, *, superseded: bool = False
+    ) -> None:
+        """Drop a timeline's current snapshots from `start` on (all when None), and with
+        `superseded` every superseded one too."""
         with self.writing() as writer:
-            writer.drop_snapshots(timeline, start)
+            writer.drop_snapshots(timeline, start, superseded=superseded)
+
+    def prune_superseded_snapshots(self, timeline: str) -> int:
+        """Keep at most as many superseded snapshots of a timeline as it has current ones,
+        the most recently superseded; returns how many were dropped.
+
+        They only speed up `--as-known` answers about earlier states of knowledge, the
+        recent ones most asked about; the bound keeps the table under twice the size the
+        current snapshots need, however many late arrivals the timeline has had.
+        """
+        s = schema.snapshots
+        with self.writing() as writer:
+            conn = writer.conn
+            current = conn.execute(
+                sa.select(sa.func.count()).where(
+                    s.c.timeline == timeline, s.c.superseded_at.is_(None)
+                )
+            ).scalar_one()
+            superseded = conn.execute(
+                sa.select(s.c.boundary, s.c.known_through)
+                .where(s.c.timeline == timeline, s.c.superseded_at.is_not(None))
+                .order_by(s.c.superseded_at.desc(), s.c.boundary.desc())
+                .offset(current)
+            ).all()
+            if superseded:
+                conn.execute(
+                    sa.delete(s).where(
+                        s.c.timeline == timeline,
+                        s.c.boundary == sa.bindparam("old_boundary"),
+                        s.c.known_through == sa.bindparam("old_known_through"),
+                    ),
+                    [{"old_boundary": b, "old_known_through": k} for b, k in superseded],
+                )
+            return len(superseded)
 
     def add_snapshots(
         self,
@@ -672,13 +717,17 @@ class Writer:
             ).scalar()
         return self._zones[name]
 
-    def drop_snapshots(self, timeline: str, start: datetime | None) -> None:
-        """Drop a timeline's snapshots from `start` on (all when None)."""
+    def drop_snapshots(
+        self, timeline: str, start: datetime | None, *, superseded: bool = False
+    ) -> None:
+        """Drop a timeline's current snapshots from `start` on (all when None), and with
+        `superseded` every superseded one too."""
         s = schema.snapshots
-        delete = sa.delete(s).where(s.c.timeline == timeline)
+        current: sa.ColumnElement[bool] = s.c.superseded_at.is_(None)
         if start is not None:
-            delete = delete.where(s.c.boundary >= to_micros(start))
-        self.conn.execute(delete)
+            current = sa.and_(current, s.c.boundary >= to_micros(start))
+        doomed = sa.or_(current, s.c.superseded_at.is_not(None)) if superseded else current
+        self.conn.execute(sa.delete(s).where(s.c.timeline == timeline, doomed))
 
     def add_snapshots(
         self,
@@ -707,11 +756,20 @@ class Writer:
         ]
         if rows:
             s = schema.snapshots
-            # An overlapping refresh may have stored the same boundaries a moment ago.
-            boundaries = [row["boundary"] for row in rows]
-            self.conn.execute(
-                sa.delete(s).where(s.c.timeline == timeline, s.c.boundary.in_(boundaries))
-            )
+            # An overlapping refresh may have stored the same boundaries a moment ago; and a
+            # superseded snapshot of the same knowledge time serves no knowledge time at all
+            # (it was superseded the instant it was made).
+            for row in rows:
+                self.conn.execute(
+                    sa.delete(s).where(
+                        s.c.timeline == timeline,
+                        s.c.boundary == row["boundary"],
+                        sa.or_(
+                            s.c.superseded_at.is_(None),
+                            s.c.known_through == row["known_through"],
+                        ),
+                    )
+                )
             self.conn.execute(sa.insert(s), rows)
         return len(rows)
 
@@ -802,12 +860,13 @@ class Writer:
             self.conn.exec_driver_sql(_insert_sql(self.conn), rows)
         except DBAPIError as err:
             raise TimelineError(f"could not append: {_first_line(err)}") from None
-        self._invalidate_snapshots(pending)
+        self._supersede_snapshots(pending, recorded_us)
         return result
 
-    def _invalidate_snapshots(self, appended: Sequence[NewEvent]) -> None:
+    def _supersede_snapshots(self, appended: Sequence[NewEvent], recorded_us: int) -> None:
         # A snapshot holds every event starting before its boundary; one that starts earlier
-        # (a late arrival, or a revision of such an event) makes later snapshots stale.
+        # (a late arrival, or a revision of such an event) makes later snapshots stale for
+        # answers about what is known from now on, not for answers about what was known.
         earliest: dict[str, int] = {}
         targets: dict[str, list[str]] = {}
         for event in appended:
@@ -830,7 +889,11 @@ class Writer:
                     earliest[timeline] = value
         s = schema.snapshots
         for timeline, start in earliest.items():
-            self.conn.execute(sa.delete(s).where(s.c.timeline == timeline, s.c.boundary > start))
+            self.conn.execute(
+                sa.update(s)
+                .where(s.c.timeline == timeline, s.c.boundary > start, s.c.superseded_at.is_(None))
+                .values(superseded_at=recorded_us)
+            )
 
     def _check_targets(
         self, pending: Sequence[NewEvent], stored: Mapping[str, str], batch_ids: set[str]
@@ -989,10 +1052,19 @@ def _stored(
     )
 
 
+def _read_json(text: str) -> Any:
+    # orjson reads the stored JSON several times faster, and answers read hundreds of rows;
+    # the json module, which wrote it, still reads what orjson refuses (NaN, huge integers).
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def row_to_event(row: Mapping[Any, Any], *, with_record: bool = True) -> Event:
     """An Event from a row of the events table, upcast to the current version of its kind."""
     kind, version = row["kind"], row["kind_version"]
-    fields = json.loads(row["payload"])
+    fields = _read_json(row["payload"])
     if isinstance(fields, dict):
         kind, version, fields = upcast(kind, version, fields)
     origin = (
@@ -1017,14 +1089,14 @@ def row_to_event(row: Mapping[Any, Any], *, with_record: bool = True) -> Event:
         fields=fields,
         recorded_at=from_micros(row["recorded_at"]),
         kind_version=version,
-        sources=tuple(Source(**s) for s in json.loads(row["sources"])),
+        sources=tuple(Source(**s) for s in _read_json(row["sources"])),
         confidence=row["confidence"],
         reported_at=from_micros(row["reported_at"]) if row["reported_at"] is not None else None,
         origin=origin,
         import_run=row["import_run"],
         hash=row["hash"],
         prev_hash=row["prev_hash"],
-        record=json.loads(text) if with_record and (text := row.get("record")) else None,
+        record=_read_json(text) if with_record and (text := row.get("record")) else None,
     )
 
 

@@ -87,3 +87,20 @@ def test_sorted_by_name() -> None:
         make(2, "ceasefire.proposed", "2020-01-09", ceasefire="A"),
     ]
     assert [c["name"] for c in answer(events, "2020-01-10").ceasefires] == ["A", "b"]
+
+
+def test_a_long_violated_ceasefire_cites_its_latest_reports_and_counts_them_all() -> None:
+    events = [make(1, "ceasefire.in_force", "2020-01-01", ceasefire=NAME, parties=["gna"])]
+    events += [
+        make(n, "ceasefire.violated", f"2020-02-{n:02d}", ceasefire=NAME, by=["lna"])
+        for n in range(2, 26)
+    ]
+    # A violation reported only to the month: not certainly over on 2020-03-10.
+    events.append(make(26, "ceasefire.violated", "2020-03", ceasefire=NAME, by=["gna"]))
+    (item,) = answer(events, "2020-03-10").ceasefires
+    assert item["violations"] == {"lna": 24}
+    assert item["violations_uncertain"] == {"gna": 1}
+    # The status changes (in force, then violated), the ten latest violations, in fold order.
+    assert item["events"] == ["e1", "e2", *(f"e{n}" for n in range(17, 27))]
+    (item,) = answer(events, "2020-04-02").ceasefires
+    assert (item["violations"], item["violations_uncertain"]) == ({"gna": 1, "lna": 24}, {})

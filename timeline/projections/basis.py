@@ -130,22 +130,13 @@ class Entry:
     """What answers need about one cited event."""
 
     end: int  # end of its valid interval, microseconds since the epoch
+    # Interned by the ledger (see `Ledger`): never changed in place.
     sources: list[Source]
     # Denials aimed at the event itself or at a claim asserting it: [denial id, actor or None].
     denials: list[list[str | None]] = field(default_factory=list)
     # Claims (ids) whose `asserts` is this event; the claims section shows them while cited.
     claims: list[str] = field(default_factory=list)
     refs: int = 0
-
-    def to_json(self) -> list[Any]:
-        """The entry as JSON-ready data."""
-        return [self.end, self.sources, self.denials, self.claims, self.refs]
-
-    @classmethod
-    def from_json(cls, data: Sequence[Any]) -> Entry:
-        """Read what `to_json` wrote."""
-        end, sources, denials, claims, refs = data
-        return cls(int(end), list(sources), [list(d) for d in denials], list(claims), int(refs))
 
     def deny(self, denial_id: str, by: str | None) -> None:
         """Record a denial of the event (once per denial)."""
@@ -154,13 +145,27 @@ class Entry:
 
 
 Hook = Callable[[str, Entry], None]
+SourceKey = tuple[str | None, str | None, str | None]
+
+
+def source_key(source: Source) -> SourceKey:
+    """What makes two sources the same source."""
+    return (source.get("name"), source.get("url"), source.get("published"))
 
 
 class Ledger:
-    """The events current facts cite, reference-counted by the facts citing them."""
+    """The events current facts cite, reference-counted by the facts citing them.
+
+    Sources are interned: entries citing equal sources hold the very same mappings (and
+    entries citing the same sources the same list). Thousands of cited events typically share
+    a handful of sources, so a snapshot writes each source once and an answer tells equal
+    sources apart by identity, not by comparing their contents.
+    """
 
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}
+        self._sources: dict[SourceKey, Source] = {}
+        self._source_lists: dict[tuple[int, ...], list[Source]] = {}
         # Set by the claims section: it attaches claims and denials to new entries and lets go
         # of claims when the entries asserting them go.
         self.on_acquire: Hook | None = None
@@ -173,11 +178,16 @@ class Ledger:
         """The entry of a cited event, or None if no current fact cites it."""
         return self.entries.get(event_id)
 
+    def intern(self, sources: Iterable[Source]) -> list[Source]:
+        """The shared list of the shared mappings equal to `sources`."""
+        shared = [self._sources.setdefault(source_key(s), s) for s in sources]
+        return self._source_lists.setdefault(tuple(map(id, shared)), shared)
+
     def acquire(self, event: Event) -> None:
         """One more fact cites `event`."""
         entry = self.entries.get(event.id)
         if entry is None:
-            entry = Entry(to_micros(event.date.end), event_sources(event))
+            entry = Entry(to_micros(event.date.end), self.intern(event_sources(event)))
             self.entries[event.id] = entry
             if self.on_acquire is not None:
                 self.on_acquire(event.id, entry)
@@ -213,12 +223,47 @@ class Ledger:
                 self.release(event_id)
 
     def to_json(self) -> dict[str, Any]:
-        """The ledger as JSON-ready data."""
-        return {event_id: entry.to_json() for event_id, entry in self.entries.items()}
+        """The ledger as JSON-ready data: each source once, entries pointing at them.
+
+        Sources no entry cites any more are forgotten here, so the interning tables stay as
+        small as the state.
+        """
+        pool: list[Source] = []
+        position: dict[int, int] = {}  # id of a shared mapping -> its index in `pool`
+        lists: dict[int, list[int]] = {}  # id of a shared list -> its indices
+        entries: dict[str, list[Any]] = {}
+        for event_id, entry in self.entries.items():
+            indices = lists.get(id(entry.sources))
+            if indices is None:
+                indices = []
+                for source in entry.sources:
+                    if id(source) not in position:
+                        position[id(source)] = len(pool)
+                        pool.append(source)
+                    indices.append(position[id(source)])
+                lists[id(entry.sources)] = indices
+            entries[event_id] = [entry.end, indices, entry.denials, entry.claims, entry.refs]
+        self._sources = {source_key(s): s for s in pool}
+        self._source_lists = {
+            tuple(map(id, entry.sources)): entry.sources for entry in self.entries.values()
+        }
+        return {"sources": pool, "entries": entries}
 
     def load(self, data: Mapping[str, Any]) -> None:
-        """Read what `to_json` wrote (without calling the hooks: the state is restored)."""
-        self.entries = {event_id: Entry.from_json(entry) for event_id, entry in data.items()}
+        """Read what `to_json` wrote (without calling the hooks: the state is restored).
+        The data is taken over, not copied."""
+        pool: list[Source] = data["sources"]
+        self._sources = {source_key(s): s for s in pool}
+        self._source_lists = {}
+        by_indices: dict[tuple[int, ...], list[Source]] = {}
+        entries: dict[str, Entry] = {}
+        for event_id, (end, indices, denials, claims, refs) in data["entries"].items():
+            key = tuple(indices)
+            sources = by_indices.get(key)
+            if sources is None:
+                sources = by_indices[key] = self.intern(pool[i] for i in indices)
+            entries[event_id] = Entry(end, sources, denials, claims, refs)
+        self.entries = entries
 
 
 # --- deadlines ------------------------------------------------------------------------------
@@ -312,10 +357,23 @@ class View:
         return {
             "certain": all(e.end <= self.at for e in entries),
             "events": list(event_ids),
-            "sources": dedupe_sources(e.sources for e in entries),
+            "sources": _shared_sources(entries),
             "contested": denied,
             "denied_by": self.refs(sorted(deniers)),
         }
+
+
+def _shared_sources(entries: Iterable[Entry]) -> list[Source]:
+    # The ledger interns sources (see `Ledger`): equal sources are the same mapping, and
+    # entries with the same sources share one list, so identity is enough to dedupe.
+    lists = {id(entry.sources): entry.sources for entry in entries}
+    if len(lists) == 1:
+        return list(next(iter(lists.values())))
+    seen: dict[int, Source] = {}
+    for sources in lists.values():
+        for source in sources:
+            seen.setdefault(id(source), source)
+    return list(seen.values())
 
 
 # --- the shape every section has -------------------------------------------------------------

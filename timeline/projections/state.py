@@ -34,7 +34,7 @@ from timeline.projections.presence import Forces
 from timeline.projections.recent import CAPACITY, Recent
 from timeline.projections.support import Support
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 
 
 def encode_state(state: Mapping[str, Any]) -> bytes:
