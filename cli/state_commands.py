@@ -132,7 +132,11 @@ def history(
 @timeline_option
 @pass_app
 def rebuild(app: AppContext, timeline: str | None) -> None:
-    """Recreate the derived snapshots of a timeline from its log (answers do not change)."""
+    """Recreate the derived snapshots of a timeline from its log (answers do not change).
+
+    Snapshots kept for earlier states of knowledge are dropped too: `--as-known` answers
+    about a time before the rebuild fold from the start of the log.
+    """
     info = api.pick_timeline(app.store, timeline)
     count = answers.rebuild(app.store, info)
     click.echo(f"{info.name}: rebuilt {count} snapshots from {app.store.count(info.name):,} events")
