@@ -408,20 +408,23 @@ def snapshot_rows(store: Store) -> tuple[int, int]:
     return int(current), int(superseded)
 
 
-def a_month_of_control(timeline: str, key: str) -> list[NewEvent]:
-    return [
-        event(timeline, f"{key}{day}", "control", f"2019-03-{day:02d}", place="sirte", by=by)
-        for day, by in zip(range(1, 29), itertools.cycle(["gna", "lna"]), strict=False)
-    ]
+def a_refreshed_month(store: Store) -> None:
+    """Timeline "t": Sirte changes hands daily in March 2019, a snapshot before every day."""
+    store.create_timeline("t", "UTC")
+    store.append(definitions("t"))
+    store.append(
+        [
+            event("t", f"m{day}", "control", f"2019-03-{day:02d}", place="sirte", by=by)
+            for day, by in zip(range(1, 29), itertools.cycle(["gna", "lna"]), strict=False)
+        ]
+    )
+    answers.refresh_snapshots(store, "t", every=1)
 
 
 def test_as_known_before_a_late_arrival_starts_from_the_snapshots_it_superseded(
     clocked: Store, clock: Clock
 ) -> None:
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append(a_month_of_control("t", "m"))
-    answers.refresh_snapshots(clocked, "t", every=1)
+    a_refreshed_month(clocked)
     before_arrival = clock.tick()
     clock.tick()
     # Tonight's import brings a record from the start of the month, and refreshes.
@@ -453,10 +456,7 @@ def test_as_known_before_a_late_arrival_starts_from_the_snapshots_it_superseded(
 def test_superseded_snapshots_are_kept_as_many_as_current_ones_the_latest_first(
     clocked: Store, clock: Clock
 ) -> None:
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append(a_month_of_control("t", "m"))
-    answers.refresh_snapshots(clocked, "t", every=1)
+    a_refreshed_month(clocked)
     knowledge = []
     for night in range(3):
         knowledge.append(clock.tick())
@@ -477,10 +477,7 @@ def test_superseded_snapshots_are_kept_as_many_as_current_ones_the_latest_first(
 
 
 def test_rebuild_forgets_superseded_snapshots(clocked: Store, clock: Clock) -> None:
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append(a_month_of_control("t", "m"))
-    answers.refresh_snapshots(clocked, "t", every=1)
+    a_refreshed_month(clocked)
     clock.tick()
     clocked.append([event("t", "late", "note", "2019-03-01T06:00", text="late")])
     answers.refresh_snapshots(clocked, "t", every=1)

@@ -759,17 +759,20 @@ class Writer:
             # An overlapping refresh may have stored the same boundaries a moment ago; and a
             # superseded snapshot of the same knowledge time serves no knowledge time at all
             # (it was superseded the instant it was made).
-            for row in rows:
-                self.conn.execute(
-                    sa.delete(s).where(
-                        s.c.timeline == timeline,
-                        s.c.boundary == row["boundary"],
-                        sa.or_(
-                            s.c.superseded_at.is_(None),
-                            s.c.known_through == row["known_through"],
-                        ),
-                    )
-                )
+            self.conn.execute(
+                sa.delete(s).where(
+                    s.c.timeline == timeline,
+                    s.c.boundary == sa.bindparam("old_boundary"),
+                    sa.or_(
+                        s.c.superseded_at.is_(None),
+                        s.c.known_through == sa.bindparam("old_known_through"),
+                    ),
+                ),
+                [
+                    {"old_boundary": row["boundary"], "old_known_through": row["known_through"]}
+                    for row in rows
+                ],
+            )
             self.conn.execute(sa.insert(s), rows)
         return len(rows)
 

@@ -231,6 +231,7 @@ class Ledger:
         pool: list[Source] = []
         position: dict[int, int] = {}  # id of a shared mapping -> its index in `pool`
         lists: dict[int, list[int]] = {}  # id of a shared list -> its indices
+        used_lists: dict[tuple[int, ...], list[Source]] = {}
         entries: dict[str, list[Any]] = {}
         for event_id, entry in self.entries.items():
             indices = lists.get(id(entry.sources))
@@ -242,11 +243,10 @@ class Ledger:
                         pool.append(source)
                     indices.append(position[id(source)])
                 lists[id(entry.sources)] = indices
+                used_lists[tuple(map(id, entry.sources))] = entry.sources
             entries[event_id] = [entry.end, indices, entry.denials, entry.claims, entry.refs]
         self._sources = {source_key(s): s for s in pool}
-        self._source_lists = {
-            tuple(map(id, entry.sources)): entry.sources for entry in self.entries.values()
-        }
+        self._source_lists = used_lists
         return {"sources": pool, "entries": entries}
 
     def load(self, data: Mapping[str, Any]) -> None:
