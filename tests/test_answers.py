@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from timeline import answers, api
 from timeline.dates import format_instant, parse_fuzzy, parse_instant
 from timeline.errors import InvalidInput
 from timeline.events import NewEvent, stable_id
+from timeline.projections.state import SNAPSHOT_VERSION
 from timeline.revisions import REVISION_KINDS
 from timeline.store import Store
 
@@ -484,3 +486,116 @@ def test_rebuild_forgets_superseded_snapshots(clocked: Store, clock: Clock) -> N
     assert snapshot_rows(clocked)[1] > 0
     answers.rebuild(clocked, clocked.timeline("t"), every=1)
     assert snapshot_rows(clocked) == (28, 0)
+
+
+def controller_name(store: Store, when: str, place: str, as_known: str | None = None) -> str:
+    answer = answers.state_at(store, store.timeline("t"), when, as_known=as_known)
+    return next(
+        str(item["controller"]["name"])
+        for item in answer.to_json()["control"]
+        if item["place"]["id"] == place
+    )
+
+
+def test_a_corrected_definition_renames_an_actor_and_as_known_keeps_the_old_name(
+    clocked: Store, clock: Clock
+) -> None:
+    clocked.create_timeline("t", "UTC")
+    clocked.append(definitions("t"))
+    clocked.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
+    before = format_instant(clock.tick())
+    clock.tick()
+    clocked.append(
+        [
+            NewEvent(
+                stable_id("t", "rename"),
+                "t",
+                "correction",
+                "the GNA's full name",
+                parse_fuzzy("../.."),
+                {
+                    "target": stable_id("t", "actor:gna"),
+                    "fields": {"actor": "gna", "name": "Government of National Accord"},
+                },
+            )
+        ]
+    )
+    assert controller_name(clocked, "2019-12-31", "tripoli") == "Government of National Accord"
+    assert controller_name(clocked, "2019-12-31", "tripoli", before) == "GNA"
+    # The name it had still finds it.
+    assert api.resolve_entity(clocked, "t", "GNA").name == "Government of National Accord"
+
+
+def test_a_projector_is_freed_by_reference_counting_alone(clocked: Store) -> None:
+    """A state has hundreds of thousands of objects at a million events: a reference cycle
+    would leave all of them for the cycle collector to walk after every answer."""
+    import gc
+    import weakref
+
+    clocked.create_timeline("t", "UTC")
+    clocked.append(definitions("t"))
+    clocked.append(
+        [
+            event("t", "a", "control", "2019-04-04", place="tripoli", by="gna"),
+            event(
+                "t",
+                "c",
+                "claim",
+                "2019-04-05",
+                by="gna",
+                text="Tripoli is ours",
+                asserts=stable_id("t", "a"),
+            ),
+        ]
+    )
+    answers.refresh_snapshots(clocked, "t", every=1)
+    gc.disable()
+    try:
+        projector = answers.projector_at(clocked, "t", parse_instant("2020-01-01"), None)
+        projector.answer(parse_instant("2020-01-01"), api.load_registry(clocked, "t"), timeline="t")
+        watched: list[weakref.ref[object]] = [
+            weakref.ref(projector),
+            weakref.ref(projector.claims),
+            weakref.ref(projector.control),
+        ]
+        del projector
+        assert [ref() for ref in watched] == [None, None, None]
+    finally:
+        gc.enable()
+
+
+def test_snapshots_written_before_zstandard_are_still_read(clocked: Store) -> None:
+    import zlib
+
+    import orjson
+
+    clocked.create_timeline("t", "UTC")
+    clocked.append(definitions("t"))
+    clocked.append(
+        [
+            event("t", f"e{day}", "control", f"2019-01-{day:02d}", place="tripoli", by="gna")
+            for day in range(1, 4)
+        ]
+    )
+    answers.refresh_snapshots(clocked, "t", every=1)
+    with clocked.engine.begin() as conn:
+        rows = conn.exec_driver_sql("SELECT boundary, state FROM snapshots").all()
+        assert rows
+        assert all(bytes(state).startswith(b"\x28\xb5\x2f\xfd") for _, state in rows)
+        for boundary, state in rows:
+            old = zlib.compress(orjson.dumps(clocked_state(state)), 1)
+            conn.execute(
+                sa.text("UPDATE snapshots SET state = :state WHERE boundary = :boundary"),
+                {"state": old, "boundary": boundary},
+            )
+    snapshot = clocked.snapshot_before("t", parse_instant("2019-12-31"))
+    assert snapshot is not None
+    assert snapshot.state["version"] == SNAPSHOT_VERSION
+    assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
+
+
+def clocked_state(blob: bytes) -> Any:
+    import orjson
+    import zstandard
+
+    return orjson.loads(zstandard.decompress(bytes(blob)))

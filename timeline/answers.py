@@ -91,9 +91,10 @@ def collector_paused() -> Iterator[None]:
 
     An answer decodes a snapshot of hundreds of thousands of small JSON objects and folds
     on: allocations that trigger collection after collection, each walking the objects made
-    so far, which was 40% of an answer at a million events. Those objects form no cycles and
-    reference counting frees them; the few cycles there are (a projector's sections refer to
-    each other) wait for the collector's next run.
+    so far, which was 40% of an answer at a million events. A projector's state forms no
+    reference cycles (see `Section.handlers` and `Ledger.listen`), so reference counting frees
+    it when its last user lets go; callers drop it before the collector runs again, or the
+    first collection after would walk all of it.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -130,13 +131,15 @@ def state_at(
     for name in sections:
         if name not in SECTIONS:
             raise InvalidInput(f"--section: {name!r} is not one of {', '.join(SECTIONS)}")
-    registry = api.load_registry(store, info.name, known)
-    entity_ids = [_entity(registry, name) for name in entities]
-    projector = projector_at(store, info.name, instant, known)
     with collector_paused():
+        registry = api.load_registry(store, info.name, known)
+        entity_ids = [_entity(registry, name) for name in entities]
+        projector = projector_at(store, info.name, instant, known)
         answer = projector.answer(
             instant, registry, timeline=info.name, as_known=known, recent_limit=recent_limit
         )
+        # Freed here, while the collector is paused: only the answer is left for it to see.
+        del projector
     if sections or entity_ids:
         answer = answer.filter(sections or None, entity_ids or None)
     return answer

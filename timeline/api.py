@@ -85,9 +85,7 @@ def load_registry(store: Store, timeline: str, as_known: datetime | None = None)
     """The actors and places of a timeline, as known at `as_known` (now when None)."""
     # Read on every answer: the definitions' fields only, without building whole events.
     definitions = list(store.definitions(timeline, as_known=as_known))
-    revisions = store.revisions_of(
-        [event_id for event_id, _, _ in definitions], as_known=as_known, with_record=False
-    )
+    revisions = store.definition_revisions(timeline, as_known=as_known)
     if not revisions:
         registry = Registry()
         for _, kind, fields in definitions:

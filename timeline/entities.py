@@ -59,11 +59,12 @@ def entity_from_fields(kind: str, fields: Mapping[str, Any], event_id: str | Non
     """The entity the fields of an `actor.defined` or `place.defined` event describe."""
     entity_type = DEFINITION_KINDS[kind]
     lat, lon = fields.get("lat"), fields.get("lon")
+    aliases = fields.get("aliases")
     return Entity(
         id=str(fields[entity_type]),
         type=entity_type,
         name=str(fields.get("name") or fields[entity_type]),
-        aliases=tuple(str(a) for a in fields.get("aliases") or ()),
+        aliases=tuple(map(str, aliases)) if aliases else (),
         category=fields.get("type"),
         lat=float(lat) if isinstance(lat, int | float) else None,
         lon=float(lon) if isinstance(lon, int | float) else None,
@@ -79,7 +80,11 @@ class Registry:
 
     def __init__(self, entities: Iterable[Entity] = ()) -> None:
         self._by_id: dict[tuple[str, str], Entity] = {}
-        self._by_name: dict[str, set[tuple[str, str]]] = {}
+        # The name index is built on first use: most readers (an answer without --entity)
+        # only look entities up by id. Every definition added counts, so a name an entity
+        # was later renamed from still resolves to it.
+        self._added: list[Entity] = []
+        self._name_index: dict[str, set[tuple[str, str]]] | None = None
         for entity in entities:
             self.add(entity)
 
@@ -100,8 +105,23 @@ class Registry:
             merged = tuple(dict.fromkeys((*previous.aliases, *entity.aliases)))
             entity = replace(entity, aliases=merged)
         self._by_id[key] = entity
+        self._added.append(entity)
+        if self._name_index is not None:
+            self._index_names(self._name_index, entity)
+
+    @property
+    def _by_name(self) -> dict[str, set[tuple[str, str]]]:
+        if self._name_index is None:
+            self._name_index = {}
+            for entity in self._added:
+                self._index_names(self._name_index, entity)
+        return self._name_index
+
+    @staticmethod
+    def _index_names(index: dict[str, set[tuple[str, str]]], entity: Entity) -> None:
+        key = (entity.type, entity.id)
         for name in entity.names():
-            self._by_name.setdefault(_fold(name), set()).add(key)
+            index.setdefault(_fold(name), set()).add(key)
 
     def __len__(self) -> int:
         return len(self._by_id)

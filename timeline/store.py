@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+import zstandard
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -52,9 +53,12 @@ from timeline.vocabulary import upcast
 ADVISORY_LOCK_KEY = 0x74696D656C696E65  # "timeline"
 DEFAULT_LOCK_TIMEOUT = 60.0
 READ_BATCH = 2000
-# zlib level for snapshot states: on fold states (ids repeated over and over) level 1 writes
-# a sixth more bytes than the default 6 in little more than a third of the time.
-SNAPSHOT_COMPRESSION = 1
+# Zstandard level for snapshot states. On a fold state of a million-event log (ids repeated
+# over and over) level 3 writes 40% fewer bytes than zlib's fastest level, several times
+# faster, and reads back four times faster: reading is on the path of every answer.
+SNAPSHOT_COMPRESSION = 3
+# Snapshots written before Zstandard are zlib streams; they are read as such until rewritten.
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 _E = schema.events
 
@@ -153,6 +157,14 @@ class EncodedSnapshot:
     event_count: int
     known_through: datetime
     state_json: bytes
+
+
+def _decompress_state(blob: bytes) -> bytes:
+    """The JSON of a stored snapshot state (Zstandard, or zlib from before)."""
+    data = bytes(blob)
+    if data.startswith(_ZSTD_MAGIC):
+        return zstandard.decompress(data)
+    return zlib.decompress(data)
 
 
 def _state_json(snapshot: Snapshot | EncodedSnapshot) -> bytes:
@@ -380,8 +392,9 @@ class Store:
     def _stream(self, query: sa.Select[Any], with_record: bool = True) -> Iterator[Event]:
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=READ_BATCH).execute(query)
+            decoder = RowDecoder()
             for row in result:
-                yield row_to_event(row._mapping, with_record=with_record)
+                yield decoder.event(row._mapping, with_record=with_record)
 
     def definitions(
         self, timeline: str, *, as_known: datetime | None = None
@@ -430,6 +443,19 @@ class Store:
                 )
             )
         return out
+
+    def definition_revisions(
+        self, timeline: str, *, as_known: datetime | None = None
+    ) -> list[Event]:
+        """The corrections and retractions that act on a timeline's actor and place
+        definitions, in recording order: one statement, however many definitions."""
+        defined = sa.select(_E.c.id).where(
+            _E.c.timeline == timeline, _E.c.kind.in_(tuple(_TIMELESS_KINDS))
+        )
+        query = sa.select(*_WITHOUT_RECORD).where(_E.c.target.in_(defined))
+        if as_known is not None:
+            query = query.where(_E.c.recorded_at <= to_micros(as_known))
+        return list(self._stream(query.order_by(_E.c.seq), with_record=False))
 
     def latest_origins(self, timeline: str, keys: Sequence[str]) -> dict[str, OriginVersion]:
         """For each source record key, the latest version stored (for incremental imports)."""
@@ -597,7 +623,7 @@ class Store:
             boundary=from_micros(row.boundary),
             event_count=row.event_count,
             known_through=from_micros(row.known_through),
-            state=orjson.loads(zlib.decompress(row.state)),
+            state=orjson.loads(_decompress_state(row.state)),
         )
 
     def recording_head(self, timeline: str) -> datetime | None:
@@ -750,7 +776,7 @@ class Writer:
                 "boundary": to_micros(snap.boundary),
                 "event_count": snap.event_count,
                 "known_through": to_micros(snap.known_through),
-                "state": zlib.compress(_state_json(snap), SNAPSHOT_COMPRESSION),
+                "state": zstandard.compress(_state_json(snap), SNAPSHOT_COMPRESSION),
             }
             for snap in snapshots
         ]
@@ -1066,41 +1092,92 @@ def _read_json(text: str) -> Any:
 
 def row_to_event(row: Mapping[Any, Any], *, with_record: bool = True) -> Event:
     """An Event from a row of the events table, upcast to the current version of its kind."""
-    kind, version = row["kind"], row["kind_version"]
-    fields = _read_json(row["payload"])
-    if isinstance(fields, dict):
-        kind, version, fields = upcast(kind, version, fields)
-    origin = (
-        Origin(row["origin"], row["origin_version"] or 1, row["origin_hash"], row["origin_stamp"])
-        if row["origin"] is not None
-        else None
-    )
-    return Event(
-        seq=row["seq"],
-        id=row["id"],
-        timeline=row["timeline"],
-        kind=kind,
-        title=row["title"],
-        date=FuzzyDate(
-            text=row["date_text"],
-            start=from_micros(row["valid_from"]),
-            end=from_micros(row["valid_to"]),
-            precision=Precision(row["precision"]),
-            approximate=bool(row["approximate"]),
-            uncertain=bool(row["uncertain"]),
-        ),
-        fields=fields,
-        recorded_at=from_micros(row["recorded_at"]),
-        kind_version=version,
-        sources=tuple(Source(**s) for s in _read_json(row["sources"])),
-        confidence=row["confidence"],
-        reported_at=from_micros(row["reported_at"]) if row["reported_at"] is not None else None,
-        origin=origin,
-        import_run=row["import_run"],
-        hash=row["hash"],
-        prev_hash=row["prev_hash"],
-        record=_read_json(text) if with_record and (text := row.get("record")) else None,
-    )
+    return RowDecoder().event(row, with_record=with_record)
+
+
+_PRECISIONS = {p.value: p for p in Precision}
+
+
+class RowDecoder:
+    """Turns rows of the events table into Events, sharing what repeats between rows.
+
+    A read of hundreds or millions of rows meets the same few dates and source lists over and
+    over; both are immutable, so rows with equal columns get the very same objects instead of
+    parsing and building them again (half the cost of a row).
+    """
+
+    def __init__(self) -> None:
+        self._dates: dict[tuple[Any, ...], FuzzyDate] = {}
+        self._sources: dict[str, tuple[Source, ...]] = {}
+
+    def event(self, row: Mapping[Any, Any], *, with_record: bool = True) -> Event:
+        """The Event of one row, upcast to the current version of its kind."""
+        kind, version = row["kind"], row["kind_version"]
+        fields = _read_json(row["payload"])
+        if isinstance(fields, dict):
+            kind, version, fields = upcast(kind, version, fields)
+        origin = (
+            Origin(
+                row["origin"], row["origin_version"] or 1, row["origin_hash"], row["origin_stamp"]
+            )
+            if row["origin"] is not None
+            else None
+        )
+        date_key = (
+            row["date_text"],
+            row["valid_from"],
+            row["valid_to"],
+            row["precision"],
+            row["approximate"],
+            row["uncertain"],
+        )
+        date = self._dates.get(date_key)
+        if date is None:
+            if len(self._dates) >= _DECODER_CACHE_LIMIT:
+                self._dates.clear()
+            text, start, end, precision, approximate, uncertain = date_key
+            date = self._dates[date_key] = FuzzyDate(
+                text=text,
+                start=from_micros(start),
+                end=from_micros(end),
+                precision=_PRECISIONS.get(precision) or Precision(precision),
+                approximate=bool(approximate),
+                uncertain=bool(uncertain),
+            )
+        sources_text = row["sources"]
+        sources = self._sources.get(sources_text)
+        if sources is None:
+            if len(self._sources) >= _DECODER_CACHE_LIMIT:
+                self._sources.clear()
+            sources = self._sources[sources_text] = tuple(
+                Source(**s) for s in _read_json(sources_text)
+            )
+        return Event(
+            seq=row["seq"],
+            id=row["id"],
+            timeline=row["timeline"],
+            kind=kind,
+            title=row["title"],
+            date=date,
+            fields=fields,
+            recorded_at=from_micros(row["recorded_at"]),
+            kind_version=version,
+            sources=sources,
+            confidence=row["confidence"],
+            reported_at=(
+                from_micros(row["reported_at"]) if row["reported_at"] is not None else None
+            ),
+            origin=origin,
+            import_run=row["import_run"],
+            hash=row["hash"],
+            prev_hash=row["prev_hash"],
+            record=_read_json(text) if with_record and (text := row.get("record")) else None,
+        )
+
+
+# Distinct dates or source lists a decoder remembers before starting afresh: a long read
+# (a refresh streams every row) keeps its memory flat.
+_DECODER_CACHE_LIMIT = 50_000
 
 
 def _mentions(value: Any, entity: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -81,10 +82,20 @@ def fold_name(text: str) -> str:
 
 def mentioned(event: Event) -> list[str]:
     """Ids of every entity the event's fields name, in field order, deduplicated."""
+    # Called for every event folded: the common cases (a string, a list of strings) inline.
+    fields = event.fields
     found: dict[str, None] = {}
     for name in ENTITY_FIELDS:
-        for value in list_field(event.fields, name):
-            found[value] = None
+        value = fields.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            if value:
+                found[value] = None
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, str) and item:
+                    found[item] = None
     return list(found)
 
 
@@ -166,10 +177,17 @@ class Ledger:
         self.entries: dict[str, Entry] = {}
         self._sources: dict[SourceKey, Source] = {}
         self._source_lists: dict[tuple[int, ...], list[Source]] = {}
-        # Set by the claims section: it attaches claims and denials to new entries and lets go
-        # of claims when the entries asserting them go.
-        self.on_acquire: Hook | None = None
-        self.on_release: Hook | None = None
+        # Set by the claims section (`listen`): it attaches claims and denials to new entries
+        # and lets go of claims when the entries asserting them go.
+        self._on_acquire: weakref.WeakMethod[Hook] | None = None
+        self._on_release: weakref.WeakMethod[Hook] | None = None
+
+    def listen(self, on_acquire: Hook, on_release: Hook) -> None:
+        """Have the bound methods called when an entry comes and goes. Held weakly: the
+        listener holds the ledger, and a cycle between them would keep a whole state alive
+        until the cycle collector walked it."""
+        self._on_acquire = weakref.WeakMethod(on_acquire)
+        self._on_release = weakref.WeakMethod(on_release)
 
     def __contains__(self, event_id: object) -> bool:
         return event_id in self.entries
@@ -189,8 +207,9 @@ class Ledger:
         if entry is None:
             entry = Entry(to_micros(event.date.end), self.intern(event_sources(event)))
             self.entries[event.id] = entry
-            if self.on_acquire is not None:
-                self.on_acquire(event.id, entry)
+            hook = self._on_acquire() if self._on_acquire is not None else None
+            if hook is not None:
+                hook(event.id, entry)
         entry.refs += 1
 
     def retain(self, event_id: str) -> None:
@@ -203,8 +222,9 @@ class Ledger:
         entry.refs -= 1
         if entry.refs <= 0:
             del self.entries[event_id]
-            if self.on_release is not None:
-                self.on_release(event_id, entry)
+            hook = self._on_release() if self._on_release is not None else None
+            if hook is not None:
+                hook(event_id, entry)
 
     def rebase(self, before: Sequence[str], after: Sequence[str], event: Event | None) -> None:
         """A fact that cited `before` now cites `after`; `event` is the one being applied,
@@ -317,21 +337,39 @@ class View:
         # Claims that asserted events cited by the facts rendered so far: the claims section
         # shows them whatever their age, because a fact in the answer rests on them.
         self.cited_claims: dict[str, None] = {}
+        # A briefing names the same few hundred entities thousands of times: each is looked
+        # up once per answer, and facts naming the same entity share its (read-only) mapping.
+        self._refs: dict[tuple[str, str | None], dict[str, str]] = {}
+        self._sort_names: dict[tuple[str, str | None], tuple[str, str]] = {}
 
     def ref(self, entity_id: str | None, entity_type: str | None = None) -> dict[str, str] | None:
         """`{"id", "name"}` of an entity, None for None."""
-        return self.registry.ref(entity_id, entity_type)
+        if entity_id is None:
+            return None
+        key = (entity_id, entity_type)
+        found = self._refs.get(key)
+        if found is None:
+            found = self._refs[key] = self.registry.ref(entity_id, entity_type) or {
+                "id": entity_id,
+                "name": entity_id,
+            }
+        return found
 
     def refs(self, entity_ids: Iterable[str]) -> list[dict[str, str]]:
         """`{"id", "name"}` of each entity."""
-        return [self.registry.ref(i) or {"id": i, "name": i} for i in entity_ids]
+        return [self.ref(i) or {"id": i, "name": i} for i in entity_ids]
 
     def sort_name(self, entity_id: str | None, entity_type: str | None = None) -> tuple[str, str]:
         """A sort key for an entity: its name, case-insensitively, then its id."""
         if entity_id is None:
             return ("", "")
-        entity = self.registry.get(entity_id, entity_type)
-        return (fold_name(entity.name if entity else entity_id), entity_id)
+        key = (entity_id, entity_type)
+        found = self._sort_names.get(key)
+        if found is None:
+            entity = self.registry.get(entity_id, entity_type)
+            found = (fold_name(entity.name if entity else entity_id), entity_id)
+            self._sort_names[key] = found
+        return found
 
     def ended(self, event_id: str) -> bool:
         """Whether the cited event's interval is over at the answer's instant."""
@@ -344,22 +382,26 @@ class View:
     def cite(self, event_ids: Sequence[str]) -> dict[str, Any]:
         """The keys every fact carries: `certain`, `events`, `sources`, `contested`,
         `denied_by`; and the claims behind those events are noted for the claims section."""
-        entries = [self.ledger.entries[i] for i in event_ids]
+        ledger = self.ledger.entries
+        entries = [ledger[i] for i in event_ids]
         deniers: dict[str, None] = {}
         denied = False
+        certain = True
         for entry in entries:
-            for claim_id in entry.claims:
-                self.cited_claims[claim_id] = None
-            for _, by in entry.denials:
+            if entry.end > self.at:
+                certain = False
+            # Most cited events have neither claims nor denials: test before looping.
+            if entry.claims:
+                self.cited_claims.update(dict.fromkeys(entry.claims))
+            if entry.denials:
                 denied = True
-                if by is not None:
-                    deniers[by] = None
+                deniers.update((by, None) for _, by in entry.denials if by is not None)
         return {
-            "certain": all(e.end <= self.at for e in entries),
+            "certain": certain,
             "events": list(event_ids),
             "sources": _shared_sources(entries),
             "contested": denied,
-            "denied_by": self.refs(sorted(deniers)),
+            "denied_by": self.refs(sorted(deniers)) if deniers else [],
         }
 
 
@@ -384,7 +426,7 @@ Handler = Callable[[Event], None]
 class Section:
     """One part of the state: handlers per event kind, pruning, and a JSON form.
 
-    Subclasses fill `handlers` in their constructor; the projector routes each event to the
+    Subclasses say in `handlers` which kinds they fold; the projector routes each event to the
     handlers of its kind and calls `advance` whenever the fold moves forward in time.
     """
 
@@ -392,7 +434,15 @@ class Section:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self.handlers: dict[str, Handler] = {}
+
+    def handlers(self) -> dict[str, Handler]:
+        """The event kinds this section folds, and how (asked once, by the projector).
+
+        Not kept on the section: bound methods held by their own object would make every
+        section a reference cycle, and a state of hundreds of thousands of objects would then
+        wait for the cycle collector to walk it instead of going when its last user does.
+        """
+        return {}
 
     def advance(self, now: int) -> None:
         """The fold has reached `now` (the last applied start): drop what no answer can show."""

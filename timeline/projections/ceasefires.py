@@ -24,6 +24,7 @@ from timeline.dates import to_micros
 from timeline.events import Event
 from timeline.projections.basis import (
     Deadlines,
+    Handler,
     Ledger,
     Section,
     View,
@@ -97,7 +98,10 @@ class Ceasefires(Section):
         super().__init__(ledger)
         self.ceasefires: dict[str, Ceasefire] = {}
         self.deadlines = Deadlines()  # ceasefires with pending violations, by their ends
-        self.handlers = dict.fromkeys(STATUS_OF_KIND, self.on_event)
+
+    def handlers(self) -> dict[str, Handler]:
+        """The event kinds this section folds, and how."""
+        return dict.fromkeys(STATUS_OF_KIND, self.on_event)
 
     def on_event(self, event: Event) -> None:
         """A ceasefire is proposed, takes effect, is violated, collapses or ends."""

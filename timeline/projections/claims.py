@@ -22,6 +22,7 @@ from timeline.events import Event
 from timeline.projections.basis import (
     DAY,
     Entry,
+    Handler,
     Ledger,
     Section,
     Source,
@@ -96,9 +97,11 @@ class Claims(Section):
         self.denials: deque[Denial] = deque()
         self.denying: dict[str, list[Denial]] = {}  # denied id -> denials in the window
         self.now = 0  # the last applied start, to tell whether a claim is out of the window
-        self.handlers = {"claim": self.on_claim, "denial": self.on_denial}
-        ledger.on_acquire = self.on_acquire
-        ledger.on_release = self.on_release
+        ledger.listen(self.on_acquire, self.on_release)
+
+    def handlers(self) -> dict[str, Handler]:
+        """The event kinds this section folds, and how."""
+        return {"claim": self.on_claim, "denial": self.on_denial}
 
     def on_claim(self, event: Event) -> None:
         """Someone claims something, perhaps asserting an event."""

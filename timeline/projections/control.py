@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from timeline.events import Event
-from timeline.projections.basis import Ledger, Section, View, text_field, unique
+from timeline.projections.basis import Handler, Ledger, Section, View, text_field, unique
 
 
 @dataclass(slots=True)
@@ -41,7 +41,10 @@ class Control(Section):
     def __init__(self, ledger: Ledger) -> None:
         super().__init__(ledger)
         self.places: dict[str, Holding] = {}
-        self.handlers = {"control": self.on_control}
+
+    def handlers(self) -> dict[str, Handler]:
+        """The event kinds this section folds, and how."""
+        return {"control": self.on_control}
 
     def on_control(self, event: Event) -> None:
         """A place changes hands (or its holder is confirmed)."""

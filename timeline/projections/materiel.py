@@ -12,6 +12,7 @@ from typing import Any
 
 from timeline.events import Event
 from timeline.projections.basis import (
+    Handler,
     Ledger,
     Section,
     View,
@@ -60,7 +61,10 @@ class Materiel(Section):
     def __init__(self, ledger: Ledger) -> None:
         super().__init__(ledger)
         self.stocks: dict[str, Stock] = {}
-        self.handlers = {"materiel.transferred": self.on_transferred}
+
+    def handlers(self) -> dict[str, Handler]:
+        """The event kinds this section folds, and how."""
+        return {"materiel.transferred": self.on_transferred}
 
     def on_transferred(self, event: Event) -> None:
         """Materiel arrives."""

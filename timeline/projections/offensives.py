@@ -16,6 +16,7 @@ from timeline.dates import to_micros
 from timeline.events import Event
 from timeline.projections.basis import (
     Deadlines,
+    Handler,
     Ledger,
     Section,
     View,
@@ -55,7 +56,10 @@ class Offensives(Section):
         self.active: dict[str, Offensive] = {}
         self.by_name: dict[str, list[str]] = {}
         self.deadlines = Deadlines()
-        self.handlers = {
+
+    def handlers(self) -> dict[str, Handler]:
+        """The event kinds this section folds, and how."""
+        return {
             "offensive.started": self.on_started,
             "offensive.ended": self.on_ended,
         }

@@ -24,6 +24,7 @@ from timeline.dates import to_micros
 from timeline.events import Event
 from timeline.projections.basis import (
     Deadlines,
+    Handler,
     Ledger,
     Section,
     View,
@@ -92,7 +93,10 @@ class Forces(Section):
         self.presences: dict[str, Presence] = {}
         self.by_actor: dict[str, list[str]] = {}
         self.deadlines = Deadlines()
-        self.handlers = {"deployment": self.on_deployment, "withdrawal": self.on_withdrawal}
+
+    def handlers(self) -> dict[str, Handler]:
+        """The event kinds this section folds, and how."""
+        return {"deployment": self.on_deployment, "withdrawal": self.on_withdrawal}
 
     def on_deployment(self, event: Event) -> None:
         """Forces arrive, or their strength or sponsor is updated."""

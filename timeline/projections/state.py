@@ -214,7 +214,7 @@ class Projector:
         )
         self._handlers: dict[str, list[Callable[[Event], None]]] = {}
         for section in self._sections:
-            for kind, handler in section.handlers.items():
+            for kind, handler in section.handlers().items():
                 self._handlers.setdefault(kind, []).append(handler)
 
     @property

@@ -16,6 +16,7 @@ from timeline.dates import to_micros
 from timeline.events import Event
 from timeline.projections.basis import (
     Deadlines,
+    Handler,
     Ledger,
     Section,
     View,
@@ -83,7 +84,10 @@ class Support(Section):
         super().__init__(ledger)
         self.relations: dict[str, Relation] = {}
         self.deadlines = Deadlines()
-        self.handlers = {"support.started": self.on_started, "support.ended": self.on_ended}
+
+    def handlers(self) -> dict[str, Handler]:
+        """The event kinds this section folds, and how."""
+        return {"support.started": self.on_started, "support.ended": self.on_ended}
 
     def on_started(self, event: Event) -> None:
         """Support begins, or gains kinds."""
