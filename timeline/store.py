@@ -21,7 +21,6 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-import zstandard
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -163,8 +162,16 @@ def _decompress_state(blob: bytes) -> bytes:
     """The JSON of a stored snapshot state (Zstandard, or zlib from before)."""
     data = bytes(blob)
     if data.startswith(_ZSTD_MAGIC):
+        import zstandard  # here, not at the top: commands that read no snapshot start faster
+
         return zstandard.decompress(data)
     return zlib.decompress(data)
+
+
+def _compress_state(data: bytes) -> bytes:
+    import zstandard
+
+    return zstandard.compress(data, SNAPSHOT_COMPRESSION)
 
 
 def _state_json(snapshot: Snapshot | EncodedSnapshot) -> bytes:
@@ -776,7 +783,7 @@ class Writer:
                 "boundary": to_micros(snap.boundary),
                 "event_count": snap.event_count,
                 "known_through": to_micros(snap.known_through),
-                "state": zstandard.compress(_state_json(snap), SNAPSHOT_COMPRESSION),
+                "state": _compress_state(_state_json(snap)),
             }
             for snap in snapshots
         ]
