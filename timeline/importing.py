@@ -481,11 +481,17 @@ class SourceImport:
         corrected or retracted. Unchanged records are counted here and cost no mapping."""
         drafts: list[NewEvent] = []
         outcome: dict[str, str] = {}
-        seen: dict[str, str] = {}
         self._pending = {}
-        for raw in batch:
+        winners = _winning_rows(batch)
+        for position, raw in enumerate(batch):
+            if winners[raw.key] != position:
+                # The same record again in this batch (a concatenation of two exports, or API
+                # pages that shifted while the source updated): only its newest row counts, so
+                # that running the same file again finds that very row stored and adds nothing.
+                self.counts.unchanged += 1
+                continue
             previous = latest.get(raw.key)
-            if seen.get(raw.key) == raw.content_hash or (
+            if (
                 previous is not None
                 and previous.content_hash == raw.content_hash
                 and previous.kind != "retraction"
@@ -493,8 +499,7 @@ class SourceImport:
                 self.counts.unchanged += 1
                 continue
             if (
-                raw.key not in seen
-                and previous is not None
+                previous is not None
                 and raw.stamp is not None
                 and previous.stamp is not None
                 and raw.stamp < previous.stamp
@@ -503,10 +508,6 @@ class SourceImport:
                 # overlapping run): the newer revision stays.
                 self.counts.unchanged += 1
                 continue
-            if raw.key in seen:
-                # The same record twice in one batch with other content: the later wins, as
-                # in the next run; count it as a correction of the first.
-                previous = _pending_version(raw.key, drafts)
             mapped = parser.record(raw)
             if isinstance(mapped, Rejection):
                 self.reject(mapped)
@@ -516,7 +517,6 @@ class SourceImport:
             except (ValidationError, UnknownEntity, DateError) as err:
                 self.reject(Rejection(raw.source, raw.row, None, None, str(err)))
                 continue
-            seen[raw.key] = raw.content_hash
             label = "new" if previous is None else "corrected"
             for event in events:
                 self._pending[event.id] = event
@@ -887,20 +887,18 @@ def _cached_sources(sources: tuple[tuple[tuple[str, str], ...], ...]) -> tuple[S
     return parse_sources([dict(pairs) for pairs in sources])
 
 
-def _pending_version(key: str, drafts: Sequence[NewEvent]) -> OriginVersion | None:
-    for draft in reversed(drafts):
-        if draft.origin is not None and draft.origin.key == key:
-            root = draft.target if draft.kind in REVISION_KINDS and draft.target else draft.id
-            return OriginVersion(
-                key,
-                draft.id,
-                draft.kind,
-                draft.origin.version,
-                draft.origin.content_hash,
-                draft.origin.stamp,
-                root,
-            )
-    return None
+def _winning_rows(batch: Sequence[RawRow]) -> dict[str, int]:
+    """For each record key in a batch, the position of the row that counts: the one with the
+    newest source stamp, the later one among equals (rows without a stamp are equals)."""
+    winners: dict[str, int] = {}
+    for position, raw in enumerate(batch):
+        current = winners.get(raw.key)
+        if current is not None:
+            stamp, best = raw.stamp, batch[current].stamp
+            if stamp is not None and best is not None and stamp < best:
+                continue
+        winners[raw.key] = position
+    return winners
 
 
 def _same_content(current: Any, draft: NewEvent) -> bool:
