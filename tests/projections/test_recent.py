@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from timeline.projections import Projector
 from timeline.projections.recent import CAPACITY
 
-from .helpers import answer, fold, make
+from .helpers import REGISTRY, answer, before, fold, instant, make
 
 
 def test_newest_first_within_14_days() -> None:
@@ -36,3 +41,21 @@ def test_state_is_bounded() -> None:
     events = [make(i, "note", "2020-05-01T10:00") for i in range(CAPACITY + 50)]
     projector = fold(events)
     assert len(projector.recent.events) == CAPACITY
+
+
+@pytest.mark.parametrize("limit", [0, 2, 5, 12, 50])
+@pytest.mark.parametrize("resumed_after", [0, 3, 8, 10])
+def test_a_restored_state_shows_what_a_straight_fold_shows(limit: int, resumed_after: int) -> None:
+    # Events of May 1-10 and then of May 20-22: an answer on May 23 shows those of the last
+    # 14 days, some folded before the snapshot (read from it only when needed), some after.
+    events = [make(i, "note", f"2020-05-{i:02d}") for i in range(1, 11)]
+    events += [make(20 + i, "note", f"2020-05-{20 + i:02d}") for i in range(3)]
+    ordered = before(events, "2020-05-23")
+    straight = answer(events, "2020-05-23", recent_limit=limit).recent
+    first = fold(ordered[:resumed_after])
+    restored = Projector.from_snapshot(json.loads(json.dumps(first.snapshot())))
+    restored.apply_all(ordered[resumed_after:])
+    resumed = restored.answer(instant("2020-05-23"), REGISTRY, timeline="t", recent_limit=limit)
+    assert resumed.recent == straight
+    # And the state it writes again is the one a straight fold writes.
+    assert restored.snapshot() == fold(ordered).snapshot()

@@ -14,7 +14,7 @@ import heapq
 import json
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -144,15 +144,27 @@ class Entry:
     # Interned by the ledger (see `Ledger`): never changed in place.
     sources: list[Source]
     # Denials aimed at the event itself or at a claim asserting it: [denial id, actor or None].
-    denials: list[list[str | None]] = field(default_factory=list)
+    # Most cited events have no denial and no claim: they share the empty tuple until they do.
+    denials: list[list[str | None]] | tuple[()] = ()
     # Claims (ids) whose `asserts` is this event; the claims section shows them while cited.
-    claims: list[str] = field(default_factory=list)
+    claims: list[str] | tuple[()] = ()
     refs: int = 0
 
     def deny(self, denial_id: str, by: str | None) -> None:
         """Record a denial of the event (once per denial)."""
-        if not any(d[0] == denial_id for d in self.denials):
-            self.denials.append([denial_id, by])
+        if any(d[0] == denial_id for d in self.denials):
+            return
+        if isinstance(self.denials, tuple):
+            self.denials = []
+        self.denials.append([denial_id, by])
+
+    def add_claim(self, claim_id: str) -> None:
+        """Record a claim asserting the event (once per claim)."""
+        if claim_id in self.claims:
+            return
+        if isinstance(self.claims, tuple):
+            self.claims = []
+        self.claims.append(claim_id)
 
 
 Hook = Callable[[str, Entry], None]
@@ -243,31 +255,57 @@ class Ledger:
                 self.release(event_id)
 
     def to_json(self) -> dict[str, Any]:
-        """The ledger as JSON-ready data: each source once, entries pointing at them.
+        """The ledger as JSON-ready data: each source once, each distinct list of sources
+        once, and the entries as columns (ids, ends, source lists, reference counts), with
+        the few denials and claims by id. Columns of plain numbers decode into far fewer
+        objects than a small list per entry, on the path of every answer.
 
         Sources no entry cites any more are forgotten here, so the interning tables stay as
         small as the state.
         """
         pool: list[Source] = []
         position: dict[int, int] = {}  # id of a shared mapping -> its index in `pool`
-        lists: dict[int, list[int]] = {}  # id of a shared list -> its indices
+        list_index: dict[int, int] = {}  # id of a shared list -> its index in `lists`
+        lists: list[list[int]] = []
         used_lists: dict[tuple[int, ...], list[Source]] = {}
-        entries: dict[str, list[Any]] = {}
+        ids: list[str] = []
+        ends: list[int] = []
+        which: list[int] = []
+        refs: list[int] = []
+        denials: dict[str, Any] = {}
+        claims: dict[str, Any] = {}
         for event_id, entry in self.entries.items():
-            indices = lists.get(id(entry.sources))
-            if indices is None:
+            index = list_index.get(id(entry.sources))
+            if index is None:
                 indices = []
                 for source in entry.sources:
                     if id(source) not in position:
                         position[id(source)] = len(pool)
                         pool.append(source)
                     indices.append(position[id(source)])
-                lists[id(entry.sources)] = indices
+                index = list_index[id(entry.sources)] = len(lists)
+                lists.append(indices)
                 used_lists[tuple(map(id, entry.sources))] = entry.sources
-            entries[event_id] = [entry.end, indices, entry.denials, entry.claims, entry.refs]
+            ids.append(event_id)
+            ends.append(entry.end)
+            which.append(index)
+            refs.append(entry.refs)
+            if entry.denials:
+                denials[event_id] = entry.denials
+            if entry.claims:
+                claims[event_id] = entry.claims
         self._sources = {source_key(s): s for s in pool}
         self._source_lists = used_lists
-        return {"sources": pool, "entries": entries}
+        return {
+            "sources": pool,
+            "lists": lists,
+            "ids": ids,
+            "ends": ends,
+            "which": which,
+            "refs": refs,
+            "denials": denials,
+            "claims": claims,
+        }
 
     def load(self, data: Mapping[str, Any]) -> None:
         """Read what `to_json` wrote (without calling the hooks: the state is restored).
@@ -275,14 +313,19 @@ class Ledger:
         pool: list[Source] = data["sources"]
         self._sources = {source_key(s): s for s in pool}
         self._source_lists = {}
-        by_indices: dict[tuple[int, ...], list[Source]] = {}
-        entries: dict[str, Entry] = {}
-        for event_id, (end, indices, denials, claims, refs) in data["entries"].items():
-            key = tuple(indices)
-            sources = by_indices.get(key)
-            if sources is None:
-                sources = by_indices[key] = self.intern(pool[i] for i in indices)
-            entries[event_id] = Entry(end, sources, denials, claims, refs)
+        shared = [self.intern(pool[i] for i in indices) for indices in data["lists"]]
+        denials: dict[str, list[list[str | None]]] = data["denials"]
+        claims: dict[str, list[str]] = data["claims"]
+        entries = {
+            event_id: Entry(end, shared[index], (), (), count)
+            for event_id, end, index, count in zip(
+                data["ids"], data["ends"], data["which"], data["refs"], strict=True
+            )
+        }
+        for event_id, listed in denials.items():
+            entries[event_id].denials = listed
+        for event_id, listed_claims in claims.items():
+            entries[event_id].claims = listed_claims
         self.entries = entries
 
 

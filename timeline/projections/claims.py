@@ -159,7 +159,7 @@ class Claims(Section):
         """The event `entry` stands for is asserted by `claim`: its denials are the event's."""
         if claim.id in entry.claims:
             return
-        entry.claims.append(claim.id)
+        entry.add_claim(claim.id)
         claim.refs += 1
         for denial_id, by, _ in claim.denials:
             entry.deny(denial_id, by)

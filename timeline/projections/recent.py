@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+import orjson
+
 from timeline.dates import to_micros
 from timeline.events import Event
 from timeline.projections.basis import (
@@ -35,6 +37,11 @@ class Recent(Section):
         super().__init__(ledger)
         # [start, id, date text, kind, title, sources, entity ids]
         self.events: deque[list[Any]] = deque(maxlen=CAPACITY)
+        # Restored from a snapshot and not read yet: the JSON of the events before `events`.
+        # An answer after a snapshot usually finds all the recent events it shows among those
+        # folded since, so the thousand stored ones are decoded only when it does not.
+        self._stored: str | None = None
+        self._cutoff = 0  # stored events starting before this are gone (see `advance`)
 
     def note(self, event: Event) -> None:
         """Remember an event (called for every event)."""
@@ -54,12 +61,25 @@ class Recent(Section):
 
     def advance(self, now: int) -> None:
         """Drop the events too old for any answer (answers are asked after `now`)."""
-        while self.events and self.events[0][0] < now - WINDOW:
-            self.events.popleft()
+        self._cutoff = max(self._cutoff, now - WINDOW)
+        if self.events and self.events[0][0] < now - WINDOW:
+            # Starts never decrease along the events: every stored one is older still.
+            self._stored = None
+            while self.events and self.events[0][0] < now - WINDOW:
+                self.events.popleft()
+
+    def _read_stored(self) -> None:
+        if self._stored is None:
+            return
+        stored = [e for e in orjson.loads(self._stored) if e[0] >= self._cutoff]
+        self._stored = None
+        self.events = deque([*stored, *self.events], maxlen=CAPACITY)
 
     def render(self, view: View, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` events that started in the 14 days before the instant, newest first."""
         since = view.at - WINDOW
+        if self._stored is not None and not self._shown_without_stored(since, limit):
+            self._read_stored()
         items: list[dict[str, Any]] = []
         # Starts never decrease along the deque, so the events in range are a suffix of it.
         for start, event_id, date, kind, title, sources, entities in reversed(self.events):
@@ -77,10 +97,22 @@ class Recent(Section):
             )
         return items
 
+    def _shown_without_stored(self, since: int, limit: int) -> bool:
+        # Whether the events folded since the snapshot hold all an answer shows: `limit` of
+        # them in range, or one out of range (everything stored is older still).
+        for in_range, event in enumerate(reversed(self.events), start=1):
+            if event[0] < since or in_range >= limit:
+                return True
+        return limit <= 0
+
     def to_json(self) -> Any:
-        """The section's state as JSON-ready data."""
-        return list(self.events)
+        """The section's state as JSON-ready data: the events as one JSON text, so that a
+        restored state reads them only if an answer needs them."""
+        self._read_stored()
+        return orjson.dumps(list(self.events)).decode()
 
     def load(self, data: Any) -> None:
         """Restore what `to_json` wrote."""
-        self.events = deque((list(e) for e in data), maxlen=CAPACITY)
+        self.events = deque(maxlen=CAPACITY)
+        self._stored = data
+        self._cutoff = 0
