@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from timeline.events import Event
 from timeline.projections import Answer, Projector
-from timeline.projections.basis import DEFINITION_KINDS, int_field
+from timeline.projections.basis import DEFINITION_KINDS, int_field, key_of
 from timeline.projections.fatalities import participants
 from timeline.revisions import fold_order
 
@@ -162,3 +162,9 @@ def test_answers_along_the_way_do_not_disturb_the_fold(
     for event in before(events, late)[len(before(events, early)) :]:
         projector.apply(event)
     assert projector.answer(late, REGISTRY, timeline="t") == straight
+
+
+@given(st.lists(st.one_of(st.none(), st.text()), max_size=4))
+def test_composite_keys_are_the_compact_json_of_their_parts(parts: list[str | None]) -> None:
+    # Snapshots store these keys: they must stay the text `json.dumps` wrote before.
+    assert key_of(*parts) == json.dumps(parts, separators=(",", ":"))

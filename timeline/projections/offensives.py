@@ -9,7 +9,7 @@ An end met before any matching start in fold order ends nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from timeline.dates import to_micros
@@ -22,7 +22,6 @@ from timeline.projections.basis import (
     View,
     fold_name,
     text_field,
-    unique,
 )
 
 
@@ -36,10 +35,18 @@ class Offensive:
     since: str
     started: str  # id of the `offensive.started` event
     ending: str | None = None  # id of an `offensive.ended` not certainly over yet
+    # fold_name(name), kept: by it ends find offensives and answers sort them.
+    folded: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.folded:
+            self.folded = fold_name(self.name)
 
     def basis(self) -> list[str]:
         """The events the offensive's state rests on."""
-        return unique([self.started, self.ending])
+        if self.ending is None or self.ending == self.started:
+            return [self.started]
+        return [self.started, self.ending]
 
     def to_json(self) -> list[Any]:
         """The offensive as JSON-ready data."""
@@ -75,7 +82,7 @@ class Offensives(Section):
             event.id,
         )
         self.active[event.id] = offensive
-        self.by_name.setdefault(fold_name(name), []).append(event.id)
+        self.by_name.setdefault(offensive.folded, []).append(event.id)
         self.ledger.rebase([], offensive.basis(), event)
 
     def on_ended(self, event: Event) -> None:
@@ -108,7 +115,7 @@ class Offensives(Section):
 
     def _drop(self, offensive: Offensive) -> None:
         del self.active[offensive.started]
-        key = fold_name(offensive.name)
+        key = offensive.folded
         same = [s for s in self.by_name.get(key, ()) if s != offensive.started]
         if same:
             self.by_name[key] = same
@@ -119,7 +126,7 @@ class Offensives(Section):
     def render(self, view: View) -> list[dict[str, Any]]:
         """The offensives in effect, by actor name, then offensive name."""
         shown = [o for o in self.active.values() if o.ending is None or not view.ended(o.ending)]
-        shown.sort(key=lambda o: (view.sort_name(o.actor, "actor"), fold_name(o.name), o.started))
+        shown.sort(key=lambda o: (view.sort_name(o.actor, "actor"), o.folded, o.started))
         return [
             {
                 "id": o.started,
@@ -147,5 +154,5 @@ class Offensives(Section):
         for item in data["active"]:
             offensive = Offensive(*item)
             self.active[offensive.started] = offensive
-            self.by_name.setdefault(fold_name(offensive.name), []).append(offensive.started)
+            self.by_name.setdefault(offensive.folded, []).append(offensive.started)
         self.deadlines = Deadlines(data["deadlines"])
