@@ -6,7 +6,8 @@ arriving late with earlier dates, some corrections and retractions), refreshing 
 snapshots after the events that come on time and again after the late arrivals, as the
 imports bringing them do, and reports for dates early, middle and late in each:
 
-- in-process: median time of `answers.state_at` (the library call behind `timeline at`);
+- in-process: median time of `answers.state_at` (the library call behind `timeline at`),
+  the repeats taken in turns over all the queries;
 - with `--as-known` a knowledge time before the late arrivals: the same call, served by the
   snapshots the late arrivals superseded;
 - CLI: median wall time of `timeline at DATE --format json` as a process, and its peak RSS;
@@ -262,6 +263,22 @@ def median_seconds(function: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def in_process(store: Store, before_late: datetime, repeat: int) -> dict[tuple[str, str], float]:
+    """Median seconds of `answers.state_at` for every date, now and as known before the late
+    arrivals. The repeats go round all six queries in turn rather than one query after
+    another, so that a few seconds of a noisy machine fall on one sample of several queries
+    instead of on every sample of one."""
+    info = store.timeline(TIMELINE)
+    samples: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeat):
+        for date in DATES.values():
+            for knowledge, known in (("now", None), ("as-known", before_late.isoformat())):
+                started = time.perf_counter()
+                answers.state_at(store, info, date, as_known=known)
+                samples.setdefault((date, knowledge), []).append(time.perf_counter() - started)
+    return {key: statistics.median(times) for key, times in samples.items()}
+
+
 # Linux keeps a process's peak RSS across fork and exec, so a command forked from this
 # (large) process would report this process's peak as its own. A small launcher, started
 # before anything big is built, runs the commands instead and reports what each one used.
@@ -338,7 +355,6 @@ def main() -> None:
             started = time.perf_counter()
             store, before_late, first_refresh, second_refresh = build(path, size)
             url = f"sqlite:///{path}"
-            info = store.timeline(TIMELINE)
             print(
                 f"\n{size:,} events (built in {time.perf_counter() - started:.0f} s; snapshots "
                 f"refreshed in {first_refresh:.1f} s after the events on time, "
@@ -349,13 +365,11 @@ def main() -> None:
                 f"{'CLI RSS':>9}{'naive fold':>12}{'speed-up':>10}"
             )
             walls: dict[str, list[float]] = {"now": [], "as-known": []}
+            queries = in_process(store, before_late, args.repeat)
             for label, date in DATES.items():
                 for knowledge, known in (("now", None), ("as-known", before_late)):
                     known_text = known.isoformat() if known else None
-                    query = median_seconds(
-                        partial(answers.state_at, store, info, date, as_known=known_text),
-                        args.repeat,
-                    )
+                    query = queries[date, knowledge]
                     runs = [cli_run(launcher, url, date, known_text) for _ in range(3)]
                     wall = statistics.median(r[0] for r in runs)
                     rss = max(r[1] for r in runs)
