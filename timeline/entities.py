@@ -140,8 +140,10 @@ class Registry:
 
     def ref(self, entity_id: str | None, entity_type: str | None = None) -> dict[str, str] | None:
         """`{"id", "name"}` for an id; an id the registry does not know shows as its own name."""
-        if entity_id is None:
-            return None
+        return None if entity_id is None else self.ref_of(entity_id, entity_type)
+
+    def ref_of(self, entity_id: str, entity_type: str | None = None) -> dict[str, str]:
+        """`{"id", "name"}` for an id (never None); an unknown id shows as its own name."""
         found = self.get(entity_id, entity_type)
         return found.ref() if found else {"id": entity_id, "name": entity_id}
 

@@ -83,20 +83,13 @@ def fold_name(text: str) -> str:
 
 def mentioned(event: Event) -> list[str]:
     """Ids of every entity the event's fields name, in field order, deduplicated."""
-    # Called for every event folded: the common cases (a string, a list of strings) inline.
+    # Called for every event folded: an event names a few of the entity fields at most, so
+    # the absent ones are skipped before list_field is asked.
     fields = event.fields
     found: dict[str, None] = {}
     for name in ENTITY_FIELDS:
-        value = fields.get(name)
-        if value is None:
-            continue
-        if isinstance(value, str):
-            if value:
-                found[value] = None
-        elif isinstance(value, list | tuple):
-            for item in value:
-                if isinstance(item, str) and item:
-                    found[item] = None
+        if name in fields:
+            found.update(dict.fromkeys(list_field(fields, name)))
     return list(found)
 
 
@@ -396,20 +389,18 @@ class View:
 
     def ref(self, entity_id: str | None, entity_type: str | None = None) -> dict[str, str] | None:
         """`{"id", "name"}` of an entity, None for None."""
-        if entity_id is None:
-            return None
-        key = (entity_id, entity_type)
-        found = self._refs.get(key)
-        if found is None:
-            found = self._refs[key] = self.registry.ref(entity_id, entity_type) or {
-                "id": entity_id,
-                "name": entity_id,
-            }
-        return found
+        return None if entity_id is None else self._ref(entity_id, entity_type)
 
     def refs(self, entity_ids: Iterable[str]) -> list[dict[str, str]]:
         """`{"id", "name"}` of each entity."""
-        return [self.ref(i) or {"id": i, "name": i} for i in entity_ids]
+        return [self._ref(i, None) for i in entity_ids]
+
+    def _ref(self, entity_id: str, entity_type: str | None) -> dict[str, str]:
+        key = (entity_id, entity_type)
+        found = self._refs.get(key)
+        if found is None:
+            found = self._refs[key] = self.registry.ref_of(entity_id, entity_type)
+        return found
 
     def sort_name(self, entity_id: str | None, entity_type: str | None = None) -> tuple[str, str]:
         """A sort key for an entity: its name, case-insensitively, then its id."""
