@@ -599,3 +599,25 @@ def clocked_state(blob: bytes) -> Any:
     import zstandard
 
     return orjson.loads(zstandard.decompress(bytes(blob)))
+
+
+def test_a_damaged_snapshot_is_passed_over_and_rewritten(clocked: Store) -> None:
+    clocked.create_timeline("t", "UTC")
+    clocked.append(definitions("t"))
+    clocked.append(
+        [
+            event("t", f"e{day}", "control", f"2019-01-{day:02d}", place="tripoli", by="gna")
+            for day in range(1, 4)
+        ]
+        + [event("t", "f", "control", "2019-02-01", place="tripoli", by="lna")]
+    )
+    assert answers.refresh_snapshots(clocked, "t", every=1) > 0
+    for damage in (b"\x28\xb5\x2f\xfd not zstd", b"neither zstd nor zlib"):
+        with clocked.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE snapshots SET state = :state"), {"state": damage})
+        assert clocked.snapshot_before("t", parse_instant("2019-12-31")) is None
+        assert controller(clocked, "t", "2019-12-31", "tripoli") == "lna"
+        assert controller(clocked, "t", "2019-01-15", "tripoli") == "gna"
+    # The next refresh finds no readable snapshot and writes them all again.
+    assert answers.refresh_snapshots(clocked, "t", every=1) > 0
+    assert clocked.snapshot_before("t", parse_instant("2019-12-31")) is not None

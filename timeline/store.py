@@ -159,13 +159,20 @@ class EncodedSnapshot:
 
 
 def _decompress_state(blob: bytes) -> bytes:
-    """The JSON of a stored snapshot state (Zstandard, or zlib from before)."""
+    """The JSON of a stored snapshot state (Zstandard, or zlib from before); ValueError for
+    bytes that are neither."""
     data = bytes(blob)
     if data.startswith(_ZSTD_MAGIC):
         import zstandard  # here, not at the top: commands that read no snapshot start faster
 
-        return zstandard.decompress(data)
-    return zlib.decompress(data)
+        try:
+            return zstandard.decompress(data)
+        except zstandard.ZstdError as err:
+            raise ValueError(f"unreadable snapshot state: {err}") from None
+    try:
+        return zlib.decompress(data)
+    except zlib.error as err:
+        raise ValueError(f"unreadable snapshot state: {err}") from None
 
 
 def _compress_state(data: bytes) -> bytes:
@@ -626,11 +633,17 @@ class Store:
             row = conn.execute(query).first()
         if row is None:
             return None
+        try:
+            state = orjson.loads(_decompress_state(row.state))
+        except ValueError:
+            # Derived data: a snapshot that cannot be read (a damaged row) is as good as none.
+            # The answer folds from further back, and the next refresh writes it again.
+            return None
         return Snapshot(
             boundary=from_micros(row.boundary),
             event_count=row.event_count,
             known_through=from_micros(row.known_through),
-            state=orjson.loads(_decompress_state(row.state)),
+            state=state,
         )
 
     def recording_head(self, timeline: str) -> datetime | None:
