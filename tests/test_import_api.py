@@ -357,6 +357,22 @@ def test_deleted_records_become_retractions(libya: Cli, acled: FakeAcled) -> Non
     assert [r["retracted"] for r in libya.runs()] == [0, 1, 0]
 
 
+def test_a_record_served_unchanged_and_deleted_in_one_run_is_retracted(
+    libya: Cli, acled: FakeAcled
+) -> None:
+    # The read pages still hold the record (unchanged) while the deletions list has it: the
+    # deletion is the later word, and being unchanged must not hide it.
+    acled.records = [record(n) for n in range(1, 4)]
+    assert counts(libya.api(acled.url()).stdout) == summary(new=3)
+    acled.deleted = [{"event_id_cnty": "LBY2", "deleted_timestamp": str(STAMP + 10_000)}]
+    result = libya.api(acled.url(), "--since", "0")
+    assert result.exit_code == 0, result.output
+    assert counts(result.stdout) == summary(retracted=1, unchanged=3)
+    [retraction] = libya.events("--kind", "retraction")
+    assert retraction["origin"] == "acled:LBY2"
+    assert libya.total_fatalities() == sum(n % 4 for n in (1, 3))
+
+
 def test_a_page_answering_500_fails_the_run_keeping_whole_batches(
     libya: Cli, acled: FakeAcled
 ) -> None:

@@ -614,6 +614,29 @@ def test_latest_origins(libya: Store) -> None:
     assert libya.latest_origins("syria", ["acled:1"])["acled:1"].event_id == elsewhere.id
     assert libya.latest_origins("libya", []) == {}
 
+    # The hashes alone (what every record of an import is compared with first): the latest
+    # version's, per timeline; a key never stored is absent.
+    hashes = libya.latest_origin_hashes("libya", ["acled:1", "acled:2", "acled:3", "ucdp:1"])
+    assert hashes == {"acled:1": "d" * 64, "acled:2": "b" * 64, "ucdp:1": None}
+    assert libya.latest_origin_hashes("syria", ["acled:1", "acled:2"]) == {"acled:1": "c" * 64}
+    with libya.writing() as writer:
+        assert writer.latest_origin_hashes("libya", ["acled:2"]) == {"acled:2": "b" * 64}
+
+
+def test_origin_lookups_take_more_keys_than_one_statement_can(libya: Store) -> None:
+    # SQLite builds of old bind at most 999 parameters per statement.
+    events = [
+        note("libya", "2019", origin=Origin(f"acled:{n}", 1, f"{n:064d}", n)) for n in range(2500)
+    ]
+    libya.append(events)
+    keys = [f"acled:{n}" for n in range(-10, 2510)]
+    hashes = libya.latest_origin_hashes("libya", keys)
+    assert hashes == {f"acled:{n}": f"{n:064d}" for n in range(2500)}
+    latest = libya.latest_origins("libya", keys)
+    assert {key: v.event_id for key, v in latest.items()} == {
+        f"acled:{n}": e.id for n, e in enumerate(events)
+    }
+
 
 def test_import_runs_are_recorded(libya: Store) -> None:
     clock = FakeClock(datetime(2024, 3, 1, 2, 0, tzinfo=UTC))

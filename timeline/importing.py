@@ -50,7 +50,7 @@ from timeline.events import (
 )
 from timeline.importers.sources import Deletion, Parser, RawRow, Rejection, SourceRecord
 from timeline.revisions import REVISION_KINDS
-from timeline.store import DEFAULT_LOCK_TIMEOUT, OriginVersion, Store, TimelineInfo
+from timeline.store import DEFAULT_LOCK_TIMEOUT, OriginVersion, Store, TimelineInfo, Writer
 from timeline.vocabulary import KINDS, FieldType, Resolver, kind_spec, validate_fields
 
 FORMATS = ("acled", "ucdp", "jsonl", "yaml")
@@ -456,25 +456,54 @@ class SourceImport:
         stamps = [r.stamp for r in batch if r.stamp is not None]
         if stamps:
             self.high_water = max(self.high_water or 0, max(stamps))
-        keys = [r.key for r in batch] + [d.key for d in deletions]
+        winners = _winning_rows(batch)
         if self.options.dry_run:
-            latest = self.store.latest_origins(self.info.name, keys)
-            self._plan(parser, batch, deletions, latest)
+            unchanged, latest = self._lookup(self.store, batch, winners, deletions)
+            self._plan(parser, batch, winners, deletions, unchanged, latest)
         else:
             with self.store.writing(lock_timeout=self.options.lock_timeout) as writer:
                 # Looked up under the lock: an overlapping run cannot slip in between.
-                latest = writer.latest_origins(self.info.name, keys)
-                drafts, kinds_of = self._plan(parser, batch, deletions, latest)
+                unchanged, latest = self._lookup(writer, batch, winners, deletions)
+                drafts, kinds_of = self._plan(parser, batch, winners, deletions, unchanged, latest)
                 result = writer.append(drafts, import_run=self.run_id)
                 self._count_added(drafts, kinds_of, {e.id for e in result.added})
             self._refresh_statistics()
         self._progress(len(batch))
 
+    def _lookup(
+        self,
+        store: Store | Writer,
+        batch: Sequence[RawRow],
+        winners: Mapping[str, int],
+        deletions: Sequence[Deletion],
+    ) -> tuple[set[str], dict[str, OriginVersion]]:
+        """The keys of the batch stored with this very content, and the latest stored version
+        of every other stored key of the batch or its deletions.
+
+        Two steps, since most records of a nightly run are unchanged: the content hashes of
+        the stored versions come from an index alone, and only the records stored with other
+        content need their whole latest version read."""
+        assert self.info is not None
+        deleted = {d.key for d in deletions}
+        hashes = store.latest_origin_hashes(self.info.name, [*winners, *deleted])
+        # A retraction's hash is "deleted", which no content hash equals: a record deleted at
+        # the source and published again is never unchanged.
+        unchanged = {
+            key
+            for key, position in winners.items()
+            if hashes.get(key) == batch[position].content_hash
+        }
+        changed = [key for key in hashes if key not in unchanged or key in deleted]
+        latest = store.latest_origins(self.info.name, changed) if changed else {}
+        return unchanged, latest
+
     def _plan(
         self,
         parser: Parser,
         batch: Sequence[RawRow],
+        winners: Mapping[str, int],
         deletions: Sequence[Deletion],
+        unchanged: set[str],
         latest: Mapping[str, OriginVersion],
     ) -> tuple[list[NewEvent], dict[str, str]]:
         """The events a batch calls for, and for each record event whether it is new,
@@ -482,22 +511,15 @@ class SourceImport:
         drafts: list[NewEvent] = []
         outcome: dict[str, str] = {}
         self._pending = {}
-        winners = _winning_rows(batch)
         for position, raw in enumerate(batch):
-            if winners[raw.key] != position:
-                # The same record again in this batch (a concatenation of two exports, or API
-                # pages that shifted while the source updated): only its newest row counts, so
-                # that running the same file again finds that very row stored and adds nothing.
+            if winners[raw.key] != position or raw.key in unchanged:
+                # Stored with this very content; or the same record again in this batch (a
+                # concatenation of two exports, or API pages that shifted while the source
+                # updated), where only its newest row counts, so that running the same file
+                # again finds that very row stored and adds nothing.
                 self.counts.unchanged += 1
                 continue
             previous = latest.get(raw.key)
-            if (
-                previous is not None
-                and previous.content_hash == raw.content_hash
-                and previous.kind != "retraction"
-            ):
-                self.counts.unchanged += 1
-                continue
             if (
                 previous is not None
                 and raw.stamp is not None
