@@ -1105,8 +1105,13 @@ def event_row(
 
 
 def _dumps_record(record: Mapping[str, Any]) -> str:
-    # Kept in the dataset's own column order: it is stored text, not compared.
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    # Kept in the dataset's own column order: it is stored text, never compared, so any JSON
+    # that reads back the same will do. orjson writes a record of an export five times faster;
+    # the standard encoder takes what orjson refuses (integers beyond 64 bits, say).
+    try:
+        return orjson.dumps(record).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 _INSERT_SQL: dict[str, str] = {}
