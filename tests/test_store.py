@@ -419,6 +419,22 @@ def test_the_database_rejects_emptying_the_log(libya: Store) -> None:
     assert libya.count() == 2
 
 
+def test_a_source_record_is_stored_as_the_dataset_gave_it(libya: Store) -> None:
+    import dataclasses
+
+    records: list[dict[str, Any]] = [
+        {"event_id_cnty": "LBY1", "notes": 'Line one\nline "two" \u2028 \x01 é', "n": "3"},
+        # Beyond 64 bits: the fast encoder refuses it, the standard one takes it.
+        {"event_id_cnty": "LBY2", "id": 2**70, "nested": {"b": [1.5, None, True]}},
+    ]
+    events = [dataclasses.replace(note("libya", "2019"), record=record) for record in records]
+    libya.append(events)
+    stored = {e.id: e.record for e in libya.select("libya")}
+    assert [stored[e.id] for e in events] == records
+    assert list(stored[events[0].id] or {}) == ["event_id_cnty", "notes", "n"]  # column order
+    assert libya.verify().ok
+
+
 def test_verify_a_clean_log(libya: Store) -> None:
     assert libya.verify().ok
     assert libya.verify().checked == 0
