@@ -567,23 +567,16 @@ def test_a_projector_is_freed_by_reference_counting_alone(clocked: Store) -> Non
 def test_snapshots_written_before_zstandard_are_still_read(clocked: Store) -> None:
     import zlib
 
-    import orjson
+    from timeline.store import _decompress_state
 
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append(
-        [
-            event("t", f"e{day}", "control", f"2019-01-{day:02d}", place="tripoli", by="gna")
-            for day in range(1, 4)
-        ]
-    )
+    gna_holds_tripoli(clocked)
     answers.refresh_snapshots(clocked, "t", every=1)
     with clocked.engine.begin() as conn:
         rows = conn.exec_driver_sql("SELECT boundary, state FROM snapshots").all()
         assert rows
         assert all(bytes(state).startswith(b"\x28\xb5\x2f\xfd") for _, state in rows)
         for boundary, state in rows:
-            old = zlib.compress(orjson.dumps(clocked_state(state)), 1)
+            old = zlib.compress(_decompress_state(state), 1)
             conn.execute(
                 sa.text("UPDATE snapshots SET state = :state WHERE boundary = :boundary"),
                 {"state": old, "boundary": boundary},
@@ -594,23 +587,21 @@ def test_snapshots_written_before_zstandard_are_still_read(clocked: Store) -> No
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
 
 
-def clocked_state(blob: bytes) -> Any:
-    import orjson
-    import zstandard
-
-    return orjson.loads(zstandard.decompress(bytes(blob)))
-
-
-def test_a_damaged_snapshot_is_passed_over_and_rewritten(clocked: Store) -> None:
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append(
+def gna_holds_tripoli(store: Store, *more: NewEvent) -> None:
+    """Timeline `t`: the GNA takes Tripoli on 1, 2 and 3 January 2019; then `more`."""
+    store.create_timeline("t", "UTC")
+    store.append(definitions("t"))
+    store.append(
         [
             event("t", f"e{day}", "control", f"2019-01-{day:02d}", place="tripoli", by="gna")
             for day in range(1, 4)
         ]
-        + [event("t", "f", "control", "2019-02-01", place="tripoli", by="lna")]
+        + list(more)
     )
+
+
+def test_a_damaged_snapshot_is_passed_over_and_rewritten(clocked: Store) -> None:
+    gna_holds_tripoli(clocked, event("t", "f", "control", "2019-02-01", place="tripoli", by="lna"))
     assert answers.refresh_snapshots(clocked, "t", every=1) > 0
     for damage in (b"\x28\xb5\x2f\xfd not zstd", b"neither zstd nor zlib"):
         with clocked.engine.begin() as conn:

@@ -988,26 +988,37 @@ def _latest_origin_hashes(
     # The question every record of an import asks, unchanged ones included: answered from the
     # index on (timeline, origin, origin_version, origin_hash) alone, never reading an event's
     # row (which holds its payload and source record).
-    latest: dict[str, tuple[int, str | None]] = {}
-    get = latest.get
-    for origin, version, digest in _origin_rows(
-        conn, "origin, origin_version, origin_hash", timeline, list(dict.fromkeys(keys))
-    ):
-        current = get(origin)
-        if current is None or version > current[0]:
-            latest[origin] = (version, digest)
-    return {key: digest for key, (_, digest) in latest.items()}
+    rows = _origin_rows(conn, "origin, origin_version, origin_hash", timeline, keys)
+    return {key: row[2] for key, row in _newest_versions(rows, version_at=1).items()}
+
+
+def _latest_origins(
+    conn: Connection, timeline: str, keys: Sequence[str]
+) -> dict[str, OriginVersion]:
+    revision_kinds = ", ".join(f"'{kind}'" for kind in sorted(REVISION_KINDS))
+    # Columns in OriginVersion's order; every later version of a record is a revision of its
+    # first, so a revision's target is the record's root event.
+    columns = (
+        "origin, id, kind, origin_version, origin_hash, origin_stamp, "
+        f"CASE WHEN target IS NOT NULL AND kind IN ({revision_kinds}) THEN target ELSE id END"
+    )
+    rows = _origin_rows(conn, columns, timeline, keys)
+    new = tuple.__new__
+    return {
+        key: new(OriginVersion, row) for key, row in _newest_versions(rows, version_at=3).items()
+    }
 
 
 def _origin_rows(conn: Connection, columns: str, timeline: str, keys: Sequence[str]) -> list[Any]:
     # Plain SQL on the driver's cursor, in chunks: compiling an IN list of a thousand literals,
     # or wrapping every row in a result object, would cost more than the index lookup itself.
+    unique = list(dict.fromkeys(keys))
     rows: list[Any] = []
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        for start in range(0, len(keys), ORIGIN_LOOKUP_CHUNK):
-            chunk = keys[start : start + ORIGIN_LOOKUP_CHUNK]
+        for start in range(0, len(unique), ORIGIN_LOOKUP_CHUNK):
+            chunk = unique[start : start + ORIGIN_LOOKUP_CHUNK]
             cursor.execute(
                 f"SELECT {columns} FROM events WHERE timeline = {mark} "
                 f"AND origin IN ({', '.join([mark] * len(chunk))})",
@@ -1019,23 +1030,15 @@ def _origin_rows(conn: Connection, columns: str, timeline: str, keys: Sequence[s
     return rows
 
 
-def _latest_origins(
-    conn: Connection, timeline: str, keys: Sequence[str]
-) -> dict[str, OriginVersion]:
-    latest: dict[str, Any] = {}
-    revision_kinds = ", ".join(f"'{kind}'" for kind in sorted(REVISION_KINDS))
-    # Columns in OriginVersion's order; every later version of a record is a revision of its
-    # first, so a revision's target is the record's root event.
-    columns = (
-        "origin, id, kind, origin_version, origin_hash, origin_stamp, "
-        f"CASE WHEN target IS NOT NULL AND kind IN ({revision_kinds}) THEN target ELSE id END"
-    )
-    for row in _origin_rows(conn, columns, timeline, list(dict.fromkeys(keys))):
-        current = latest.get(row[0])
-        if current is None or row[3] > current[3]:
-            latest[row[0]] = row
-    new = tuple.__new__
-    return {key: new(OriginVersion, row) for key, row in latest.items()}
+def _newest_versions(rows: Iterable[Any], version_at: int) -> dict[str, Any]:
+    # Rows whose first column is the origin: for each origin, the row of its highest version.
+    newest: dict[str, Any] = {}
+    get = newest.get
+    for row in rows:
+        current = get(row[0])
+        if current is None or row[version_at] > current[version_at]:
+            newest[row[0]] = row
+    return newest
 
 
 # The columns a row's hash covers, in this order: everything but the hashes themselves.
