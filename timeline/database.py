@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 ENV_VAR = "TIMELINE_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Pages (of 4 KiB) the write-ahead log may grow to before it is copied into the database.
+WAL_CHECKPOINT_PAGES = 16_384
 
 
 def default_path() -> Path:
@@ -98,6 +100,10 @@ def _sqlite_engine(url: sa.URL) -> Engine:
             cursor.execute("PRAGMA journal_mode = WAL")
             # WAL keeps committed transactions safe with NORMAL; FULL only adds fsyncs.
             cursor.execute("PRAGMA synchronous = NORMAL")
+            # Checkpoint the WAL every 64 MiB rather than every 4: an import batch writes a
+            # few megabytes, and a checkpoint after each (with its fsync) cost a fifth of
+            # the inserts' time. Index pages dirtied by several batches are copied once.
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         cursor.close()
 
     @sa_event.listens_for(engine, "begin")
