@@ -1014,16 +1014,25 @@ def _origin_rows(conn: Connection, columns: str, timeline: str, keys: Sequence[s
     # or wrapping every row in a result object, would cost more than the index lookup itself.
     unique = list(dict.fromkeys(keys))
     rows: list[Any] = []
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    qmark = conn.dialect.paramstyle == "qmark"
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         for start in range(0, len(unique), ORIGIN_LOOKUP_CHUNK):
             chunk = unique[start : start + ORIGIN_LOOKUP_CHUNK]
-            cursor.execute(
-                f"SELECT {columns} FROM events WHERE timeline = {mark} "
-                f"AND origin IN ({', '.join([mark] * len(chunk))})",
-                (timeline, *chunk),
-            )
+            if qmark:
+                cursor.execute(
+                    f"SELECT {columns} FROM events WHERE timeline = ? "
+                    f"AND origin IN ({', '.join(['?'] * len(chunk))})",
+                    (timeline, *chunk),
+                )
+            else:
+                # PostgreSQL takes the keys as one array: the statement stays short enough for
+                # psycopg to cache and prepare, instead of parsing a thousand placeholders on
+                # every lookup (a fifth of an unchanged re-import's time).
+                cursor.execute(
+                    f"SELECT {columns} FROM events WHERE timeline = %s AND origin = ANY(%s)",
+                    (timeline, chunk),
+                )
             rows += cursor.fetchall()
     finally:
         cursor.close()
