@@ -978,7 +978,7 @@ class Writer:
 
 
 # Keys per lookup statement: below SQLite's oldest limit on bound parameters (999), which
-# builds still use.
+# builds still use. PostgreSQL takes each chunk as one array, the same size for simplicity.
 ORIGIN_LOOKUP_CHUNK = 998
 
 
