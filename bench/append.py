@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from timeline import database
 from timeline.dates import parse_fuzzy
 from timeline.events import NewEvent, Source, stable_id
-from timeline.store import ROW_COLUMNS, Store, event_row
+from timeline.store.codec import ROW_COLUMNS, event_row
+from timeline.store.sql import SqlStore
 
 
 def make_events(count: int, timeline: str = "bench") -> list[NewEvent]:
@@ -43,13 +44,13 @@ def make_events(count: int, timeline: str = "bench") -> list[NewEvent]:
 
 def bench_store(events: list[NewEvent], batch: int, folder: Path) -> float:
     engine = database.open_engine(f"sqlite:///{folder / 'store.db'}")
-    store = Store(engine)
-    store.create_timeline("bench", "UTC")
+    store = SqlStore(engine)
+    store.catalog.create("bench", "UTC")
     started = time.perf_counter()
     for start in range(0, len(events), batch):
-        store.append(events[start : start + batch])
+        store.log.append(events[start : start + batch])
     elapsed = time.perf_counter() - started
-    assert store.count() == len(events)
+    assert store.log.count() == len(events)
     engine.dispose()
     return elapsed
 
@@ -60,7 +61,7 @@ def bench_raw(events: list[NewEvent], batch: int, folder: Path) -> float:
     # seq and lock) costs on top of the database itself.
     path = folder / "raw.db"
     engine = database.open_engine(f"sqlite:///{path}")
-    Store(engine).create_timeline("bench", "UTC")
+    SqlStore(engine).catalog.create("bench", "UTC")
     engine.dispose()
     rows = [event_row(event, seq, 0, None, "0" * 64) for seq, event in enumerate(events, start=1)]
     columns = ", ".join(ROW_COLUMNS)

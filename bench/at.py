@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from timeline import answers, api, database
 from timeline.dates import parse_fuzzy
 from timeline.events import NewEvent, Source, stable_id
-from timeline.store import Store
+from timeline.store import EventQuery
+from timeline.store.sql import SqlStore
 
 ACTORS = 200
 PLACES = 300
@@ -200,21 +201,21 @@ def definitions() -> list[NewEvent]:
     return out
 
 
-def build(path: Path, size: int, seed: int = 7) -> tuple[Store, datetime, float, float]:
+def build(path: Path, size: int, seed: int = 7) -> tuple[SqlStore, datetime, float, float]:
     """A database of `size` events; returns the store, a knowledge time before the late
     arrivals, and the seconds the two snapshot refreshes took: the one after the events that
     came on time, and the one after the late arrivals and revisions (as the imports that
     brought them would have run)."""
     rng = random.Random(seed)
-    store = Store(database.open_engine(f"sqlite:///{path}"))
-    store.create_timeline(TIMELINE, "UTC")
-    store.append(definitions())
+    store = SqlStore(database.open_engine(f"sqlite:///{path}"))
+    store.catalog.create(TIMELINE, "UTC")
+    store.log.append(definitions())
     offensives: list[tuple[str, datetime]] = []
     events = [synthetic_event(i, rng, offensives) for i in range(size)]
     late = set(rng.sample(range(size), size // 20))
     on_time = sorted((e for i, e in enumerate(events) if i not in late), key=lambda e: e.date.start)
     for start in range(0, len(on_time), 5000):
-        store.append(on_time[start : start + 5000])
+        store.log.append(on_time[start : start + 5000])
     started = time.perf_counter()
     answers.refresh_snapshots(store, TIMELINE)
     first_refresh = time.perf_counter() - started
@@ -222,7 +223,7 @@ def build(path: Path, size: int, seed: int = 7) -> tuple[Store, datetime, float,
     time.sleep(0.01)
     late_events = [events[i] for i in sorted(late)]
     for start in range(0, len(late_events), 5000):
-        store.append(late_events[start : start + 5000])
+        store.log.append(late_events[start : start + 5000])
     revisions = []
     for n, i in enumerate(rng.sample(range(size), max(1, size // 100))):
         target = events[i]
@@ -248,7 +249,7 @@ def build(path: Path, size: int, seed: int = 7) -> tuple[Store, datetime, float,
                     fields={"target": target.id},
                 )
             )
-    store.append(revisions)
+    store.log.append(revisions)
     started = time.perf_counter()
     answers.refresh_snapshots(store, TIMELINE)
     return store, before_late, first_refresh, time.perf_counter() - started
@@ -263,12 +264,12 @@ def median_seconds(function: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def in_process(store: Store, before_late: datetime, repeat: int) -> dict[tuple[str, str], float]:
+def in_process(store: SqlStore, before_late: datetime, repeat: int) -> dict[tuple[str, str], float]:
     """Median seconds of `answers.state_at` for every date, now and as known before the late
     arrivals. The repeats go round all six queries in turn rather than one query after
     another, so that a few seconds of a noisy machine fall on one sample of several queries
     instead of on every sample of one."""
-    info = store.timeline(TIMELINE)
+    info = store.catalog.get(TIMELINE)
     samples: dict[tuple[str, str], list[float]] = {}
     for _ in range(repeat):
         for date in DATES.values():
@@ -326,14 +327,16 @@ def cli_run(launcher: Launcher, url: str, date: str, as_known: str | None) -> tu
     )
 
 
-def naive(store: Store, date: str, as_known: datetime | None) -> None:
+def naive(store: SqlStore, date: str, as_known: datetime | None) -> None:
     """The reference: read every event starting before the date (and every revision) that
     was recorded by `as_known`, apply the revisions, and fold the lot from the beginning."""
     instant = api.parse_moment(date, "UTC", "DATE")
     assert instant is not None
-    events = list(store.select(TIMELINE, valid_before=instant, as_known=as_known))
-    events += store.select(
-        TIMELINE, kinds=["correction", "retraction"], valid_from=instant, as_known=as_known
+    events = list(store.log.select(EventQuery(TIMELINE, valid_before=instant, as_known=as_known)))
+    events += store.log.select(
+        EventQuery(
+            TIMELINE, kinds=["correction", "retraction"], valid_from=instant, as_known=as_known
+        )
     )
     projector = answers.fold_everything(events, before=instant)
     projector.answer(instant, api.load_registry(store, TIMELINE, as_known), timeline=TIMELINE)

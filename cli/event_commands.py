@@ -232,8 +232,8 @@ def events(
 @pass_app
 def show(app: AppContext, event_id: str, fmt: str) -> None:
     """Show one event (by id, or its first 8+ characters) and its revisions."""
-    event = app.store.get(event_id)
-    revisions = app.store.revisions_of([event.id])
+    event = app.store.log.get(event_id)
+    revisions = app.store.log.revisions_of([event.id])
     record = event_record(event)
     record["revisions"] = [event_record(r) for r in revisions]
     if fmt == "json":
@@ -322,7 +322,7 @@ def retract(app: AppContext, event_id: str, reason: str) -> None:
 @pass_app
 def verify(app: AppContext) -> None:
     """Walk the hash chain of the whole log: exit 0 when intact, 1 naming the first bad row."""
-    result = app.store.verify()
+    result = app.store.log.verify()
     if result.ok:
         click.echo(f"ok: {result.checked} events, hash chain intact")
         return
@@ -344,7 +344,7 @@ def timelines(app: AppContext, fmt: str) -> None:
             "last": t.last,
             "title": t.title,
         }
-        for t in app.store.timelines()
+        for t in app.store.catalog.summaries()
     ]
     print_records(
         rows,
@@ -372,5 +372,5 @@ def timelines(app: AppContext, fmt: str) -> None:
 @pass_app
 def create(app: AppContext, name: str, zone: str, title: str | None) -> None:
     """Create an empty timeline NAME whose dates are read in ZONE."""
-    info = app.store.create_timeline(name, zone, title)
+    info = app.store.catalog.create(name, zone, title)
     click.echo(f"created timeline {info.name} ({info.zone})")

@@ -163,7 +163,7 @@ class _progress:
 @pass_app
 def imports(app: AppContext, timeline: str | None, limit: int, fmt: str) -> None:
     """List the recorded import runs, newest first."""
-    runs = app.store.import_runs(timeline, limit)
+    runs = app.store.imports.runs(timeline, limit)
     rows = [
         {
             "id": r.id,

@@ -139,4 +139,6 @@ def rebuild(app: AppContext, timeline: str | None) -> None:
     """
     info = api.pick_timeline(app.store, timeline)
     count = answers.rebuild(app.store, info)
-    click.echo(f"{info.name}: rebuilt {count} snapshots from {app.store.count(info.name):,} events")
+    click.echo(
+        f"{info.name}: rebuilt {count} snapshots from {app.store.log.count(info.name):,} events"
+    )

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from timeline import database
 from timeline.store import Store
+from timeline.store.sql import SqlStore
 
 POSTGRESQL_SERVER = os.environ.get(
     "TIMELINE_TEST_POSTGRESQL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -100,10 +101,10 @@ def db_url(make_db_url: Callable[[], str]) -> str:
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[Store]:
+def store(db_url: str) -> Iterator[SqlStore]:
     """A store on an empty database at schema head, on this test's backend."""
     engine = database.open_engine(db_url)
-    yield Store(engine)
+    yield SqlStore(engine)
     engine.dispose()
 
 
@@ -120,7 +121,7 @@ def _no_default_database(
 @pytest.fixture(scope="session", params=BACKENDS)
 def libya_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Store]:
+) -> Iterator[SqlStore]:
     """A database holding the shipped Libya timeline, loaded once per run and backend."""
     from timeline.seeds import load_seed
 
@@ -135,7 +136,7 @@ def libya_store(
         engine.dispose()
         url = f"{base}?options={quote(f'-csearch_path={schema}')}"
     engine = database.open_engine(url)
-    store = Store(engine)
+    store = SqlStore(engine)
     load_seed(store, "libya")
     yield store
     engine.dispose()
@@ -146,7 +147,7 @@ def libya_at(libya_store: Store) -> Callable[..., dict[str, Any]]:
     """`libya_at(date, as_known=None)`: the JSON answer of `timeline at` on the seeds."""
     from timeline import answers
 
-    info = libya_store.timeline("libya")
+    info = libya_store.catalog.get("libya")
 
     def at(date: str, as_known: str | None = None) -> dict[str, Any]:
         return answers.state_at(libya_store, info, date, as_known=as_known).to_json()

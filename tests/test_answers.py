@@ -23,7 +23,8 @@ from timeline.errors import InvalidInput
 from timeline.events import NewEvent, stable_id
 from timeline.projections.state import SNAPSHOT_VERSION
 from timeline.revisions import REVISION_KINDS
-from timeline.store import Store
+from timeline.store import EventQuery
+from timeline.store.sql import SqlStore
 
 
 class Clock:
@@ -47,9 +48,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def clocked(store: Store, clock: Clock) -> Store:
+def clocked(store: SqlStore, clock: Clock) -> SqlStore:
     """The store, its recording times set by the test's clock."""
-    return Store(store.engine, clock=clock)
+    return SqlStore(store.engine, clock=clock)
 
 
 def definitions(timeline: str) -> list[NewEvent]:
@@ -87,9 +88,9 @@ def event(timeline: str, key: str, kind: str, date: str, **fields: Any) -> NewEv
 
 
 def controller(
-    store: Store, timeline: str, when: str, place: str, as_known: str | None = None
+    store: SqlStore, timeline: str, when: str, place: str, as_known: str | None = None
 ) -> str | None:
-    answer = answers.state_at(store, store.timeline(timeline), when, as_known=as_known)
+    answer = answers.state_at(store, store.catalog.get(timeline), when, as_known=as_known)
     for item in answer.to_json()["control"]:
         if item["place"]["id"] == place:
             return str(item["controller"]["id"])
@@ -97,14 +98,14 @@ def controller(
 
 
 def test_a_correction_changes_the_answer_but_not_what_was_known_before_it(
-    clocked: Store, clock: Clock
+    clocked: SqlStore, clock: Clock
 ) -> None:
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
     capture = event(
         "t", "capture", "control", "2020-05-18", place="watiya", by="gna", **{"from": "lna"}
     )
-    clocked.append([capture])
+    clocked.log.append([capture])
     before_correction = format_instant(clock.tick())
     clock.tick()
     correction = NewEvent(
@@ -115,40 +116,42 @@ def test_a_correction_changes_the_answer_but_not_what_was_known_before_it(
         parse_fuzzy("2020-05-18"),
         {"target": capture.id, "fields": {"by": "lna", "from": "gna"}},
     )
-    clocked.append([correction])
+    clocked.log.append([correction])
 
     assert controller(clocked, "t", "2020-05-20", "watiya") == "lna"
     assert controller(clocked, "t", "2020-05-20", "watiya", before_correction) == "gna"
 
 
 def test_a_late_arrival_changes_past_answers_and_as_known_keeps_the_old_ones(
-    clocked: Store, clock: Clock
+    clocked: SqlStore, clock: Clock
 ) -> None:
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
-    clocked.append([event("t", "b", "control", "2020-01-06", place="sirte", by="lna")])
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    clocked.log.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
+    clocked.log.append([event("t", "b", "control", "2020-01-06", place="sirte", by="lna")])
     answers.refresh_snapshots(clocked, "t", every=1)
     before_arrival = format_instant(clock.tick())
     clock.tick()
     # Tonight's import brings a record of 2019: the LNA took Tripoli in June (fiction).
-    clocked.append([event("t", "late", "control", "2019-06", place="tripoli", by="lna")])
+    clocked.log.append([event("t", "late", "control", "2019-06", place="tripoli", by="lna")])
 
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "lna"
     assert controller(clocked, "t", "2019-12-31", "tripoli", before_arrival) == "gna"
     # Seen from inside its month the late event is only possibly in effect.
     item = next(
         i
-        for i in answers.state_at(clocked, clocked.timeline("t"), "2019-06-15").to_json()["control"]
+        for i in answers.state_at(clocked, clocked.catalog.get("t"), "2019-06-15").to_json()[
+            "control"
+        ]
         if i["place"]["id"] == "tripoli"
     )
     assert (item["controller"]["id"], item["certain"]) == ("lna", False)
 
 
-def test_rebuild_changes_no_answer(clocked: Store) -> None:
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append(
+def test_rebuild_changes_no_answer(clocked: SqlStore) -> None:
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    clocked.log.append(
         [
             event("t", f"e{i}", "control", f"20{10 + i % 10}-0{1 + i % 9}", place=place, by=actor)
             for i, (place, actor) in enumerate(
@@ -156,7 +159,7 @@ def test_rebuild_changes_no_answer(clocked: Store) -> None:
             )
         ]
     )
-    info = clocked.timeline("t")
+    info = clocked.catalog.get("t")
     dates = ["2010-12-31", "2013-06-30", "2016-01-01", "2019-12-31", "2025"]
     without = [answers.state_at(clocked, info, d).to_json() for d in dates]
     assert answers.rebuild(clocked, info, every=2) > 0
@@ -254,11 +257,11 @@ def build(timeline: str, spec: dict[str, Any], made: list[NewEvent], key: str) -
 
 
 def naive_answer(
-    store: Store, timeline: str, when: str, as_known: datetime | None
+    store: SqlStore, timeline: str, when: str, as_known: datetime | None
 ) -> dict[str, Any]:
     """The reference: every event recorded by then, revisions applied, folded from scratch."""
     instant = parse_instant(when)
-    events = list(store.select(timeline, as_known=as_known))
+    events = list(store.log.select(EventQuery(timeline, as_known=as_known)))
     projector = answers.fold_everything(events, before=instant)
     registry = api.load_registry(store, timeline, as_known)
     return projector.answer(instant, registry, timeline=timeline, as_known=as_known).to_json()
@@ -272,15 +275,15 @@ COUNTER = itertools.count()
 )
 @given(batches=logs(), every=st.integers(1, 4), refresh_after=st.sets(st.integers(0, 3)))
 def test_snapshots_never_change_an_answer(
-    clocked: Store,
+    clocked: SqlStore,
     clock: Clock,
     batches: list[list[dict[str, Any]]],
     every: int,
     refresh_after: set[int],
 ) -> None:
     timeline = f"p{next(COUNTER)}"
-    clocked.create_timeline(timeline, "UTC")
-    clocked.append(definitions(timeline))
+    clocked.catalog.create(timeline, "UTC")
+    clocked.log.append(definitions(timeline))
     made: list[NewEvent] = []
     knowledge: list[datetime] = []
     for number, batch in enumerate(batches):
@@ -290,12 +293,12 @@ def test_snapshots_never_change_an_answer(
             if draft.kind not in REVISION_KINDS:
                 made.append(draft)
             drafts.append(draft)
-        clocked.append(drafts)
+        clocked.log.append(drafts)
         knowledge.append(clock.tick())
         clock.tick()
         if number in refresh_after:
             answers.refresh_snapshots(clocked, timeline, every=every)
-    info = clocked.timeline(timeline)
+    info = clocked.catalog.get(timeline)
     for when in ("2019-04-04", "2019-06-30", "2019-12-31", "2020-02-15", "2021"):
         expected = naive_answer(clocked, timeline, when, None)
         assert answers.state_at(clocked, info, when).to_json() == expected
@@ -309,9 +312,9 @@ def test_seeds_load_once(make_db_url: Callable[[], str]) -> None:
     from timeline import database
     from timeline.seeds import load_seed
 
-    store = Store(database.open_engine(make_db_url()))
+    store = SqlStore(database.open_engine(make_db_url()))
     first = load_seed(store, "libya")
-    count = store.count()
+    count = store.log.count()
     again = load_seed(store, "libya")
     assert first.counts.new > 300
     assert (again.counts.new, again.counts.corrected, again.counts.unchanged) == (
@@ -319,43 +322,43 @@ def test_seeds_load_once(make_db_url: Callable[[], str]) -> None:
         0,
         first.counts.new,
     )
-    assert store.count() == count
-    assert store.verify().ok
+    assert store.log.count() == count
+    assert store.log.verify().ok
     store.engine.dispose()
 
 
-def test_a_snapshot_of_another_version_is_ignored_not_fatal(clocked: Store) -> None:
+def test_a_snapshot_of_another_version_is_ignored_not_fatal(clocked: SqlStore) -> None:
     from timeline.store import Snapshot
 
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    clocked.log.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
     stale = Snapshot(parse_instant("2019-01-01"), 0, clocked.clock(), {"version": -1})
-    clocked.add_snapshots("t", [stale])
+    clocked.snapshots.add("t", [stale])
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
     assert answers.refresh_snapshots(clocked, "t", every=1) >= 0
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
 
 
 def test_a_refresh_writes_snapshots_a_few_at_a_time(
-    clocked: Store, monkeypatch: pytest.MonkeyPatch
+    clocked: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append(
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    clocked.log.append(
         [
             event("t", f"e{day}", "control", f"2019-01-{day:02d}", place="tripoli", by="gna")
             for day in range(1, 31)
         ]
     )
     sizes: list[int] = []
-    add = clocked.add_snapshots
+    add = clocked.snapshots.add
 
     def counting(timeline: str, snapshots: Any, **kwargs: Any) -> int:
         sizes.append(len(snapshots))
         return add(timeline, snapshots, **kwargs)
 
-    monkeypatch.setattr(clocked, "add_snapshots", counting)
+    monkeypatch.setattr(clocked.snapshots, "add", counting)
     written = answers.refresh_snapshots(clocked, "t", every=1)
     assert written == 29  # one before every event but the first
     assert sum(sizes) == written
@@ -363,16 +366,16 @@ def test_a_refresh_writes_snapshots_a_few_at_a_time(
     assert controller(clocked, "t", "2019-01-15", "tripoli") == "gna"
 
 
-def test_overlapping_refreshes_store_each_boundary_once(clocked: Store) -> None:
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
-    clocked.append([event("t", "b", "control", "2019-05-04", place="sirte", by="lna")])
+def test_overlapping_refreshes_store_each_boundary_once(clocked: SqlStore) -> None:
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    clocked.log.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
+    clocked.log.append([event("t", "b", "control", "2019-05-04", place="sirte", by="lna")])
     # Two cron runs fold the same log and store the same boundaries, one after the other.
     first = answers.refresh_snapshots(clocked, "t", every=1, full=True)
-    snapshot = clocked.snapshot_before("t", parse_instant("2020-01-01"))
+    snapshot = clocked.snapshots.before("t", parse_instant("2020-01-01"))
     assert snapshot is not None
-    assert clocked.add_snapshots("t", [snapshot]) == 1
+    assert clocked.snapshots.add("t", [snapshot]) == 1
     assert first == 1
     with clocked.engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT count(*) FROM snapshots").scalar()
@@ -380,12 +383,12 @@ def test_overlapping_refreshes_store_each_boundary_once(clocked: Store) -> None:
     assert controller(clocked, "t", "2019-12-31", "sirte") == "lna"
 
 
-def test_answers_leave_the_cycle_collector_as_they_found_it(clocked: Store) -> None:
+def test_answers_leave_the_cycle_collector_as_they_found_it(clocked: SqlStore) -> None:
     import gc
 
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    clocked.log.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
     assert gc.isenabled()
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
     answers.refresh_snapshots(clocked, "t", every=1)
@@ -401,7 +404,7 @@ def test_answers_leave_the_cycle_collector_as_they_found_it(clocked: Store) -> N
     assert gc.isenabled()
 
 
-def snapshot_rows(store: Store) -> tuple[int, int]:
+def snapshot_rows(store: SqlStore) -> tuple[int, int]:
     """(current, superseded) snapshots stored."""
     with store.engine.connect() as conn:
         current, superseded = conn.exec_driver_sql(
@@ -410,11 +413,11 @@ def snapshot_rows(store: Store) -> tuple[int, int]:
     return int(current), int(superseded)
 
 
-def a_refreshed_month(store: Store) -> None:
+def a_refreshed_month(store: SqlStore) -> None:
     """Timeline "t": Sirte changes hands daily in March 2019, a snapshot before every day."""
-    store.create_timeline("t", "UTC")
-    store.append(definitions("t"))
-    store.append(
+    store.catalog.create("t", "UTC")
+    store.log.append(definitions("t"))
+    store.log.append(
         [
             event("t", f"m{day}", "control", f"2019-03-{day:02d}", place="sirte", by=by)
             for day, by in zip(range(1, 29), itertools.cycle(["gna", "lna"]), strict=False)
@@ -424,25 +427,27 @@ def a_refreshed_month(store: Store) -> None:
 
 
 def test_as_known_before_a_late_arrival_starts_from_the_snapshots_it_superseded(
-    clocked: Store, clock: Clock
+    clocked: SqlStore, clock: Clock
 ) -> None:
     a_refreshed_month(clocked)
     before_arrival = clock.tick()
     clock.tick()
     # Tonight's import brings a record from the start of the month, and refreshes.
-    clocked.append([event("t", "late", "control", "2019-03-01T12:00", place="tripoli", by="lna")])
+    clocked.log.append(
+        [event("t", "late", "control", "2019-03-01T12:00", place="tripoli", by="lna")]
+    )
     assert snapshot_rows(clocked) == (0, 27)  # every one of them is stale for today...
     answers.refresh_snapshots(clocked, "t", every=1)
     assert snapshot_rows(clocked) == (28, 27)
 
     # ...but still what was known before the arrival, and answers about then start there.
-    info = clocked.timeline("t")
+    info = clocked.catalog.get("t")
     then = format_instant(before_arrival)
-    served = clocked.snapshot_before("t", parse_instant("2019-03-20"), as_known=before_arrival)
+    served = clocked.snapshots.before("t", parse_instant("2019-03-20"), as_known=before_arrival)
     assert served is not None
     assert served.known_through < before_arrival
     assert served.boundary == parse_instant("2019-03-20")
-    now = clocked.snapshot_before("t", parse_instant("2019-03-20"))
+    now = clocked.snapshots.before("t", parse_instant("2019-03-20"))
     assert now is not None
     assert now.known_through > before_arrival
     for when in ("2019-03-01", "2019-03-19", "2019-03-31"):
@@ -456,7 +461,7 @@ def test_as_known_before_a_late_arrival_starts_from_the_snapshots_it_superseded(
 
 
 def test_superseded_snapshots_are_kept_as_many_as_current_ones_the_latest_first(
-    clocked: Store, clock: Clock
+    clocked: SqlStore, clock: Clock
 ) -> None:
     a_refreshed_month(clocked)
     knowledge = []
@@ -464,32 +469,32 @@ def test_superseded_snapshots_are_kept_as_many_as_current_ones_the_latest_first(
         knowledge.append(clock.tick())
         clock.tick()
         late = event("t", f"late{night}", "note", f"2019-03-0{night + 1}T06:00", text="late")
-        clocked.append([late])
+        clocked.log.append([late])
         answers.refresh_snapshots(clocked, "t", every=1)
         current, superseded = snapshot_rows(clocked)
         assert superseded <= current == 28 + night
     # The last night's knowledge still has its snapshots; the first night's lost them.
     middle = parse_instant("2019-03-20")
-    assert clocked.snapshot_before("t", middle, as_known=knowledge[-1]) is not None
-    assert clocked.snapshot_before("t", middle, as_known=knowledge[0]) is None
-    info = clocked.timeline("t")
+    assert clocked.snapshots.before("t", middle, as_known=knowledge[-1]) is not None
+    assert clocked.snapshots.before("t", middle, as_known=knowledge[0]) is None
+    info = clocked.catalog.get("t")
     for known in knowledge:
         got = answers.state_at(clocked, info, "2019-03-31", as_known=format_instant(known))
         assert got.to_json() == naive_answer(clocked, "t", "2019-03-31", known)
 
 
-def test_rebuild_forgets_superseded_snapshots(clocked: Store, clock: Clock) -> None:
+def test_rebuild_forgets_superseded_snapshots(clocked: SqlStore, clock: Clock) -> None:
     a_refreshed_month(clocked)
     clock.tick()
-    clocked.append([event("t", "late", "note", "2019-03-01T06:00", text="late")])
+    clocked.log.append([event("t", "late", "note", "2019-03-01T06:00", text="late")])
     answers.refresh_snapshots(clocked, "t", every=1)
     assert snapshot_rows(clocked)[1] > 0
-    answers.rebuild(clocked, clocked.timeline("t"), every=1)
+    answers.rebuild(clocked, clocked.catalog.get("t"), every=1)
     assert snapshot_rows(clocked) == (28, 0)
 
 
-def controller_name(store: Store, when: str, place: str, as_known: str | None = None) -> str:
-    answer = answers.state_at(store, store.timeline("t"), when, as_known=as_known)
+def controller_name(store: SqlStore, when: str, place: str, as_known: str | None = None) -> str:
+    answer = answers.state_at(store, store.catalog.get("t"), when, as_known=as_known)
     return next(
         str(item["controller"]["name"])
         for item in answer.to_json()["control"]
@@ -498,14 +503,14 @@ def controller_name(store: Store, when: str, place: str, as_known: str | None = 
 
 
 def test_a_corrected_definition_renames_an_actor_and_as_known_keeps_the_old_name(
-    clocked: Store, clock: Clock
+    clocked: SqlStore, clock: Clock
 ) -> None:
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    clocked.log.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
     before = format_instant(clock.tick())
     clock.tick()
-    clocked.append(
+    clocked.log.append(
         [
             NewEvent(
                 stable_id("t", "rename"),
@@ -526,15 +531,15 @@ def test_a_corrected_definition_renames_an_actor_and_as_known_keeps_the_old_name
     assert api.resolve_entity(clocked, "t", "GNA").name == "Government of National Accord"
 
 
-def test_a_projector_is_freed_by_reference_counting_alone(clocked: Store) -> None:
+def test_a_projector_is_freed_by_reference_counting_alone(clocked: SqlStore) -> None:
     """A state has hundreds of thousands of objects at a million events: a reference cycle
     would leave all of them for the cycle collector to walk after every answer."""
     import gc
     import weakref
 
-    clocked.create_timeline("t", "UTC")
-    clocked.append(definitions("t"))
-    clocked.append(
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    clocked.log.append(
         [
             event("t", "a", "control", "2019-04-04", place="tripoli", by="gna"),
             event(
@@ -564,10 +569,10 @@ def test_a_projector_is_freed_by_reference_counting_alone(clocked: Store) -> Non
         gc.enable()
 
 
-def test_snapshots_written_before_zstandard_are_still_read(clocked: Store) -> None:
+def test_snapshots_written_before_zstandard_are_still_read(clocked: SqlStore) -> None:
     import zlib
 
-    from timeline.store import _decompress_state
+    from timeline.store.codec import decompress_state as _decompress_state
 
     gna_holds_tripoli(clocked)
     answers.refresh_snapshots(clocked, "t", every=1)
@@ -581,17 +586,17 @@ def test_snapshots_written_before_zstandard_are_still_read(clocked: Store) -> No
                 sa.text("UPDATE snapshots SET state = :state WHERE boundary = :boundary"),
                 {"state": old, "boundary": boundary},
             )
-    snapshot = clocked.snapshot_before("t", parse_instant("2019-12-31"))
+    snapshot = clocked.snapshots.before("t", parse_instant("2019-12-31"))
     assert snapshot is not None
     assert snapshot.state["version"] == SNAPSHOT_VERSION
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
 
 
-def gna_holds_tripoli(store: Store, *more: NewEvent) -> None:
+def gna_holds_tripoli(store: SqlStore, *more: NewEvent) -> None:
     """Timeline `t`: the GNA takes Tripoli on 1, 2 and 3 January 2019; then `more`."""
-    store.create_timeline("t", "UTC")
-    store.append(definitions("t"))
-    store.append(
+    store.catalog.create("t", "UTC")
+    store.log.append(definitions("t"))
+    store.log.append(
         [
             event("t", f"e{day}", "control", f"2019-01-{day:02d}", place="tripoli", by="gna")
             for day in range(1, 4)
@@ -600,15 +605,15 @@ def gna_holds_tripoli(store: Store, *more: NewEvent) -> None:
     )
 
 
-def test_a_damaged_snapshot_is_passed_over_and_rewritten(clocked: Store) -> None:
+def test_a_damaged_snapshot_is_passed_over_and_rewritten(clocked: SqlStore) -> None:
     gna_holds_tripoli(clocked, event("t", "f", "control", "2019-02-01", place="tripoli", by="lna"))
     assert answers.refresh_snapshots(clocked, "t", every=1) > 0
     for damage in (b"\x28\xb5\x2f\xfd not zstd", b"neither zstd nor zlib"):
         with clocked.engine.begin() as conn:
             conn.execute(sa.text("UPDATE snapshots SET state = :state"), {"state": damage})
-        assert clocked.snapshot_before("t", parse_instant("2019-12-31")) is None
+        assert clocked.snapshots.before("t", parse_instant("2019-12-31")) is None
         assert controller(clocked, "t", "2019-12-31", "tripoli") == "lna"
         assert controller(clocked, "t", "2019-01-15", "tripoli") == "gna"
     # The next refresh finds no readable snapshot and writes them all again.
     assert answers.refresh_snapshots(clocked, "t", every=1) > 0
-    assert clocked.snapshot_before("t", parse_instant("2019-12-31")) is not None
+    assert clocked.snapshots.before("t", parse_instant("2019-12-31")) is not None

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from timeline import answers, database, schema
 from timeline.cli import main
 from timeline.importing import BATCH_SIZE, ImportOptions, run_import
-from timeline.store import Store
+from timeline.store.sql import SqlStore
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "importers" / "fixtures"
@@ -155,7 +155,7 @@ def test_overlapping_runs_store_every_record_once(db_url: str, tmp_path: Path) -
     ]
     distinct = 6000
     log = Log(db_url)
-    store = Store(log.engine)
+    store = SqlStore(log.engine)
     try:
         # Hold the writer lock while the four start, so that all of them queue on it and race.
         with store.writing():
@@ -243,7 +243,7 @@ def test_an_import_gives_up_on_a_held_lock_after_lock_timeout(
     db_url: str, backend: str, request: pytest.FixtureRequest
 ) -> None:
     cli(db_url, "create", "libya", "--zone", "Africa/Tripoli")
-    store = Store(database.open_engine(db_url))
+    store = SqlStore(database.open_engine(db_url))
     source = str(FIXTURES / "acled_current.csv")
     try:
         with store.writing():
@@ -265,7 +265,7 @@ def test_an_import_gives_up_on_a_held_lock_after_lock_timeout(
         [line] = stderr.strip().splitlines()
         assert line.startswith("Error: the database is busy"), line
         assert waited >= 1
-        assert store.count() == 0  # nothing written
+        assert store.log.count() == 0  # nothing written
     finally:
         store.engine.dispose()
     done = runs(db_url)
@@ -280,23 +280,23 @@ def test_snapshots_of_one_run_include_what_an_overlapping_run_added(
 ) -> None:
     late = write_acled(tmp_path / "2021.csv", range(5000), year=2021)  # 1 fatality each
     early = write_acled(tmp_path / "2019.csv", range(10_000, 10_100), year=2019)
-    mine = Store(database.open_engine(db_url))
-    other = Store(database.open_engine(db_url))
+    mine = SqlStore(database.open_engine(db_url))
+    other = SqlStore(database.open_engine(db_url))
     try:
-        mine.create_timeline("libya", "Africa/Tripoli")
-        add = mine.add_snapshots
+        mine.catalog.create("libya", "Africa/Tripoli")
+        add = mine.snapshots.add
 
         def another_run_commits_first(*args: Any, **kwargs: Any) -> int:
             # The other cron run commits its batch between this run's fold and its write.
-            monkeypatch.setattr(mine, "add_snapshots", add)
+            monkeypatch.setattr(mine.snapshots, "add", add)
             run_import(other, [str(early)], ImportOptions(fmt="acled"))
             return add(*args, **kwargs)
 
-        monkeypatch.setattr(mine, "add_snapshots", another_run_commits_first)
+        monkeypatch.setattr(mine.snapshots, "add", another_run_commits_first)
         run_import(mine, [str(late)], ImportOptions(fmt="acled"))
-        assert mine.count() == 5100 + ACTORS + PLACES
+        assert mine.log.count() == 5100 + ACTORS + PLACES
 
-        info = mine.timeline("libya")
+        info = mine.catalog.get("libya")
         answer = answers.state_at(mine, info, "2022-12-31").to_json()["fatalities"]
         answers.rebuild(mine, info)
         rebuilt = answers.state_at(mine, info, "2022-12-31").to_json()["fatalities"]
@@ -317,17 +317,17 @@ def test_a_long_import_has_the_statistics_refreshed_as_it_grows(
 
     monkeypatch.setattr(timeline.importing, "STATISTICS_AFTER", 100)
     source = write_acled(tmp_path / "grows.csv", range(1000))
-    store = Store(database.open_engine(db_url))
+    store = SqlStore(database.open_engine(db_url))
     calls: list[int] = []
     refresh = store.refresh_statistics
 
     def counted() -> None:
-        calls.append(store.count())
+        calls.append(store.log.count())
         refresh()
 
     monkeypatch.setattr(store, "refresh_statistics", counted)
     try:
-        store.create_timeline("libya", "Africa/Tripoli")
+        store.catalog.create("libya", "Africa/Tripoli")
         run_import(store, [str(source)], ImportOptions(fmt="acled", batch_size=100))
         # Once the run added 100 events, then each time it doubled what it added: a few
         # times over a thousand rows, not once per batch.

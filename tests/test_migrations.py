@@ -15,7 +15,7 @@ from timeline import database, schema
 from timeline.dates import parse_fuzzy
 from timeline.errors import InvalidInput
 from timeline.events import NewEvent, stable_id
-from timeline.store import Store
+from timeline.store.sql import SqlStore
 
 TABLES = {"timelines", "imports", "events", "snapshots"}
 
@@ -32,9 +32,9 @@ def tables(engine: Engine) -> set[str]:
     return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
 
 
-def use(store: Store) -> None:
+def use(store: SqlStore) -> None:
     """Write and read through the store, as a user would after the migration."""
-    store.create_timeline("libya", "Africa/Tripoli")
+    store.catalog.create("libya", "Africa/Tripoli")
     event = NewEvent(
         id=stable_id("libya", "watiya"),
         timeline="libya",
@@ -43,13 +43,13 @@ def use(store: Store) -> None:
         date=parse_fuzzy("2020-05-18", "Africa/Tripoli"),
         fields={"text": "GNA"},
     )
-    assert len(store.append([event]).added) == 1
-    assert store.get(event.id).title == "Al Watiya captured"
-    assert store.verify().ok
+    assert len(store.log.append([event]).added) == 1
+    assert store.log.get(event.id).title == "Al Watiya captured"
+    assert store.log.verify().ok
     # The append-only triggers came back with the tables.
     with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM events"))
-    assert store.count() == 1
+    assert store.log.count() == 1
 
 
 def test_upgrade_downgrade_upgrade(engine: Engine) -> None:
@@ -57,7 +57,7 @@ def test_upgrade_downgrade_upgrade(engine: Engine) -> None:
     database.upgrade(engine)
     assert database.current_revision(engine) == database.head_revision()
     assert tables(engine) == TABLES
-    use(Store(engine))
+    use(SqlStore(engine))
 
     database.downgrade(engine, "base")
     assert database.current_revision(engine) is None
@@ -66,8 +66,8 @@ def test_upgrade_downgrade_upgrade(engine: Engine) -> None:
     database.upgrade(engine)
     assert database.current_revision(engine) == database.head_revision()
     assert tables(engine) == TABLES
-    store = Store(engine)
-    assert store.count() == 0
+    store = SqlStore(engine)
+    assert store.log.count() == 0
     use(store)
 
 
@@ -91,7 +91,7 @@ def test_a_new_database_is_brought_to_head_on_first_use(db_url: str) -> None:
         assert database.current_revision(engine) == database.head_revision()
         assert tables(engine) == TABLES
         assert database.ensure_schema(engine) is False  # nothing left to do
-        use(Store(engine))
+        use(SqlStore(engine))
     finally:
         engine.dispose()
 
@@ -105,7 +105,7 @@ def test_an_old_database_is_brought_to_head_on_first_use(engine: Engine, db_url:
     try:
         assert database.current_revision(reopened) == database.head_revision()
         assert tables(reopened) == TABLES
-        use(Store(reopened))
+        use(SqlStore(reopened))
     finally:
         reopened.dispose()
 
@@ -120,16 +120,16 @@ def test_the_snapshot_migration_keeps_the_log_both_ways(engine: Engine) -> None:
     from timeline import answers
 
     database.upgrade(engine)
-    store = Store(engine)
+    store = SqlStore(engine)
     use(store)
-    answers.rebuild(store, store.timeline("libya"), every=1)
+    answers.rebuild(store, store.catalog.get("libya"), every=1)
 
     database.downgrade(engine, "0001")  # the release before superseded snapshots
     assert database.current_revision(engine) == "0001"
     assert tables(engine) == TABLES
     database.upgrade(engine)
     assert database.current_revision(engine) == database.head_revision()
-    assert store.count() == 1
-    assert store.verify().ok
-    answer = answers.state_at(store, store.timeline("libya"), "2020-05-31")
+    assert store.log.count() == 1
+    assert store.log.verify().ok
+    answer = answers.state_at(store, store.catalog.get("libya"), "2020-05-31")
     assert [item["id"] for item in answer.to_json()["recent"]] == [stable_id("libya", "watiya")]

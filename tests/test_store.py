@@ -20,7 +20,8 @@ from sqlalchemy.pool import QueuePool
 from timeline.dates import UTC, parse_fuzzy
 from timeline.errors import InvalidInput, LockTimeout, NotFound, TimelineError
 from timeline.events import Event, NewEvent, Origin, Source, stable_id
-from timeline.store import Store
+from timeline.store import EventQuery
+from timeline.store.sql import SqlStore
 
 _keys = itertools.count()
 
@@ -80,23 +81,23 @@ def ids(events: Iterator[Event] | list[Event]) -> list[str]:
 
 
 @pytest.fixture
-def libya(store: Store) -> Store:
+def libya(store: SqlStore) -> SqlStore:
     """The store with an empty `libya` timeline (UTC, so dates read plainly)."""
-    store.create_timeline("libya", "UTC", "Libyan civil war")
+    store.catalog.create("libya", "UTC", "Libyan civil war")
     return store
 
 
-def update_title(store: Store, seq: int) -> None:
+def update_title(store: SqlStore, seq: int) -> None:
     with store.engine.begin() as conn:
         conn.execute(sa.text("UPDATE events SET title = 'forged' WHERE seq = :s"), {"s": seq})
 
 
-def delete_row(store: Store, seq: int) -> None:
+def delete_row(store: SqlStore, seq: int) -> None:
     with store.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM events WHERE seq = :s"), {"s": seq})
 
 
-def disable_append_only(store: Store) -> None:
+def disable_append_only(store: SqlStore) -> None:
     """What someone with direct database access would do to rewrite history."""
     with store.engine.begin() as conn:
         if store.backend == "sqlite":
@@ -109,7 +110,7 @@ def disable_append_only(store: Store) -> None:
 # -- append and read back ----------------------------------------------------------------------
 
 
-def test_every_attribute_round_trips(libya: Store) -> None:
+def test_every_attribute_round_trips(libya: SqlStore) -> None:
     event = NewEvent(
         id=stable_id("libya", "watiya"),
         timeline="libya",
@@ -128,10 +129,10 @@ def test_every_attribute_round_trips(libya: Store) -> None:
     )
     fuzzy = new_event("libya", "note", "2019-04~/2020?", key="fuzzy")
 
-    result = libya.append([event, fuzzy])
+    result = libya.log.append([event, fuzzy])
 
     assert result.unchanged == 0
-    stored = libya.get(event.id)
+    stored = libya.log.get(event.id)
     assert stored == result.added[0]
     assert (stored.id, stored.timeline, stored.kind, stored.title) == (
         event.id,
@@ -148,7 +149,7 @@ def test_every_attribute_round_trips(libya: Store) -> None:
     assert stored.reported_at == event.reported_at
     assert stored.kind_version == 1
     assert stored.import_run is None
-    back = libya.get(fuzzy.id)
+    back = libya.log.get(fuzzy.id)
     assert back.date == fuzzy.date
     assert back.date.approximate
     assert back.date.uncertain
@@ -156,16 +157,16 @@ def test_every_attribute_round_trips(libya: Store) -> None:
     assert (back.origin, back.reported_at, back.sources) == (None, None, ())
 
 
-def test_seq_increases_and_recorded_at_never_runs_backwards(libya: Store) -> None:
+def test_seq_increases_and_recorded_at_never_runs_backwards(libya: SqlStore) -> None:
     clock = FakeClock(datetime(2024, 1, 1, 12, tzinfo=UTC))
-    store = Store(libya.engine, clock=clock)
-    first = store.append([note("libya", "2019"), note("libya", "2018")]).added
+    store = SqlStore(libya.engine, clock=clock)
+    first = store.log.append([note("libya", "2019"), note("libya", "2018")]).added
     clock.advance(-3600)  # the machine's clock is set back an hour
-    second = store.append([note("libya", "2017")]).added
+    second = store.log.append([note("libya", "2017")]).added
     clock.advance(7200)
-    third = store.append([note("libya", "2016")]).added
+    third = store.log.append([note("libya", "2016")]).added
 
-    log = list(store.select(order="recorded"))
+    log = list(store.log.select(EventQuery(order="recorded")))
     assert [e.seq for e in log] == [1, 2, 3, 4]
     assert ids(log) == ids(first + second + third)
     assert [e.recorded_at for e in log] == sorted(e.recorded_at for e in log)
@@ -174,36 +175,36 @@ def test_seq_increases_and_recorded_at_never_runs_backwards(libya: Store) -> Non
     assert third[0].recorded_at == datetime(2024, 1, 1, 13, tzinfo=UTC)
 
 
-def test_appending_a_stored_id_is_a_no_op(libya: Store) -> None:
+def test_appending_a_stored_id_is_a_no_op(libya: SqlStore) -> None:
     a, b = note("libya", "2019", "a"), note("libya", "2019", "b")
-    libya.append([a])
+    libya.log.append([a])
 
-    again = libya.append([a, b])
+    again = libya.log.append([a, b])
     assert ids(again.added) == [b.id]
     assert again.unchanged == 1
 
     # The id decides: a different text under a stored id does not overwrite the original.
     renamed = new_event("libya", "note", "2021", key="a", title="rewritten")
-    assert libya.append([renamed]).unchanged == 1
-    assert libya.get(a.id).title == a.title
+    assert libya.log.append([renamed]).unchanged == 1
+    assert libya.log.get(a.id).title == a.title
 
     c = note("libya", "2019", "c")
-    twice = libya.append([c, c])
+    twice = libya.log.append([c, c])
     assert ids(twice.added) == [c.id]
     assert twice.unchanged == 1
-    assert libya.count() == 3
-    assert libya.verify().ok
+    assert libya.log.count() == 3
+    assert libya.log.verify().ok
 
 
-def test_an_empty_batch_stores_nothing(libya: Store) -> None:
-    result = libya.append([])
+def test_an_empty_batch_stores_nothing(libya: SqlStore) -> None:
+    result = libya.log.append([])
     assert (result.added, result.unchanged) == ([], 0)
-    assert libya.count() == 0
+    assert libya.log.count() == 0
 
 
-def test_a_batch_is_atomic(libya: Store) -> None:
+def test_a_batch_is_atomic(libya: SqlStore) -> None:
     kept = note("libya", "2018")
-    libya.append([kept])
+    libya.log.append([kept])
     batch = [
         note("libya", "2019"),
         note("libya", "2020"),
@@ -211,8 +212,8 @@ def test_a_batch_is_atomic(libya: Store) -> None:
         note("libya", "2021"),
     ]
     with pytest.raises(NotFound, match="target"):
-        libya.append(batch)
-    assert ids(libya.select()) == [kept.id]
+        libya.log.append(batch)
+    assert ids(libya.log.select(EventQuery())) == [kept.id]
 
     # The same holds when the database itself refuses a row (a duplicate origin version).
     twins = [
@@ -220,26 +221,26 @@ def test_a_batch_is_atomic(libya: Store) -> None:
         note("libya", "2020", origin=Origin("acled:1")),
     ]
     with pytest.raises(TimelineError, match="could not append"):
-        libya.append(twins)
-    assert libya.count() == 1
+        libya.log.append(twins)
+    assert libya.log.count() == 1
 
     with pytest.raises(NotFound, match="nowhere-land"):
-        libya.append([note("libya", "2019"), note("nowhere-land", "2019")])
-    assert libya.count() == 1
-    assert libya.verify().ok
+        libya.log.append([note("libya", "2019"), note("nowhere-land", "2019")])
+    assert libya.log.count() == 1
+    assert libya.log.verify().ok
 
 
-def test_revisions_must_name_an_existing_event(libya: Store) -> None:
+def test_revisions_must_name_an_existing_event(libya: SqlStore) -> None:
     stored = note("libya", "2019")
-    libya.append([stored])
+    libya.log.append([stored])
     missing = stable_id("libya", "missing")
 
     for revision in (correction("libya", missing), retraction("libya", missing)):
         with pytest.raises(NotFound, match=missing):
-            libya.append([revision])
+            libya.log.append([revision])
 
     fresh = note("libya", "2020")
-    result = libya.append(
+    result = libya.log.append(
         [
             correction("libya", stored.id, text="better"),
             fresh,
@@ -247,7 +248,7 @@ def test_revisions_must_name_an_existing_event(libya: Store) -> None:
         ]
     )
     assert len(result.added) == 3
-    assert ids(libya.revisions_of([stored.id, fresh.id])) == [
+    assert ids(libya.log.revisions_of([stored.id, fresh.id])) == [
         result.added[0].id,
         result.added[2].id,
     ]
@@ -256,8 +257,8 @@ def test_revisions_must_name_an_existing_event(libya: Store) -> None:
 # -- select ----------------------------------------------------------------------------------
 
 
-def test_select_filters(libya: Store) -> None:
-    libya.create_timeline("syria", "Asia/Damascus")
+def test_select_filters(libya: SqlStore) -> None:
+    libya.catalog.create("syria", "Asia/Damascus")
     year = note("libya", "2019", key="year")
     april = note("libya", "2019-04", key="april")
     fourth = new_event("libya", "control", "2019-04-04", key="fourth", place="tripoli", by="lna")
@@ -271,14 +272,14 @@ def test_select_filters(libya: Store) -> None:
     )
     near = new_event("libya", "control", "2020-06", key="near", place="sirte", by="gnaa")
     aside = new_event("syria", "control", "2019-04-10", key="aside", place="idlib", by="lna")
-    libya.append([year, april, fourth, may, near, aside])
+    libya.log.append([year, april, fourth, may, near, aside])
     fix = correction("libya", fourth.id, place="tarhuna")
-    libya.append([fix])
+    libya.log.append([fix])
 
-    assert ids(libya.select("syria")) == [aside.id]
-    assert len(list(libya.select())) == 7
-    assert ids(libya.select("libya", kinds=["control"])) == [fourth.id, near.id]
-    assert ids(libya.select("libya", exclude_kinds=["note", "correction"])) == [
+    assert ids(libya.log.select(EventQuery("syria"))) == [aside.id]
+    assert len(list(libya.log.select(EventQuery()))) == 7
+    assert ids(libya.log.select(EventQuery("libya", kinds=["control"]))) == [fourth.id, near.id]
+    assert ids(libya.log.select(EventQuery("libya", exclude_kinds=["note", "correction"]))) == [
         fourth.id,
         may.id,
         near.id,
@@ -286,68 +287,73 @@ def test_select_filters(libya: Store) -> None:
     # Bounds apply to the start of the valid interval, half-open.
     april_1 = datetime(2019, 4, 1, tzinfo=UTC)
     may_1 = datetime(2019, 5, 1, tzinfo=UTC)
-    assert ids(libya.select("libya", valid_from=april_1, valid_before=may_1)) == [
+    assert ids(libya.log.select(EventQuery("libya", valid_from=april_1, valid_before=may_1))) == [
         april.id,
         fourth.id,
     ]
-    assert ids(libya.select("libya", valid_before=april_1)) == [year.id]
-    assert ids(libya.select("libya", valid_from=datetime(2020, 6, 1, tzinfo=UTC))) == [near.id]
+    assert ids(libya.log.select(EventQuery("libya", valid_before=april_1))) == [year.id]
+    assert ids(
+        libya.log.select(EventQuery("libya", valid_from=datetime(2020, 6, 1, tzinfo=UTC)))
+    ) == [near.id]
     # Entities match exactly, in plain and list fields, never as a substring.
-    assert ids(libya.select("libya", entity="lna")) == [fourth.id, may.id]
-    assert ids(libya.select(entity="lna")) == [fourth.id, aside.id, may.id]
-    assert ids(libya.select("libya", entity="gna")) == [may.id]
-    assert ids(libya.select("libya", entity="tarhuna")) == [fix.id]
-    assert ids(libya.select("libya", origin="acled:LBY1")) == [may.id]
-    assert ids(libya.select("libya", origin="acled:LBY")) == []
-    assert ids(libya.select(ids=[near.id, year.id, stable_id("x", "y")])) == [year.id, near.id]
-    assert ids(libya.select(targets=[fourth.id])) == [fix.id]
-    assert ids(libya.select("libya", kinds=["control"], entity="lna", valid_from=april_1)) == [
-        fourth.id
+    assert ids(libya.log.select(EventQuery("libya", entity="lna"))) == [fourth.id, may.id]
+    assert ids(libya.log.select(EventQuery(entity="lna"))) == [fourth.id, aside.id, may.id]
+    assert ids(libya.log.select(EventQuery("libya", entity="gna"))) == [may.id]
+    assert ids(libya.log.select(EventQuery("libya", entity="tarhuna"))) == [fix.id]
+    assert ids(libya.log.select(EventQuery("libya", origin="acled:LBY1"))) == [may.id]
+    assert ids(libya.log.select(EventQuery("libya", origin="acled:LBY"))) == []
+    assert ids(libya.log.select(EventQuery(ids=[near.id, year.id, stable_id("x", "y")]))) == [
+        year.id,
+        near.id,
     ]
+    assert ids(libya.log.select(EventQuery(targets=[fourth.id]))) == [fix.id]
+    assert ids(
+        libya.log.select(EventQuery("libya", kinds=["control"], entity="lna", valid_from=april_1))
+    ) == [fourth.id]
 
 
-def test_select_as_known(libya: Store) -> None:
+def test_select_as_known(libya: SqlStore) -> None:
     clock = FakeClock(datetime(2020, 5, 20, 9, tzinfo=UTC))
-    store = Store(libya.engine, clock=clock)
+    store = SqlStore(libya.engine, clock=clock)
     first = note("libya", "2020-05-10")
-    store.append([first])
+    store.log.append([first])
     t1 = clock.now
     clock.advance(86400)
     late = note("libya", "2019-01-01")  # arrives later, but is about earlier times
-    store.append([late, correction("libya", first.id, text="revised")])
+    store.log.append([late, correction("libya", first.id, text="revised")])
 
-    assert ids(store.select(as_known=t1 - timedelta(microseconds=1))) == []
-    assert ids(store.select(as_known=t1)) == [first.id]
-    assert len(list(store.select(as_known=clock.now))) == 3
-    assert store.revisions_of([first.id], as_known=t1) == []
-    assert len(store.revisions_of([first.id], as_known=clock.now)) == 1
+    assert ids(store.log.select(EventQuery(as_known=t1 - timedelta(microseconds=1)))) == []
+    assert ids(store.log.select(EventQuery(as_known=t1))) == [first.id]
+    assert len(list(store.log.select(EventQuery(as_known=clock.now)))) == 3
+    assert store.log.revisions_of([first.id], as_known=t1) == []
+    assert len(store.log.revisions_of([first.id], as_known=clock.now)) == 1
 
 
-def test_select_orders(libya: Store) -> None:
+def test_select_orders(libya: SqlStore) -> None:
     year = note("libya", "2019")  # starts with january, ends later
     january = note("libya", "2019-01")
     eve = note("libya", "2018-12-31")
     january_again = note("libya", "2019-01")  # same interval, recorded later
-    libya.append([year, january, eve])
-    libya.append([january_again])
+    libya.log.append([year, january, eve])
+    libya.log.append([january_again])
 
     valid = [eve.id, january.id, january_again.id, year.id]
-    assert ids(libya.select("libya")) == valid
-    assert ids(libya.select("libya", descending=True)) == valid[::-1]
-    assert ids(libya.select("libya", limit=2)) == valid[:2]
+    assert ids(libya.log.select(EventQuery("libya"))) == valid
+    assert ids(libya.log.select(EventQuery("libya", descending=True))) == valid[::-1]
+    assert ids(libya.log.select(EventQuery("libya", limit=2))) == valid[:2]
     recorded = [year.id, january.id, eve.id, january_again.id]
-    assert ids(libya.select("libya", order="recorded")) == recorded
-    assert ids(libya.select("libya", order="recorded", descending=True, limit=1)) == [
-        january_again.id
-    ]
+    assert ids(libya.log.select(EventQuery("libya", order="recorded"))) == recorded
+    assert ids(
+        libya.log.select(EventQuery("libya", order="recorded", descending=True, limit=1))
+    ) == [january_again.id]
     with pytest.raises(ValueError, match="order"):
-        list(libya.select(order="sideways"))
+        list(libya.log.select(EventQuery(order="sideways")))  # type: ignore[arg-type]
 
 
-def test_select_streams(libya: Store) -> None:
+def test_select_streams(libya: SqlStore) -> None:
     batch = [note("libya", f"2019-01-01T00:{i // 60 % 60:02d}", f"s{i}") for i in range(5000)]
-    libya.append(batch)
-    stream = libya.select("libya", order="recorded")
+    libya.log.append(batch)
+    stream = libya.log.select(EventQuery("libya", order="recorded"))
     assert isinstance(stream, Generator)
     assert [e.seq for e in itertools.islice(stream, 3)] == [1, 2, 3]
     pool = libya.engine.pool
@@ -356,18 +362,19 @@ def test_select_streams(libya: Store) -> None:
     stream.close()
     # Stopping early gives the connection back: nothing is held, writers are not blocked.
     assert pool.checkedout() == 0
-    libya.append([note("libya", "2020")], lock_timeout=2)
-    assert libya.count() == 5001
+    with libya.writing(lock_timeout=2) as tx:
+        tx.log.append([note("libya", "2020")])
+    assert libya.log.count() == 5001
 
 
 # -- get -------------------------------------------------------------------------------------
 
 
-def test_get_by_id_and_prefix(libya: Store) -> None:
+def test_get_by_id_and_prefix(libya: SqlStore) -> None:
     twin_a = "aaaaaaaa-0000-4000-8000-000000000001"
     twin_b = "aaaaaaaa-0000-4000-8000-000000000002"
     event = note("libya", "2019")
-    libya.append(
+    libya.log.append(
         [
             event,
             NewEvent(twin_a, "libya", "note", "a", event.date),
@@ -375,22 +382,22 @@ def test_get_by_id_and_prefix(libya: Store) -> None:
         ]
     )
 
-    assert libya.get(event.id).id == event.id
-    assert libya.get(event.id.upper()).id == event.id
-    assert libya.get(event.id[:8]).id == event.id
-    assert libya.get(twin_a).title == "a"
+    assert libya.log.get(event.id).id == event.id
+    assert libya.log.get(event.id.upper()).id == event.id
+    assert libya.log.get(event.id[:8]).id == event.id
+    assert libya.log.get(twin_a).title == "a"
     for prefix in ("aaaaaaaa", twin_a[:-1]):
         with pytest.raises(InvalidInput, match="ambiguous"):
-            libya.get(prefix)
+            libya.log.get(prefix)
     with pytest.raises(InvalidInput, match="8 characters"):
-        libya.get(event.id[:7])
+        libya.log.get(event.id[:7])
     with pytest.raises(NotFound, match="bbbbbbbb"):
-        libya.get("bbbbbbbb")
+        libya.log.get("bbbbbbbb")
     with pytest.raises(NotFound):
-        libya.get(stable_id("libya", "never"))
+        libya.log.get(stable_id("libya", "never"))
     # A LIKE wildcard in a prefix is a character, not a pattern.
     with pytest.raises(NotFound):
-        libya.get("aaaaaaaa%")
+        libya.log.get("aaaaaaaa%")
 
 
 # -- append-only and tamper evidence -----------------------------------------------------------
@@ -401,25 +408,25 @@ def test_get_by_id_and_prefix(libya: Store) -> None:
     ["UPDATE events SET title = 'forged' WHERE seq = 1", "DELETE FROM events WHERE seq = 1"],
     ids=["update", "delete"],
 )
-def test_the_database_rejects_rewriting_events(libya: Store, statement: str) -> None:
+def test_the_database_rejects_rewriting_events(libya: SqlStore, statement: str) -> None:
     event = note("libya", "2019")
-    libya.append([event])
+    libya.log.append([event])
     with pytest.raises(DBAPIError, match="append-only"), libya.engine.begin() as conn:
         conn.execute(sa.text(statement))
-    assert libya.get(event.id).title == event.title
-    assert libya.verify().ok
+    assert libya.log.get(event.id).title == event.title
+    assert libya.log.verify().ok
 
 
-def test_the_database_rejects_emptying_the_log(libya: Store) -> None:
-    libya.append([note("libya", "2019"), note("libya", "2020")])
+def test_the_database_rejects_emptying_the_log(libya: SqlStore) -> None:
+    libya.log.append([note("libya", "2019"), note("libya", "2020")])
     # SQLite runs an unqualified DELETE as a truncation unless a trigger stops it.
     statement = "TRUNCATE events CASCADE" if libya.backend == "postgresql" else "DELETE FROM events"
     with pytest.raises(DBAPIError, match="append-only"), libya.engine.begin() as conn:
         conn.execute(sa.text(statement))
-    assert libya.count() == 2
+    assert libya.log.count() == 2
 
 
-def test_a_source_record_is_stored_as_the_dataset_gave_it(libya: Store) -> None:
+def test_a_source_record_is_stored_as_the_dataset_gave_it(libya: SqlStore) -> None:
     import dataclasses
 
     records: list[dict[str, Any]] = [
@@ -428,19 +435,19 @@ def test_a_source_record_is_stored_as_the_dataset_gave_it(libya: Store) -> None:
         {"event_id_cnty": "LBY2", "id": 2**70, "nested": {"b": [1.5, None, True]}},
     ]
     events = [dataclasses.replace(note("libya", "2019"), record=record) for record in records]
-    libya.append(events)
-    stored = {e.id: e.record for e in libya.select("libya")}
+    libya.log.append(events)
+    stored = {e.id: e.record for e in libya.log.select(EventQuery("libya"))}
     assert [stored[e.id] for e in events] == records
     assert list(stored[events[0].id] or {}) == ["event_id_cnty", "notes", "n"]  # column order
-    assert libya.verify().ok
+    assert libya.log.verify().ok
 
 
-def test_verify_a_clean_log(libya: Store) -> None:
-    assert libya.verify().ok
-    assert libya.verify().checked == 0
-    libya.append([note("libya", "2019"), note("libya", "2020")])
-    libya.append([note("libya", "2021", origin=Origin("ucdp:7", 1, "f" * 64, 3))])
-    result = libya.verify()
+def test_verify_a_clean_log(libya: SqlStore) -> None:
+    assert libya.log.verify().ok
+    assert libya.log.verify().checked == 0
+    libya.log.append([note("libya", "2019"), note("libya", "2020")])
+    libya.log.append([note("libya", "2021", origin=Origin("ucdp:7", 1, "f" * 64, 3))])
+    result = libya.log.verify()
     assert result.ok
     assert result.checked == 3
     assert result.first_bad_seq is None
@@ -451,19 +458,19 @@ def test_verify_a_clean_log(libya: Store) -> None:
     [(update_title, 3, "content"), (delete_row, 4, "link")],
     ids=["edited", "deleted"],
 )
-def test_verify_detects_tampering(libya: Store, tamper: Any, bad_seq: int, reason: str) -> None:
-    libya.append([note("libya", f"20{n:02d}") for n in range(5)])
+def test_verify_detects_tampering(libya: SqlStore, tamper: Any, bad_seq: int, reason: str) -> None:
+    libya.log.append([note("libya", f"20{n:02d}") for n in range(5)])
     disable_append_only(libya)
     tamper(libya, 3)
 
-    result = libya.verify()
+    result = libya.log.verify()
     assert not result.ok
     assert result.first_bad_seq == bad_seq
     assert reason in (result.reason or "")
     assert result.checked == 2
 
 
-def test_verify_accepts_rows_of_an_older_kind_version(libya: Store) -> None:
+def test_verify_accepts_rows_of_an_older_kind_version(libya: SqlStore) -> None:
     old = NewEvent(
         id=stable_id("libya", "violation"),
         timeline="libya",
@@ -473,24 +480,24 @@ def test_verify_accepts_rows_of_an_older_kind_version(libya: Store) -> None:
         fields={"ceasefire": "berlin", "by": "lna"},
         kind_version=1,  # as written before `by` became a list
     )
-    libya.append([old])
-    assert libya.get(old.id).fields["by"] == ["lna"]
-    assert libya.verify().ok
+    libya.log.append([old])
+    assert libya.log.get(old.id).fields["by"] == ["lna"]
+    assert libya.log.verify().ok
 
 
 # -- one writer at a time ----------------------------------------------------------------------
 
 
-def test_concurrent_writers_take_turns(libya: Store) -> None:
+def test_concurrent_writers_take_turns(libya: SqlStore) -> None:
     errors: list[BaseException] = []
 
     def write(writer: int) -> None:
         try:
             for batch in range(20):
-                libya.append(
-                    [note("libya", "2020", f"w{writer}-{batch}-{i}") for i in range(50)],
-                    lock_timeout=60,
-                )
+                with libya.writing(lock_timeout=60) as tx:
+                    tx.log.append(
+                        [note("libya", "2020", f"w{writer}-{batch}-{i}") for i in range(50)]
+                    )
         except BaseException as err:  # pragma: no cover - reported below
             errors.append(err)
 
@@ -501,7 +508,7 @@ def test_concurrent_writers_take_turns(libya: Store) -> None:
         thread.join(120)
     assert errors == []
 
-    log = list(libya.select(order="recorded"))
+    log = list(libya.log.select(EventQuery(order="recorded")))
     assert [e.seq for e in log] == list(range(1, 2001))
     assert len({e.id for e in log}) == 2000
     # Each batch was written as one unit: its 50 seqs are consecutive.
@@ -517,31 +524,35 @@ def test_concurrent_writers_take_turns(libya: Store) -> None:
     assert len(seqs_of) == 40
     for seqs in seqs_of.values():
         assert seqs == list(range(seqs[0], seqs[0] + 50))
-    assert libya.verify().ok
+    assert libya.log.verify().ok
 
 
-def test_a_second_writer_times_out(libya: Store) -> None:
+def test_a_second_writer_times_out(libya: SqlStore) -> None:
     waiting = note("libya", "2020")
     with libya.writing() as writer:
-        writer.append([note("libya", "2019")])
+        writer.log.append([note("libya", "2019")])
         started = time.monotonic()
-        with pytest.raises(LockTimeout, match="busy") as caught:
-            libya.append([waiting], lock_timeout=0.5)
+        with (
+            pytest.raises(LockTimeout, match="busy") as caught,
+            libya.writing(lock_timeout=0.5) as tx,
+        ):
+            tx.log.append([waiting])
         assert time.monotonic() - started < 5
     assert caught.value.exit_code == 3
-    assert libya.count() == 1
-    libya.append([waiting], lock_timeout=5)
-    assert libya.count() == 2
+    assert libya.log.count() == 1
+    with libya.writing(lock_timeout=5) as tx:
+        tx.log.append([waiting])
+    assert libya.log.count() == 2
 
 
 # -- timelines ---------------------------------------------------------------------------------
 
 
-def test_timelines_summarise_their_events(store: Store) -> None:
-    store.create_timeline("syria", "Asia/Damascus")
-    store.create_timeline("libya", "Africa/Tripoli", "Libyan civil war")
+def test_timelines_summarise_their_events(store: SqlStore) -> None:
+    store.catalog.create("syria", "Asia/Damascus")
+    store.catalog.create("libya", "Africa/Tripoli", "Libyan civil war")
     zone = "Africa/Tripoli"
-    store.append(
+    store.log.append(
         [
             new_event("libya", "actor.defined", "../..", actor="lna", name="LNA"),
             new_event("libya", "note", "2019-04-04", zone=zone),
@@ -551,7 +562,7 @@ def test_timelines_summarise_their_events(store: Store) -> None:
         ]
     )
 
-    summary = store.timelines()
+    summary = store.catalog.summaries()
     assert [t.name for t in summary] == ["libya", "syria"]
     libya, syria = summary
     assert (libya.zone, libya.title, libya.events) == (zone, "Libyan civil war", 4)
@@ -563,47 +574,47 @@ def test_timelines_summarise_their_events(store: Store) -> None:
         None,
         None,
     )
-    assert store.timeline_names() == ["libya", "syria"]
-    assert store.timeline("libya").zone == zone
+    assert store.catalog.names() == ["libya", "syria"]
+    assert store.catalog.get("libya").zone == zone
     with pytest.raises(NotFound, match="libya, syria"):
-        store.timeline("yemen")
+        store.catalog.get("yemen")
 
 
 @pytest.mark.parametrize("name", ["", "two words", "a/b", "x" * 65, "ünïcode?"])
-def test_create_timeline_rejects_a_bad_name(store: Store, name: str) -> None:
+def test_create_timeline_rejects_a_bad_name(store: SqlStore, name: str) -> None:
     with pytest.raises(InvalidInput, match="timeline name"):
-        store.create_timeline(name, "UTC")
-    assert store.timelines() == []
+        store.catalog.create(name, "UTC")
+    assert store.catalog.summaries() == []
 
 
-def test_create_timeline_rejects_a_duplicate(store: Store) -> None:
-    store.create_timeline("libya", "Africa/Tripoli")
+def test_create_timeline_rejects_a_duplicate(store: SqlStore) -> None:
+    store.catalog.create("libya", "Africa/Tripoli")
     with pytest.raises(InvalidInput, match="exists already"):
-        store.create_timeline("libya", "UTC")
-    assert [(t.name, t.zone) for t in store.timelines()] == [("libya", "Africa/Tripoli")]
+        store.catalog.create("libya", "UTC")
+    assert [(t.name, t.zone) for t in store.catalog.summaries()] == [("libya", "Africa/Tripoli")]
 
 
-def test_create_timeline_rejects_a_bad_zone(store: Store) -> None:
+def test_create_timeline_rejects_a_bad_zone(store: SqlStore) -> None:
     with pytest.raises(Exception, match="Mars/Olympus"):
-        store.create_timeline("libya", "Mars/Olympus")
-    assert store.timelines() == []
+        store.catalog.create("libya", "Mars/Olympus")
+    assert store.catalog.summaries() == []
 
 
-def test_a_bad_zone_is_invalid_input(store: Store) -> None:
+def test_a_bad_zone_is_invalid_input(store: SqlStore) -> None:
     with pytest.raises(InvalidInput, match="Mars/Olympus"):
-        store.create_timeline("libya", "Mars/Olympus")
+        store.catalog.create("libya", "Mars/Olympus")
 
 
 # -- origins and import runs -------------------------------------------------------------------
 
 
-def test_latest_origins(libya: Store) -> None:
-    libya.create_timeline("syria", "UTC")
+def test_latest_origins(libya: SqlStore) -> None:
+    libya.catalog.create("syria", "UTC")
     first = note("libya", "2019", origin=Origin("acled:1", 1, "a" * 64, 100))
     other = note("libya", "2019", origin=Origin("acled:2", 1, "b" * 64, 250))
     elsewhere = note("syria", "2019", origin=Origin("acled:1", 1, "c" * 64, 999))
     ucdp = note("libya", "2019", origin=Origin("ucdp:1", 1, None, 5000))
-    libya.append([first, other, elsewhere, ucdp])
+    libya.log.append([first, other, elsewhere, ucdp])
     revised = new_event(
         "libya",
         "correction",
@@ -612,9 +623,9 @@ def test_latest_origins(libya: Store) -> None:
         target=first.id,
         text="revised",
     )
-    libya.append([revised])
+    libya.log.append([revised])
 
-    latest = libya.latest_origins("libya", ["acled:1", "acled:2", "acled:3", "acled:1"])
+    latest = libya.origins.latest("libya", ["acled:1", "acled:2", "acled:3", "acled:1"])
     assert set(latest) == {"acled:1", "acled:2"}
     one = latest["acled:1"]
     assert (one.event_id, one.kind, one.version, one.content_hash, one.stamp, one.root_id) == (
@@ -627,53 +638,53 @@ def test_latest_origins(libya: Store) -> None:
     )
     two = latest["acled:2"]
     assert (two.event_id, two.version, two.root_id, two.stamp) == (other.id, 1, other.id, 250)
-    assert libya.latest_origins("syria", ["acled:1"])["acled:1"].event_id == elsewhere.id
-    assert libya.latest_origins("libya", []) == {}
+    assert libya.origins.latest("syria", ["acled:1"])["acled:1"].event_id == elsewhere.id
+    assert libya.origins.latest("libya", []) == {}
 
     # The hashes alone (what every record of an import is compared with first): the latest
     # version's, per timeline; a key never stored is absent.
-    hashes = libya.latest_origin_hashes("libya", ["acled:1", "acled:2", "acled:3", "ucdp:1"])
+    hashes = libya.origins.latest_hashes("libya", ["acled:1", "acled:2", "acled:3", "ucdp:1"])
     assert hashes == {"acled:1": "d" * 64, "acled:2": "b" * 64, "ucdp:1": None}
-    assert libya.latest_origin_hashes("syria", ["acled:1", "acled:2"]) == {"acled:1": "c" * 64}
+    assert libya.origins.latest_hashes("syria", ["acled:1", "acled:2"]) == {"acled:1": "c" * 64}
     with libya.writing() as writer:
-        assert writer.latest_origin_hashes("libya", ["acled:2"]) == {"acled:2": "b" * 64}
+        assert writer.origins.latest_hashes("libya", ["acled:2"]) == {"acled:2": "b" * 64}
 
 
-def test_origin_lookups_take_more_keys_than_one_statement_can(libya: Store) -> None:
+def test_origin_lookups_take_more_keys_than_one_statement_can(libya: SqlStore) -> None:
     # SQLite builds of old bind at most 999 parameters per statement.
     events = [
         note("libya", "2019", origin=Origin(f"acled:{n}", 1, f"{n:064d}", n)) for n in range(2500)
     ]
-    libya.append(events)
+    libya.log.append(events)
     keys = [f"acled:{n}" for n in range(-10, 2510)]
-    hashes = libya.latest_origin_hashes("libya", keys)
+    hashes = libya.origins.latest_hashes("libya", keys)
     assert hashes == {f"acled:{n}": f"{n:064d}" for n in range(2500)}
-    latest = libya.latest_origins("libya", keys)
+    latest = libya.origins.latest("libya", keys)
     assert {key: v.event_id for key, v in latest.items()} == {
         f"acled:{n}": e.id for n, e in enumerate(events)
     }
 
 
-def test_import_runs_are_recorded(libya: Store) -> None:
+def test_import_runs_are_recorded(libya: SqlStore) -> None:
     clock = FakeClock(datetime(2024, 3, 1, 2, 0, tzinfo=UTC))
-    store = Store(libya.engine, clock=clock)
-    run = store.start_import("libya", "/data/acled.csv", "acled", "e" * 64)
-    running = store.import_runs()[0]
+    store = SqlStore(libya.engine, clock=clock)
+    run = store.imports.start("libya", "/data/acled.csv", "acled", "e" * 64)
+    running = store.imports.runs()[0]
     assert (running.id, running.status, running.finished_at) == (run, "running", None)
     assert running.started_at == clock.now
 
     event = note("libya", "2019", origin=Origin("acled:1"))
-    added = store.append([event], import_run=run).added
+    added = store.log.append([event], import_run=run).added
     assert added[0].import_run == run
-    assert store.get(event.id).import_run == run
+    assert store.log.get(event.id).import_run == run
     clock.advance(90)
-    store.finish_import(
+    store.imports.finish(
         run, status="ok", counts={"new": 1, "unchanged": 4, "rejected": 2, "ignored": 7}
     )
-    failed = store.start_import("libya", "/data/other.csv", "ucdp", None)
-    store.finish_import(failed, status="failed", counts={}, error="/data/other.csv: unreadable")
+    failed = store.imports.start("libya", "/data/other.csv", "ucdp", None)
+    store.imports.finish(failed, status="failed", counts={}, error="/data/other.csv: unreadable")
 
-    runs = store.import_runs()
+    runs = store.imports.runs()
     assert [r.id for r in runs] == [failed, run]
     done = runs[1]
     assert (done.timeline, done.source, done.format, done.content_hash) == (
@@ -691,33 +702,33 @@ def test_import_runs_are_recorded(libya: Store) -> None:
         2,
     )
     assert (runs[0].status, runs[0].error) == ("failed", "/data/other.csv: unreadable")
-    assert [r.id for r in store.import_runs(limit=1)] == [failed]
-    assert store.import_runs("syria") == []
-    assert store.verify().ok
+    assert [r.id for r in store.imports.runs(limit=1)] == [failed]
+    assert store.imports.runs("syria") == []
+    assert store.log.verify().ok
 
 
-def test_a_run_whose_process_died_reads_as_interrupted(libya: Store) -> None:
-    run = libya.start_import("libya", "x.csv", "acled", None)
+def test_a_run_whose_process_died_reads_as_interrupted(libya: SqlStore) -> None:
+    run = libya.imports.start("libya", "x.csv", "acled", None)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     with libya.engine.begin() as conn:
         conn.execute(
             sa.text("UPDATE imports SET pid = :p WHERE id = :i"), {"p": dead.pid, "i": run}
         )
-    assert libya.import_runs()[0].status == "interrupted"
+    assert libya.imports.runs()[0].status == "interrupted"
 
 
-def test_a_read_shares_equal_dates_and_sources_between_rows(store: Store) -> None:
-    store.create_timeline("libya", "UTC")
+def test_a_read_shares_equal_dates_and_sources_between_rows(store: SqlStore) -> None:
+    store.catalog.create("libya", "UTC")
     wire = (Source("Libya Observer", None, "2020-05-19"),)
-    store.append(
+    store.log.append(
         [
             replace(new_event("libya", "note", "2020-05-18", key="a"), sources=wire),
             replace(new_event("libya", "note", "2020-05-18", key="b"), sources=wire),
             new_event("libya", "note", "2020-05", key="c"),
         ]
     )
-    a, b, c = store.select("libya", order="recorded")
+    a, b, c = store.log.select(EventQuery("libya", order="recorded"))
     assert a.sources == wire
     # Immutable values read once per read, not once per row: half the cost of a row.
     assert a.date is b.date

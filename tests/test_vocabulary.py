@@ -16,7 +16,7 @@ from timeline.documents import Drafter
 from timeline.entities import Entity, Registry
 from timeline.errors import UnknownEntity, ValidationError
 from timeline.events import stable_id
-from timeline.store import row_to_event
+from timeline.store.codec import row_to_event
 from timeline.vocabulary import KINDS, kind_spec, upcast, validate_fields
 
 VOCABULARY_DOC = Path(__file__).resolve().parent.parent / "docs" / "vocabulary.md"

@@ -27,7 +27,8 @@ from timeline.errors import InvalidInput
 from timeline.events import Event
 from timeline.projections import SECTIONS, Answer, Diff, History, Projector, diff, history
 from timeline.revisions import REVISION_KINDS, apply_revisions, fold_order
-from timeline.store import EncodedSnapshot, Snapshot, Store, TimelineInfo
+from timeline.store import EncodedSnapshot, EventQuery, Snapshot, Store, TimelineInfo
+from timeline.store.effective import effective, revise
 
 # Events between snapshots. An answer folds at most this many after the nearest snapshot
 # (~30 us each to read and fold); halving it halves that and doubles the snapshots' storage.
@@ -48,13 +49,15 @@ def fold_window(
     Revisions sit in the log at their target's corrected date, so a window's rows plus the
     revisions of its events are all that is needed to know what the window holds.
     """
-    rows = store.select(
-        timeline,
-        exclude_kinds=list(DEFINITION_KINDS),
-        valid_from=start,
-        valid_before=end,
-        as_known=as_known,
-        with_record=False,
+    rows = store.log.select(
+        EventQuery(
+            timeline,
+            exclude_kinds=tuple(DEFINITION_KINDS),
+            valid_from=start,
+            valid_before=end,
+            as_known=as_known,
+            with_record=False,
+        )
     )
     originals: dict[str, Event] = {}
     outside_targets: set[str] = set()
@@ -66,23 +69,12 @@ def fold_window(
             originals[event.id] = event
     outside_targets -= set(originals)
     if outside_targets:
-        for event in store.select(
-            ids=sorted(outside_targets), as_known=as_known, with_record=False
-        ):
+        query = EventQuery(ids=sorted(outside_targets), as_known=as_known, with_record=False)
+        for event in store.log.select(query):
             originals[event.id] = event
-    revisions: dict[str, list[Event]] = defaultdict(list)
-    if originals:
-        for revision in store.revisions_of(list(originals), as_known=as_known, with_record=False):
-            if revision.target:
-                revisions[revision.target].append(revision)
     lower = start or OPEN_START
-    out = []
-    for event in originals.values():
-        revised = (
-            apply_revisions(event, revisions.get(event.id, ())) if event.id in revisions else event
-        )
-        if revised is not None and lower <= revised.date.start < end:
-            out.append(revised)
+    revised = revise(store.log, originals.values(), as_known=as_known, with_record=False)
+    out = [e for e in revised.values() if e is not None and lower <= e.date.start < end]
     out.sort(key=fold_order)
     return out
 
@@ -110,7 +102,7 @@ def collector_paused() -> Iterator[None]:
 def projector_at(store: Store, timeline: str, at: datetime, as_known: datetime | None) -> Projector:
     """A projector fed exactly the effective events starting before `at`."""
     with collector_paused():
-        snapshot = store.snapshot_before(timeline, at, as_known=as_known)
+        snapshot = store.snapshots.before(timeline, at, as_known=as_known)
         projector, start = _resume(snapshot)
         projector.apply_all(fold_window(store, timeline, start, at, as_known))
     return projector
@@ -165,26 +157,8 @@ def history_of(
     known = api.parse_moment(as_known, info.zone, "--as-known")
     registry = api.load_registry(store, info.name, known)
     entity = registry.resolve(name, field="ENTITY")
-    rows = list(store.select(info.name, entity=entity.id, as_known=known))
-    events = _effective_with_revisions(store, rows, known)
+    events = effective(store.log, EventQuery(info.name, entity=entity.id, as_known=known))
     return history(entity.id, entity.type, events, registry)
-
-
-def _effective_with_revisions(
-    store: Store, rows: list[Event], known: datetime | None
-) -> list[Event]:
-    originals = {e.id: e for e in rows if e.kind not in REVISION_KINDS}
-    revisions: dict[str, list[Event]] = defaultdict(list)
-    for revision in store.revisions_of(list(originals), as_known=known):
-        if revision.target:
-            revisions[revision.target].append(revision)
-    out = [
-        revised
-        for event in originals.values()
-        if (revised := apply_revisions(event, revisions.get(event.id, ()))) is not None
-    ]
-    out.sort(key=fold_order)
-    return out
 
 
 def _entity(registry: Registry, name: str) -> str:
@@ -198,8 +172,8 @@ def effective_stream(store: Store, timeline: str, start: datetime | None) -> Ite
     """Every effective event of a timeline starting at or after `start`, in fold order,
     streamed: revisions (few) are held in memory, events are not."""
     revisions: dict[str, list[Event]] = defaultdict(list)
-    for revision in store.select(
-        timeline, kinds=sorted(REVISION_KINDS), order="recorded", with_record=False
+    for revision in store.log.select(
+        EventQuery(timeline, kinds=sorted(REVISION_KINDS), order="recorded", with_record=False)
     ):
         if revision.target:
             revisions[revision.target].append(revision)
@@ -208,8 +182,8 @@ def effective_stream(store: Store, timeline: str, start: datetime | None) -> Ite
     if revisions:
         # Revised events may have moved in valid time: they are taken out of the stream and
         # merged back in at their corrected place.
-        for event in store.select(
-            ids=list(revisions), exclude_kinds=list(DEFINITION_KINDS), with_record=False
+        for event in store.log.select(
+            EventQuery(ids=list(revisions), exclude_kinds=list(DEFINITION_KINDS), with_record=False)
         ):
             revised = apply_revisions(event, revisions[event.id])
             if revised is not None and revised.date.start >= lower:
@@ -217,11 +191,13 @@ def effective_stream(store: Store, timeline: str, start: datetime | None) -> Ite
         moved.sort(key=fold_order)
     rest = (
         e
-        for e in store.select(
-            timeline,
-            exclude_kinds=[*DEFINITION_KINDS, *REVISION_KINDS],
-            valid_from=start,
-            with_record=False,
+        for e in store.log.select(
+            EventQuery(
+                timeline,
+                exclude_kinds=[*DEFINITION_KINDS, *REVISION_KINDS],
+                valid_from=start,
+                with_record=False,
+            )
         )
         if e.id not in revisions
     )
@@ -237,16 +213,16 @@ def refresh_snapshots(
     Snapshots are written a few at a time as the fold goes, so that memory stays flat
     however long the log; a reader meanwhile finds fewer snapshots, which is only slower.
     """
-    built_through = store.last_seq()
-    head = store.recording_head(timeline)
+    built_through = store.log.last_seq()
+    head = store.log.recording_head(timeline)
     if head is None:
-        store.drop_snapshots(timeline, None, superseded=True)
+        store.snapshots.drop(timeline, None, superseded=True)
         return 0
-    start = None if full else store.latest_snapshot_boundary(timeline)
-    snapshot = None if start is None else store.snapshot_before(timeline, start)
+    start = None if full else store.snapshots.latest_boundary(timeline)
+    snapshot = None if start is None else store.snapshots.before(timeline, start)
     projector, start = _resume(snapshot)
     count = snapshot.event_count if snapshot is not None and start is not None else 0
-    store.drop_snapshots(timeline, None if start is None else _after(start), superseded=full)
+    store.snapshots.drop(timeline, None if start is None else _after(start), superseded=full)
     written = 0
     pending: list[EncodedSnapshot] = []
     since_last = 0
@@ -263,7 +239,7 @@ def refresh_snapshots(
                 )
                 since_last = 0
                 if len(pending) >= SNAPSHOT_WRITE_BATCH:
-                    written += store.add_snapshots(
+                    written += store.snapshots.add(
                         timeline, pending, built_through_seq=built_through
                     )
                     pending = []
@@ -271,8 +247,8 @@ def refresh_snapshots(
             previous_start = event.date.start
             count += 1
             since_last += 1
-    written += store.add_snapshots(timeline, pending, built_through_seq=built_through)
-    store.prune_superseded_snapshots(timeline)
+    written += store.snapshots.add(timeline, pending, built_through_seq=built_through)
+    store.snapshots.prune_superseded(timeline)
     return written
 
 

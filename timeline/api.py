@@ -19,7 +19,8 @@ from timeline.entities import Entity, Registry, entity_from_fields
 from timeline.errors import InvalidInput, NotFound, ValidationError
 from timeline.events import Event, NewEvent
 from timeline.revisions import apply_revisions, effective_events
-from timeline.store import Store, TimelineInfo
+from timeline.store import EventQuery, Store, TimelineInfo
+from timeline.store.effective import revisions_by_target
 
 
 def open_store(url: str | None = None, *, announce: Callable[[str], None] | None = None) -> Store:
@@ -28,14 +29,16 @@ def open_store(url: str | None = None, *, announce: Callable[[str], None] | None
     A brand-new *default* database is loaded with the shipped seeds on first use (announced
     through `announce`); a database named explicitly starts empty.
     """
+    from timeline.store.sql import SqlStore
+
     explicit = url or os.environ.get(database.ENV_VAR)
     if explicit:
-        return Store(database.open_engine(explicit))
+        return SqlStore(database.open_engine(explicit))
     path = database.default_path()
-    store = Store(database.open_engine(database.default_url()))
+    store = SqlStore(database.open_engine(database.default_url()))
     # "New" means no timeline yet, rather than no file: a first run killed while loading
     # the seeds leaves a file, and the next run finishes the job.
-    if not store.timeline_names():
+    if not store.catalog.names():
         from timeline.seeds import load_all_seeds
 
         loaded = load_all_seeds(store)
@@ -48,10 +51,10 @@ def open_store(url: str | None = None, *, announce: Callable[[str], None] | None
 def pick_timeline(store: Store, name: str | None) -> TimelineInfo:
     """The timeline named, or the only one there is; a one-line error otherwise."""
     if name is not None:
-        return store.timeline(name)
-    names = store.timeline_names()
+        return store.catalog.get(name)
+    names = store.catalog.names()
     if len(names) == 1:
-        return store.timeline(names[0])
+        return store.catalog.get(names[0])
     if not names:
         raise InvalidInput(
             "--timeline: the database has no timeline yet; create one with "
@@ -84,14 +87,16 @@ def parse_moment(text: str | None, zone: str, option: str) -> datetime | None:
 def load_registry(store: Store, timeline: str, as_known: datetime | None = None) -> Registry:
     """The actors and places of a timeline, as known at `as_known` (now when None)."""
     # Read on every answer: the definitions' fields only, without building whole events.
-    definitions = list(store.definitions(timeline, as_known=as_known))
-    revisions = store.definition_revisions(timeline, as_known=as_known)
+    definitions = list(store.log.definitions(timeline, as_known=as_known))
+    revisions = store.log.definition_revisions(timeline, as_known=as_known)
     if not revisions:
         registry = Registry()
         for _, kind, fields in definitions:
             registry.add(entity_from_fields(kind, fields))
         return registry
-    events = store.select(ids=[event_id for event_id, _, _ in definitions], with_record=False)
+    events = store.log.select(
+        EventQuery(ids=[event_id for event_id, _, _ in definitions], with_record=False)
+    )
     return Registry.from_events(effective_events([*events, *revisions]))
 
 
@@ -111,10 +116,10 @@ class StoreLookups:
     def event(self, event_id: str) -> Event | None:
         """The stored event, revisions applied (a retracted one is still found)."""
         try:
-            stored = self.store.get(event_id)
+            stored = self.store.log.get(event_id)
         except NotFound:
             return None
-        revisions = self.store.revisions_of([stored.id])
+        revisions = revisions_by_target(self.store.log, [stored.id]).get(stored.id, [])
         revised = apply_revisions(stored, revisions)
         if revised is None:
             # Retracted: still the event its corrections describe, so that a second
@@ -128,7 +133,7 @@ class StoreLookups:
         folded = name.casefold()
         return [
             e.id
-            for e in self.store.select(timeline, kinds=["offensive.started"])
+            for e in self.store.log.select(EventQuery(timeline, kinds=["offensive.started"]))
             if str(e.fields.get("name", "")).casefold() == folded
         ]
 
@@ -154,7 +159,7 @@ def add_documents(store: Store, info: TimelineInfo, documents: Sequence[Item]) -
     """Validate documents and append them as one batch: all of them or none."""
     draft = drafter(store, info)
     drafts = [draft.draft(item) for item in documents if not item.is_header]
-    result = store.append(drafts)
+    result = store.log.append(drafts)
     return Added(result.added, drafts, result.unchanged)
 
 
@@ -173,8 +178,8 @@ def correct_event(
     sources: Sequence[Mapping[str, Any]] = (),
 ) -> Added:
     """Record a correction of an event: a new event replacing its date, title or fields."""
-    target = store.get(event_id)
-    info = store.timeline(target.timeline)
+    target = store.log.get(event_id)
+    info = store.catalog.get(target.timeline)
     # Replaced fields travel in their own mapping: a field may itself be called `target`.
     document: dict[str, Any] = {"kind": "correction", "target": target.id}
     if fields:
@@ -190,8 +195,8 @@ def correct_event(
 
 def retract_event(store: Store, event_id: str, reason: str) -> Added:
     """Record the withdrawal of an event, with the reason."""
-    target = store.get(event_id)
-    info = store.timeline(target.timeline)
+    target = store.log.get(event_id)
+    info = store.catalog.get(target.timeline)
     return add_event(store, info, {"kind": "retraction", "target": target.id, "reason": reason})
 
 
@@ -230,11 +235,13 @@ def list_events(
             kind_spec(kind)
         except ValidationError as err:
             raise InvalidInput(f"--kind: {err}") from None
-    return store.select(
-        info.name,
-        kinds=list(kinds) or None,
-        valid_from=start,
-        valid_before=end,
-        as_known=known,
-        entity=entity_id,
+    return store.log.select(
+        EventQuery(
+            info.name,
+            kinds=list(kinds) or None,
+            valid_from=start,
+            valid_before=end,
+            as_known=known,
+            entity=entity_id,
+        )
     )

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 
 class TimelineError(Exception):
-    """Base of every error meant for the person at the terminal (exit 1)."""
+    """Base of every error meant for the person at the terminal (exit 1).
+
+    `subject` names the argument of the call the error is about ("timeline", "at",
+    "as_known", "entity", ...) when it is about one: the message names the value, and a
+    client (the CLI, a web server) says which of its own parameters carried it.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *, subject: str | None = None) -> None:
+        super().__init__(message)
+        self.subject = subject
 
 
 class InvalidInput(TimelineError):

@@ -11,7 +11,7 @@ from timeline import api
 from timeline.documents import dump_jsonl, dump_yaml, event_document, event_record, header_document
 from timeline.entities import DEFINITION_KINDS
 from timeline.revisions import effective_events
-from timeline.store import Store, TimelineInfo
+from timeline.store import EventQuery, Store, TimelineInfo
 
 FORMATS = ("jsonl", "yaml", "csv", "geojson")
 CSV_COLUMNS = (
@@ -36,7 +36,7 @@ def export(
 ) -> int:
     """Write the timeline's events in recording order; returns how many were written."""
     known = api.parse_moment(as_known, info.zone, "--as-known")
-    events = store.select(info.name, as_known=known, order="recorded")
+    events = store.log.select(EventQuery(info.name, as_known=known, order="recorded"))
     count = 0
     if fmt in ("jsonl", "yaml"):
         documents: list[dict[str, Any]] = [header_document(info.name, info.zone, info.title)]
@@ -89,7 +89,9 @@ def _geojson(store: Store, info: TimelineInfo, known: Any, out: IO[str]) -> int:
                 }
             )
     located = 0
-    everything = store.select(info.name, as_known=known, exclude_kinds=list(DEFINITION_KINDS))
+    everything = store.log.select(
+        EventQuery(info.name, as_known=known, exclude_kinds=list(DEFINITION_KINDS))
+    )
     for event in effective_events(everything):
         place_id = event.fields.get("place")
         place = registry.get(place_id, "place") if isinstance(place_id, str) else None

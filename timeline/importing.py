@@ -50,7 +50,8 @@ from timeline.events import (
 )
 from timeline.importers.sources import Deletion, Parser, RawRow, Rejection, SourceRecord
 from timeline.revisions import REVISION_KINDS
-from timeline.store import DEFAULT_LOCK_TIMEOUT, OriginVersion, Store, TimelineInfo, Writer
+from timeline.store import DEFAULT_LOCK_TIMEOUT, EventQuery, OriginVersion, Store, TimelineInfo
+from timeline.store.effective import revise
 from timeline.vocabulary import KINDS, FieldType, Resolver, kind_spec, validate_fields
 
 FORMATS = ("acled", "ucdp", "jsonl", "yaml")
@@ -62,7 +63,7 @@ EXTENSIONS = {
 }
 BATCH_SIZE = 2000
 # Events a run adds before it has the database's query statistics refreshed (then at every
-# doubling): see Store.refresh_statistics.
+# doubling): see SqlStore.refresh_statistics.
 STATISTICS_AFTER = 10_000
 DELETED = "deleted"
 
@@ -341,13 +342,12 @@ class SourceImport:
                 message = str(err).splitlines()[0] if str(err) else type(err).__name__
                 # Best effort: the run's own error is what the user must see; a run left
                 # "running" shows as interrupted once its process is gone.
-                with contextlib.suppress(TimelineError, SQLAlchemyError):
-                    self.store.finish_import(
-                        self.run_id,
-                        status=status,
-                        counts=self.counts.as_dict(),
-                        error=message,
-                        lock_timeout=min(self.options.lock_timeout, 5.0),
+                with (
+                    contextlib.suppress(TimelineError, SQLAlchemyError),
+                    self.store.writing(lock_timeout=min(self.options.lock_timeout, 5.0)) as tx,
+                ):
+                    tx.imports.finish(
+                        self.run_id, status=status, counts=self.counts.as_dict(), error=message
                     )
             raise
         finally:
@@ -355,26 +355,21 @@ class SourceImport:
                 reader._stream.close()
         if self.run_id is not None:
             status = "rejected" if self.counts.rejected else "ok"
-            self.store.finish_import(
-                self.run_id,
-                status=status,
-                counts=self.counts.as_dict(),
-                content_hash=reader.digest.hexdigest() if reader is not None else None,
-                high_water=self.high_water if self.options.fmt == "acled" else None,
-                lock_timeout=self.options.lock_timeout,
-            )
+            with self.store.writing(lock_timeout=self.options.lock_timeout) as tx:
+                tx.imports.finish(
+                    self.run_id,
+                    status=status,
+                    counts=self.counts.as_dict(),
+                    content_hash=reader.digest.hexdigest() if reader is not None else None,
+                    high_water=self.high_water if self.options.fmt == "acled" else None,
+                )
         return self.counts
 
     def _start_run(self, digest: str | None) -> None:
         if self.options.dry_run or self.info is None:
             return
-        self.run_id = self.store.start_import(
-            self.info.name,
-            self.name,
-            self.options.fmt,
-            digest,
-            lock_timeout=self.options.lock_timeout,
-        )
+        with self.store.writing(lock_timeout=self.options.lock_timeout) as tx:
+            self.run_id = tx.imports.start(self.info.name, self.name, self.options.fmt, digest)
 
     def _progress(self, rows: int) -> None:
         self.rows_seen += rows
@@ -425,7 +420,7 @@ class SourceImport:
             # Incremental by default: what ACLED revised after the newest revision a finished
             # run saw. Not the newest stored: a run that died half-way stored some records of
             # a revision stamp and not others.
-            since = self.store.import_high_water(self.info.name, "acled")
+            since = self.store.imports.high_water(self.info.name, "acled")
         self.high_water = since
         parser = AcledParser()
         base, params = parse_api_url(self.spec), api_url_params(self.spec)
@@ -465,14 +460,14 @@ class SourceImport:
                 # Looked up under the lock: an overlapping run cannot slip in between.
                 unchanged, latest = self._lookup(writer, batch, winners, deletions)
                 drafts, kinds_of = self._plan(parser, batch, winners, deletions, unchanged, latest)
-                result = writer.append(drafts, import_run=self.run_id)
+                result = writer.log.append(drafts, import_run=self.run_id)
                 self._count_added(drafts, kinds_of, {e.id for e in result.added})
             self._refresh_statistics()
         self._progress(len(batch))
 
     def _lookup(
         self,
-        store: Store | Writer,
+        store: Store,
         batch: Sequence[RawRow],
         winners: Mapping[str, int],
         deletions: Sequence[Deletion],
@@ -485,7 +480,7 @@ class SourceImport:
         content need their whole latest version read."""
         assert self.info is not None
         deleted = {d.key for d in deletions}
-        hashes = store.latest_origin_hashes(self.info.name, [*winners, *deleted])
+        hashes = store.origins.latest_hashes(self.info.name, [*winners, *deleted])
         # A retraction's hash is "deleted", which no content hash equals: a record deleted at
         # the source and published again is never unchanged.
         unchanged = {
@@ -494,7 +489,7 @@ class SourceImport:
             if hashes.get(key) == batch[position].content_hash
         }
         changed = [key for key in hashes if key not in unchanged or key in deleted]
-        latest = store.latest_origins(self.info.name, changed) if changed else {}
+        latest = store.origins.latest(self.info.name, changed) if changed else {}
         return unchanged, latest
 
     def _plan(
@@ -633,7 +628,7 @@ class SourceImport:
     def _root(self, previous: OriginVersion) -> NewEvent | Event:
         # The first version may be stored, or still pending in this very batch.
         pending = self._pending.get(previous.root_id)
-        return pending if pending is not None else self.store.get(previous.root_id)
+        return pending if pending is not None else self.store.log.get(previous.root_id)
 
     def _root_kind(self, previous: OriginVersion) -> str:
         return self._root(previous).kind
@@ -643,7 +638,7 @@ class SourceImport:
         fields = dict(root.fields)
         revisions: list[Any] = []
         if isinstance(root, Event):
-            revisions = list(self.store.revisions_of([root.id], with_record=False))
+            revisions = list(self.store.log.revisions_of([root.id], with_record=False))
         revisions += [
             d for d in self._pending.values() if d.kind == "correction" and d.target == root.id
         ]
@@ -814,16 +809,16 @@ class SourceImport:
                 f"not {self.options.timeline!r}"
             )
         try:
-            info = self.store.timeline(name)
+            info = self.store.catalog.get(name)
         except NotFound:
             if self.options.dry_run:
                 return TimelineInfo(name, zone, item.data.get("title"))
             try:
-                info = self.store.create_timeline(name, zone, item.data.get("title"))
+                info = self.store.catalog.create(name, zone, item.data.get("title"))
             except InvalidInput as err:
                 if "exists already" not in str(err):
                     raise InvalidInput(f"{item.where}: {err}") from None
-                info = self.store.timeline(name)
+                info = self.store.catalog.get(name)
         if info.zone != zone:
             raise InvalidInput(
                 f"{item.where}: zone {zone!r} differs from timeline {name!r}'s zone {info.zone!r}"
@@ -836,12 +831,8 @@ class SourceImport:
         if not pending:
             return
         drafts = [draft for _, draft in pending]
-        stored = {e.id: e for e in self.store.select(ids=[d.id for d in drafts])}
-        revisions: dict[str, list[Any]] = {}
-        for revision in self.store.revisions_of(list(stored)):
-            revisions.setdefault(revision.target or "", []).append(revision)
-        from timeline.revisions import apply_revisions
-
+        stored = {e.id: e for e in self.store.log.select(EventQuery(ids=[d.id for d in drafts]))}
+        revised = revise(self.store.log, stored.values())
         to_append: list[NewEvent] = []
         outcome: dict[str, str] = {}
         for item, draft in pending:
@@ -850,7 +841,7 @@ class SourceImport:
                 to_append.append(draft)
                 outcome[draft.id] = "new"
                 continue
-            current = apply_revisions(existing, revisions.get(existing.id, ()))
+            current = revised[existing.id]
             # An export holds each event as first recorded, then its revisions: a document
             # equal to the event as recorded, or as revised, says nothing new.
             if _same_content(existing, draft) or (
@@ -877,9 +868,8 @@ class SourceImport:
                 setattr(self.counts, label, getattr(self.counts, label) + 1)
             self.counts.unchanged += 0
         else:
-            result = self.store.append(
-                to_append, import_run=self.run_id, lock_timeout=self.options.lock_timeout
-            )
+            with self.store.writing(lock_timeout=self.options.lock_timeout) as tx:
+                result = tx.log.append(to_append, import_run=self.run_id)
             self._count_added(to_append, outcome, {e.id for e in result.added})
             self._refresh_statistics()
         self._progress(len(pending))

@@ -1,0 +1,113 @@
+"""The values the store hands back: timelines, appends, chain checks, import runs, snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from timeline.dates import UTC
+from timeline.events import Event
+
+Clock = Callable[[], datetime]
+
+# Import runs count their records under these names (the columns of the `imports` table).
+COUNT_NAMES = ("new", "corrected", "retracted", "unchanged", "rejected")
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineInfo:
+    """A timeline and a summary of its events."""
+
+    name: str
+    zone: str
+    title: str | None
+    events: int = 0
+    first: str | None = None
+    last: str | None = None
+
+
+@dataclass(slots=True)
+class AppendResult:
+    """What an append did: the events it stored, and how many were already there."""
+
+    added: list[Event] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """The outcome of walking the hash chain."""
+
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every row verified."""
+        return self.first_bad_seq is None
+
+
+class OriginVersion(NamedTuple):
+    """The latest version this database holds of one source record.
+
+    A named tuple rather than a dataclass: an import builds one for every record of every
+    batch, unchanged ones included, and a tuple is built several times faster.
+    """
+
+    key: str
+    event_id: str
+    kind: str
+    version: int
+    content_hash: str | None
+    stamp: int | None
+    root_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRun:
+    """One recorded run of `timeline import`."""
+
+    id: int
+    timeline: str
+    source: str
+    format: str
+    content_hash: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    new: int
+    corrected: int
+    retracted: int
+    unchanged: int
+    rejected: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A stored fold state: every effective event starting before `boundary` is in it."""
+
+    boundary: datetime
+    event_count: int
+    known_through: datetime
+    state: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedSnapshot:
+    """A fold state to store, already written out as JSON: a million-event fold takes a
+    snapshot every few hundred events, and holding them as Python objects would cost more
+    memory, and copying them more time, than the JSON text does."""
+
+    boundary: datetime
+    event_count: int
+    known_through: datetime
+    state_json: bytes

@@ -1,0 +1,121 @@
+"""The import-run ledger in SQL: the `imports` table."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from timeline import schema
+from timeline.dates import from_micros, to_micros
+from timeline.store.records import COUNT_NAMES, ImportRun
+from timeline.store.sql.part import SqlPart
+from timeline.store.timelines import run_status
+
+_I = schema.imports
+
+
+class SqlImports(SqlPart):
+    """The import runs of a SQL database."""
+
+    def start(self, timeline: str, source: str, fmt: str, content_hash: str | None) -> int:
+        """Record that an import run started; returns its id. Written under the writer lock,
+        so that a run waiting for another gives up after its own lock timeout."""
+        if not self._bound:
+            with self._store.writing() as tx:
+                return tx.imports.start(timeline, source, fmt, content_hash)
+        result = self._conn.execute(
+            sa.insert(_I).values(
+                timeline=timeline,
+                source=source,
+                format=fmt,
+                content_hash=content_hash,
+                started_at=to_micros(self._store.clock()),
+                status="running",
+                host=socket.gethostname()[:255],
+                pid=os.getpid(),
+            )
+        )
+        run_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+        assert run_id is not None
+        return int(run_id)
+
+    def finish(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        counts: Mapping[str, int],
+        error: str | None = None,
+        content_hash: str | None = None,
+        high_water: int | None = None,
+    ) -> None:
+        """Record how an import run ended (and the hash of what it read)."""
+        if not self._bound:
+            with self._store.writing() as tx:
+                tx.imports.finish(
+                    run_id,
+                    status=status,
+                    counts=counts,
+                    error=error,
+                    content_hash=content_hash,
+                    high_water=high_water,
+                )
+            return
+        extra: dict[str, Any] = {"content_hash": content_hash} if content_hash else {}
+        if high_water is not None:
+            extra["high_water"] = high_water
+        self._conn.execute(
+            sa.update(_I)
+            .where(_I.c.id == run_id)
+            .values(
+                finished_at=to_micros(self._store.clock()),
+                status=status,
+                error=error,
+                **extra,
+                **{k: v for k, v in counts.items() if k in COUNT_NAMES},
+            )
+        )
+
+    def runs(self, timeline: str | None = None, limit: int = 50) -> list[ImportRun]:
+        """The most recent import runs, newest first."""
+        query = sa.select(_I).order_by(_I.c.id.desc()).limit(limit)
+        if timeline is not None:
+            query = query.where(_I.c.timeline == timeline)
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        return [
+            ImportRun(
+                id=r.id,
+                timeline=r.timeline,
+                source=r.source,
+                format=r.format,
+                content_hash=r.content_hash,
+                started_at=from_micros(r.started_at),
+                finished_at=from_micros(r.finished_at) if r.finished_at is not None else None,
+                status=run_status(r.status, r.host, r.pid),
+                new=r.new,
+                corrected=r.corrected,
+                retracted=r.retracted,
+                unchanged=r.unchanged,
+                rejected=r.rejected,
+                error=r.error,
+            )
+            for r in rows
+        ]
+
+    def high_water(self, timeline: str, fmt: str) -> int | None:
+        """The newest source stamp seen by a finished import of `fmt` into `timeline`: where
+        an incremental run picks up (a failed run never moves it)."""
+        with self._reading() as conn:
+            value = conn.execute(
+                sa.select(sa.func.max(_I.c.high_water)).where(
+                    _I.c.timeline == timeline,
+                    _I.c.format == fmt,
+                    _I.c.status.in_(("ok", "rejected")),
+                )
+            ).scalar()
+        return int(value) if value is not None else None
