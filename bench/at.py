@@ -34,8 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from timeline import answers, api, database
-from timeline.dates import parse_fuzzy
+from timeline import answers, api, database, folding
+from timeline.dates import parse_fuzzy, parse_instant
 from timeline.events import NewEvent, Source, stable_id
 from timeline.store import EventQuery
 from timeline.store.sql import SqlStore
@@ -217,7 +217,7 @@ def build(path: Path, size: int, seed: int = 7) -> tuple[SqlStore, datetime, flo
     for start in range(0, len(on_time), 5000):
         store.log.append(on_time[start : start + 5000])
     started = time.perf_counter()
-    answers.refresh_snapshots(store, TIMELINE)
+    folding.refresh_snapshots(store, TIMELINE)
     first_refresh = time.perf_counter() - started
     before_late = datetime.now().astimezone()
     time.sleep(0.01)
@@ -251,7 +251,7 @@ def build(path: Path, size: int, seed: int = 7) -> tuple[SqlStore, datetime, flo
             )
     store.log.append(revisions)
     started = time.perf_counter()
-    answers.refresh_snapshots(store, TIMELINE)
+    folding.refresh_snapshots(store, TIMELINE)
     return store, before_late, first_refresh, time.perf_counter() - started
 
 
@@ -273,9 +273,9 @@ def in_process(store: SqlStore, before_late: datetime, repeat: int) -> dict[tupl
     samples: dict[tuple[str, str], list[float]] = {}
     for _ in range(repeat):
         for date in DATES.values():
-            for knowledge, known in (("now", None), ("as-known", before_late.isoformat())):
+            for knowledge, known in (("now", None), ("as-known", before_late)):
                 started = time.perf_counter()
-                answers.state_at(store, info, date, as_known=known)
+                answers.state_at(store, info, parse_instant(date, info.zone), as_known=known)
                 samples.setdefault((date, knowledge), []).append(time.perf_counter() - started)
     return {key: statistics.median(times) for key, times in samples.items()}
 
@@ -330,15 +330,14 @@ def cli_run(launcher: Launcher, url: str, date: str, as_known: str | None) -> tu
 def naive(store: SqlStore, date: str, as_known: datetime | None) -> None:
     """The reference: read every event starting before the date (and every revision) that
     was recorded by `as_known`, apply the revisions, and fold the lot from the beginning."""
-    instant = api.parse_moment(date, "UTC", "DATE")
-    assert instant is not None
+    instant = parse_instant(date, "UTC")
     events = list(store.log.select(EventQuery(TIMELINE, valid_before=instant, as_known=as_known)))
     events += store.log.select(
         EventQuery(
             TIMELINE, kinds=["correction", "retraction"], valid_from=instant, as_known=as_known
         )
     )
-    projector = answers.fold_everything(events, before=instant)
+    projector = folding.fold_everything(events, before=instant)
     projector.answer(instant, api.load_registry(store, TIMELINE, as_known), timeline=TIMELINE)
 
 

@@ -32,8 +32,21 @@ class AppContext:
         return self._store
 
 
+class TimelineCommand(click.Command):
+    """A command that leaves itself in the context's shared `meta`, so that an error raised
+    while it ran can name the command's own parameter (see `TimelineGroup.invoke`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        ctx.meta[_COMMAND_KEY] = self
+        return super().invoke(ctx)
+
+
 class TimelineGroup(click.Group):
     """A group that turns library errors into one line on stderr and a documented exit code."""
+
+    command_class = TimelineCommand
+    # Subgroups (`timeline db`) are of this class too.
+    group_class = type
 
     def main(
         self,
@@ -61,7 +74,7 @@ class TimelineGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TimelineError as err:
-            _fail(str(err), err.exit_code)
+            _fail(_with_parameter(str(err), err.subject, ctx.meta.get(_COMMAND_KEY)), err.exit_code)
         except SQLAlchemyError as err:
             _fail(f"database error: {_first_line(err)}", EXIT_FAILED)
         except OSError as err:
@@ -71,6 +84,24 @@ class TimelineGroup(click.Group):
             _fail(f"{err.strerror or err}{':' if name else ''}{name}", EXIT_FAILED)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+
+
+_COMMAND_KEY = "timeline.command"
+
+
+def _with_parameter(message: str, subject: str | None, command: click.Command | None) -> str:
+    """The library names the value and which argument of its call carried it (`subject`);
+    the command line names its own parameter for it: `--as-known: ...`, `DATE: ...`."""
+    if subject is None or command is None:
+        return message
+    for param in command.params:
+        if param.name in (subject, f"{subject}s") or subject in (param.metavar or "").lower():
+            if isinstance(param, click.Option):
+                label = max(param.opts, key=len)
+            else:
+                label = param.metavar or (param.name or subject).upper()
+            return f"{label}: {message}"
+    return message
 
 
 def _fail(message: str, code: int) -> None:

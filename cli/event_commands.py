@@ -15,6 +15,7 @@ from timeline.documents import Item, ItemError, check_url, event_record, read_it
 from timeline.errors import InvalidInput, ValidationError
 from timeline.events import CONFIDENCE_LEVELS
 
+from . import values
 from .app import AppContext, main, pass_app
 from .output import print_json, print_records, records_format_option, text_or_json_option
 
@@ -217,8 +218,19 @@ def events(
 ) -> None:
     """List the events of a timeline in valid-time order."""
     info = api.pick_timeline(app.store, timeline)
+    dates = None
+    if between is not None:
+        dates = (
+            values.fuzzy(between[0], info.zone, "--between"),
+            values.fuzzy(between[1], info.zone, "--between"),
+        )
     found = api.list_events(
-        app.store, info, kinds=kinds, between=between, entity=entity, as_known=as_known
+        app.store,
+        info,
+        kinds=kinds,
+        between=dates,
+        entity=entity,
+        as_known=values.instant(as_known, info.zone, "--as-known"),
     )
     columns = CSV_COLUMNS if fmt == "csv" else EVENT_COLUMNS
     count = print_records((event_record(e) for e in found), fmt, columns=columns)

@@ -15,6 +15,7 @@ from timeline import exporting, seeds
 from timeline.importers.sources import Rejection
 from timeline.importing import FORMATS, ImportOptions, run_import, write_rejects
 
+from . import values
 from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, timeline_option
 from .output import print_records, records_format_option
@@ -231,12 +232,13 @@ def export(
     from timeline import api
 
     info = api.pick_timeline(app.store, timeline)
+    known = values.instant(as_known, info.zone, "--as-known")
     out: IO[str]
     if output is None:
-        exporting.export(app.store, info, fmt, sys.stdout, as_known=as_known)
+        exporting.export(app.store, info, fmt, sys.stdout, as_known=known)
         return
     with output.open("w", encoding="utf-8", newline="") as out:
-        exporting.export(app.store, info, fmt, out, as_known=as_known)
+        exporting.export(app.store, info, fmt, out, as_known=known)
 
 
 @main.command()

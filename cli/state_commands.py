@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
-from timeline import answers, api
+from timeline import answers, api, folding
+from timeline.errors import InvalidInput
 from timeline.projections import SECTIONS
 
+from . import values
 from .app import AppContext, main, pass_app
 from .briefing import markdown, print_briefing
 from .event_commands import as_known_option, timeline_option
@@ -71,8 +73,8 @@ def at(
     answer = answers.state_at(
         app.store,
         info,
-        date,
-        as_known=as_known,
+        values.instant(date, info.zone, "DATE"),
+        as_known=values.instant(as_known, info.zone, "--as-known"),
         sections=sections,
         entities=entities,
         recent_limit=recent_limit,
@@ -98,7 +100,11 @@ def diff(
     """What changed between D1 and D2: places that changed hands, offensives, support,
     forces, materiel, ceasefires, and the fatalities in between."""
     info = api.pick_timeline(app.store, timeline)
-    result = answers.diff_between(app.store, info, first, second, as_known=as_known).to_json()
+    before, after = values.instant(first, info.zone, "D1"), values.instant(second, info.zone, "D2")
+    if after <= before:
+        raise InvalidInput(f"D2: {second!r} is not after {first!r}")
+    known = values.instant(as_known, info.zone, "--as-known")
+    result = answers.diff_between(app.store, info, before, after, as_known=known).to_json()
     if fmt == "json":
         print_json(result)
         return
@@ -119,7 +125,8 @@ def history(
     """The history of a place (its controllers) or an actor (what it held, where it was,
     whom it backed or was backed by), as intervals with the events that open and close them."""
     info = api.pick_timeline(app.store, timeline)
-    result = answers.history_of(app.store, info, entity, as_known=as_known).to_json()
+    known = values.instant(as_known, info.zone, "--as-known")
+    result = answers.history_of(app.store, info, entity, as_known=known).to_json()
     if fmt == "json":
         print_json(result)
         return
@@ -138,7 +145,7 @@ def rebuild(app: AppContext, timeline: str | None) -> None:
     about a time before the rebuild fold from the start of the log.
     """
     info = api.pick_timeline(app.store, timeline)
-    count = answers.rebuild(app.store, info)
+    count = folding.rebuild(app.store, info.name)
     click.echo(
         f"{info.name}: rebuilt {count} snapshots from {app.store.log.count(info.name):,} events"
     )

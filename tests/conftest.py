@@ -145,11 +145,11 @@ def libya_store(
 @pytest.fixture
 def libya_at(libya_store: Store) -> Callable[..., dict[str, Any]]:
     """`libya_at(date, as_known=None)`: the JSON answer of `timeline at` on the seeds."""
-    from timeline import answers
+    from tests import answering
 
     info = libya_store.catalog.get("libya")
 
     def at(date: str, as_known: str | None = None) -> dict[str, Any]:
-        return answers.state_at(libya_store, info, date, as_known=as_known).to_json()
+        return answering.state_at(libya_store, info, date, as_known=as_known).to_json()
 
     return at

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from timeline import answers, api
+from tests import answering
+from timeline import api, folding
 from timeline.dates import format_instant, parse_fuzzy, parse_instant
 from timeline.errors import InvalidInput
 from timeline.events import NewEvent, stable_id
@@ -90,7 +91,7 @@ def event(timeline: str, key: str, kind: str, date: str, **fields: Any) -> NewEv
 def controller(
     store: SqlStore, timeline: str, when: str, place: str, as_known: str | None = None
 ) -> str | None:
-    answer = answers.state_at(store, store.catalog.get(timeline), when, as_known=as_known)
+    answer = answering.state_at(store, store.catalog.get(timeline), when, as_known=as_known)
     for item in answer.to_json()["control"]:
         if item["place"]["id"] == place:
             return str(item["controller"]["id"])
@@ -129,7 +130,7 @@ def test_a_late_arrival_changes_past_answers_and_as_known_keeps_the_old_ones(
     clocked.log.append(definitions("t"))
     clocked.log.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
     clocked.log.append([event("t", "b", "control", "2020-01-06", place="sirte", by="lna")])
-    answers.refresh_snapshots(clocked, "t", every=1)
+    folding.refresh_snapshots(clocked, "t", every=1)
     before_arrival = format_instant(clock.tick())
     clock.tick()
     # Tonight's import brings a record of 2019: the LNA took Tripoli in June (fiction).
@@ -140,7 +141,7 @@ def test_a_late_arrival_changes_past_answers_and_as_known_keeps_the_old_ones(
     # Seen from inside its month the late event is only possibly in effect.
     item = next(
         i
-        for i in answers.state_at(clocked, clocked.catalog.get("t"), "2019-06-15").to_json()[
+        for i in answering.state_at(clocked, clocked.catalog.get("t"), "2019-06-15").to_json()[
             "control"
         ]
         if i["place"]["id"] == "tripoli"
@@ -161,9 +162,9 @@ def test_rebuild_changes_no_answer(clocked: SqlStore) -> None:
     )
     info = clocked.catalog.get("t")
     dates = ["2010-12-31", "2013-06-30", "2016-01-01", "2019-12-31", "2025"]
-    without = [answers.state_at(clocked, info, d).to_json() for d in dates]
-    assert answers.rebuild(clocked, info, every=2) > 0
-    assert [answers.state_at(clocked, info, d).to_json() for d in dates] == without
+    without = [answering.state_at(clocked, info, d).to_json() for d in dates]
+    assert folding.rebuild(clocked, info.name, every=2) > 0
+    assert [answering.state_at(clocked, info, d).to_json() for d in dates] == without
 
 
 # -- the property: snapshots never change an answer ----------------------------------------------
@@ -262,7 +263,7 @@ def naive_answer(
     """The reference: every event recorded by then, revisions applied, folded from scratch."""
     instant = parse_instant(when)
     events = list(store.log.select(EventQuery(timeline, as_known=as_known)))
-    projector = answers.fold_everything(events, before=instant)
+    projector = folding.fold_everything(events, before=instant)
     registry = api.load_registry(store, timeline, as_known)
     return projector.answer(instant, registry, timeline=timeline, as_known=as_known).to_json()
 
@@ -297,14 +298,14 @@ def test_snapshots_never_change_an_answer(
         knowledge.append(clock.tick())
         clock.tick()
         if number in refresh_after:
-            answers.refresh_snapshots(clocked, timeline, every=every)
+            folding.refresh_snapshots(clocked, timeline, every=every)
     info = clocked.catalog.get(timeline)
     for when in ("2019-04-04", "2019-06-30", "2019-12-31", "2020-02-15", "2021"):
         expected = naive_answer(clocked, timeline, when, None)
-        assert answers.state_at(clocked, info, when).to_json() == expected
+        assert answering.state_at(clocked, info, when).to_json() == expected
         known = knowledge[0]
         expected_then = naive_answer(clocked, timeline, when, known)
-        got_then = answers.state_at(clocked, info, when, as_known=format_instant(known))
+        got_then = answering.state_at(clocked, info, when, as_known=format_instant(known))
         assert got_then.to_json() == expected_then
 
 
@@ -336,7 +337,7 @@ def test_a_snapshot_of_another_version_is_ignored_not_fatal(clocked: SqlStore) -
     stale = Snapshot(parse_instant("2019-01-01"), 0, clocked.clock(), {"version": -1})
     clocked.snapshots.add("t", [stale])
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
-    assert answers.refresh_snapshots(clocked, "t", every=1) >= 0
+    assert folding.refresh_snapshots(clocked, "t", every=1) >= 0
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
 
 
@@ -359,10 +360,10 @@ def test_a_refresh_writes_snapshots_a_few_at_a_time(
         return add(timeline, snapshots, **kwargs)
 
     monkeypatch.setattr(clocked.snapshots, "add", counting)
-    written = answers.refresh_snapshots(clocked, "t", every=1)
+    written = folding.refresh_snapshots(clocked, "t", every=1)
     assert written == 29  # one before every event but the first
     assert sum(sizes) == written
-    assert max(sizes) <= answers.SNAPSHOT_WRITE_BATCH < written
+    assert max(sizes) <= folding.SNAPSHOT_WRITE_BATCH < written
     assert controller(clocked, "t", "2019-01-15", "tripoli") == "gna"
 
 
@@ -372,7 +373,7 @@ def test_overlapping_refreshes_store_each_boundary_once(clocked: SqlStore) -> No
     clocked.log.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
     clocked.log.append([event("t", "b", "control", "2019-05-04", place="sirte", by="lna")])
     # Two cron runs fold the same log and store the same boundaries, one after the other.
-    first = answers.refresh_snapshots(clocked, "t", every=1, full=True)
+    first = folding.refresh_snapshots(clocked, "t", every=1, full=True)
     snapshot = clocked.snapshots.before("t", parse_instant("2020-01-01"))
     assert snapshot is not None
     assert clocked.snapshots.add("t", [snapshot]) == 1
@@ -391,7 +392,7 @@ def test_answers_leave_the_cycle_collector_as_they_found_it(clocked: SqlStore) -
     clocked.log.append([event("t", "a", "control", "2019-04-04", place="tripoli", by="gna")])
     assert gc.isenabled()
     assert controller(clocked, "t", "2019-12-31", "tripoli") == "gna"
-    answers.refresh_snapshots(clocked, "t", every=1)
+    folding.refresh_snapshots(clocked, "t", every=1)
     assert gc.isenabled()
     gc.disable()
     try:
@@ -399,7 +400,7 @@ def test_answers_leave_the_cycle_collector_as_they_found_it(clocked: SqlStore) -
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
-    with pytest.raises(InvalidInput), answers.collector_paused():
+    with pytest.raises(InvalidInput), folding.collector_paused():
         raise InvalidInput("an error inside")
     assert gc.isenabled()
 
@@ -423,7 +424,7 @@ def a_refreshed_month(store: SqlStore) -> None:
             for day, by in zip(range(1, 29), itertools.cycle(["gna", "lna"]), strict=False)
         ]
     )
-    answers.refresh_snapshots(store, "t", every=1)
+    folding.refresh_snapshots(store, "t", every=1)
 
 
 def test_as_known_before_a_late_arrival_starts_from_the_snapshots_it_superseded(
@@ -437,7 +438,7 @@ def test_as_known_before_a_late_arrival_starts_from_the_snapshots_it_superseded(
         [event("t", "late", "control", "2019-03-01T12:00", place="tripoli", by="lna")]
     )
     assert snapshot_rows(clocked) == (0, 27)  # every one of them is stale for today...
-    answers.refresh_snapshots(clocked, "t", every=1)
+    folding.refresh_snapshots(clocked, "t", every=1)
     assert snapshot_rows(clocked) == (28, 27)
 
     # ...but still what was known before the arrival, and answers about then start there.
@@ -452,8 +453,8 @@ def test_as_known_before_a_late_arrival_starts_from_the_snapshots_it_superseded(
     assert now.known_through > before_arrival
     for when in ("2019-03-01", "2019-03-19", "2019-03-31"):
         expected = naive_answer(clocked, "t", when, before_arrival)
-        assert answers.state_at(clocked, info, when, as_known=then).to_json() == expected
-        assert answers.state_at(clocked, info, when).to_json() == naive_answer(
+        assert answering.state_at(clocked, info, when, as_known=then).to_json() == expected
+        assert answering.state_at(clocked, info, when).to_json() == naive_answer(
             clocked, "t", when, None
         )
     assert controller(clocked, "t", "2019-03-31", "tripoli", then) is None
@@ -470,7 +471,7 @@ def test_superseded_snapshots_are_kept_as_many_as_current_ones_the_latest_first(
         clock.tick()
         late = event("t", f"late{night}", "note", f"2019-03-0{night + 1}T06:00", text="late")
         clocked.log.append([late])
-        answers.refresh_snapshots(clocked, "t", every=1)
+        folding.refresh_snapshots(clocked, "t", every=1)
         current, superseded = snapshot_rows(clocked)
         assert superseded <= current == 28 + night
     # The last night's knowledge still has its snapshots; the first night's lost them.
@@ -479,7 +480,7 @@ def test_superseded_snapshots_are_kept_as_many_as_current_ones_the_latest_first(
     assert clocked.snapshots.before("t", middle, as_known=knowledge[0]) is None
     info = clocked.catalog.get("t")
     for known in knowledge:
-        got = answers.state_at(clocked, info, "2019-03-31", as_known=format_instant(known))
+        got = answering.state_at(clocked, info, "2019-03-31", as_known=format_instant(known))
         assert got.to_json() == naive_answer(clocked, "t", "2019-03-31", known)
 
 
@@ -487,14 +488,14 @@ def test_rebuild_forgets_superseded_snapshots(clocked: SqlStore, clock: Clock) -
     a_refreshed_month(clocked)
     clock.tick()
     clocked.log.append([event("t", "late", "note", "2019-03-01T06:00", text="late")])
-    answers.refresh_snapshots(clocked, "t", every=1)
+    folding.refresh_snapshots(clocked, "t", every=1)
     assert snapshot_rows(clocked)[1] > 0
-    answers.rebuild(clocked, clocked.catalog.get("t"), every=1)
+    folding.rebuild(clocked, "t", every=1)
     assert snapshot_rows(clocked) == (28, 0)
 
 
 def controller_name(store: SqlStore, when: str, place: str, as_known: str | None = None) -> str:
-    answer = answers.state_at(store, store.catalog.get("t"), when, as_known=as_known)
+    answer = answering.state_at(store, store.catalog.get("t"), when, as_known=as_known)
     return next(
         str(item["controller"]["name"])
         for item in answer.to_json()["control"]
@@ -553,10 +554,10 @@ def test_a_projector_is_freed_by_reference_counting_alone(clocked: SqlStore) -> 
             ),
         ]
     )
-    answers.refresh_snapshots(clocked, "t", every=1)
+    folding.refresh_snapshots(clocked, "t", every=1)
     gc.disable()
     try:
-        projector = answers.projector_at(clocked, "t", parse_instant("2020-01-01"), None)
+        projector = folding.projector_at(clocked, "t", parse_instant("2020-01-01"), None)
         projector.answer(parse_instant("2020-01-01"), api.load_registry(clocked, "t"), timeline="t")
         watched: list[weakref.ref[object]] = [
             weakref.ref(projector),
@@ -575,7 +576,7 @@ def test_snapshots_written_before_zstandard_are_still_read(clocked: SqlStore) ->
     from timeline.store.codec import decompress_state as _decompress_state
 
     gna_holds_tripoli(clocked)
-    answers.refresh_snapshots(clocked, "t", every=1)
+    folding.refresh_snapshots(clocked, "t", every=1)
     with clocked.engine.begin() as conn:
         rows = conn.exec_driver_sql("SELECT boundary, state FROM snapshots").all()
         assert rows
@@ -607,7 +608,7 @@ def gna_holds_tripoli(store: SqlStore, *more: NewEvent) -> None:
 
 def test_a_damaged_snapshot_is_passed_over_and_rewritten(clocked: SqlStore) -> None:
     gna_holds_tripoli(clocked, event("t", "f", "control", "2019-02-01", place="tripoli", by="lna"))
-    assert answers.refresh_snapshots(clocked, "t", every=1) > 0
+    assert folding.refresh_snapshots(clocked, "t", every=1) > 0
     for damage in (b"\x28\xb5\x2f\xfd not zstd", b"neither zstd nor zlib"):
         with clocked.engine.begin() as conn:
             conn.execute(sa.text("UPDATE snapshots SET state = :state"), {"state": damage})
@@ -615,5 +616,5 @@ def test_a_damaged_snapshot_is_passed_over_and_rewritten(clocked: SqlStore) -> N
         assert controller(clocked, "t", "2019-12-31", "tripoli") == "lna"
         assert controller(clocked, "t", "2019-01-15", "tripoli") == "gna"
     # The next refresh finds no readable snapshot and writes them all again.
-    assert answers.refresh_snapshots(clocked, "t", every=1) > 0
+    assert folding.refresh_snapshots(clocked, "t", every=1) > 0
     assert clocked.snapshots.before("t", parse_instant("2019-12-31")) is not None

@@ -20,7 +20,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from timeline import answers, database, schema
+from tests import answering
+from timeline import database, folding, schema
 from timeline.cli import main
 from timeline.importing import BATCH_SIZE, ImportOptions, run_import
 from timeline.store.sql import SqlStore
@@ -297,9 +298,9 @@ def test_snapshots_of_one_run_include_what_an_overlapping_run_added(
         assert mine.log.count() == 5100 + ACTORS + PLACES
 
         info = mine.catalog.get("libya")
-        answer = answers.state_at(mine, info, "2022-12-31").to_json()["fatalities"]
-        answers.rebuild(mine, info)
-        rebuilt = answers.state_at(mine, info, "2022-12-31").to_json()["fatalities"]
+        answer = answering.state_at(mine, info, "2022-12-31").to_json()["fatalities"]
+        folding.rebuild(mine, info.name)
+        rebuilt = answering.state_at(mine, info, "2022-12-31").to_json()["fatalities"]
         assert rebuilt["total"] == 5100
         assert answer == rebuilt
     finally:

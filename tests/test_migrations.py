@@ -117,12 +117,13 @@ def test_an_unknown_revision_is_invalid_input(engine: Engine) -> None:
 
 
 def test_the_snapshot_migration_keeps_the_log_both_ways(engine: Engine) -> None:
-    from timeline import answers
+    from tests import answering
+    from timeline import folding
 
     database.upgrade(engine)
     store = SqlStore(engine)
     use(store)
-    answers.rebuild(store, store.catalog.get("libya"), every=1)
+    folding.rebuild(store, "libya", every=1)
 
     database.downgrade(engine, "0001")  # the release before superseded snapshots
     assert database.current_revision(engine) == "0001"
@@ -131,5 +132,5 @@ def test_the_snapshot_migration_keeps_the_log_both_ways(engine: Engine) -> None:
     assert database.current_revision(engine) == database.head_revision()
     assert store.log.count() == 1
     assert store.log.verify().ok
-    answer = answers.state_at(store, store.catalog.get("libya"), "2020-05-31")
+    answer = answering.state_at(store, store.catalog.get("libya"), "2020-05-31")
     assert [item["id"] for item in answer.to_json()["recent"]] == [stable_id("libya", "watiya")]

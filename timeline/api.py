@@ -13,14 +13,27 @@ from datetime import datetime
 from typing import Any
 
 from timeline import database
-from timeline.dates import DateError, FuzzyDate, parse_fuzzy, parse_instant
-from timeline.documents import Drafter, Item
-from timeline.entities import Entity, Registry, entity_from_fields
-from timeline.errors import InvalidInput, NotFound, ValidationError
+from timeline.dates import FuzzyDate
+from timeline.documents import Item
+from timeline.errors import InvalidInput, ValidationError
 from timeline.events import Event, NewEvent
-from timeline.revisions import apply_revisions, effective_events
+from timeline.lookups import drafter, load_registry, pick_timeline, resolve_entity
 from timeline.store import EventQuery, Store, TimelineInfo
-from timeline.store.effective import revisions_by_target
+from timeline.vocabulary import kind_spec
+
+# The front door re-exports what callers look up before they ask anything.
+__all__ = [
+    "Added",
+    "add_documents",
+    "add_event",
+    "correct_event",
+    "list_events",
+    "load_registry",
+    "open_store",
+    "pick_timeline",
+    "resolve_entity",
+    "retract_event",
+]
 
 
 def open_store(url: str | None = None, *, announce: Callable[[str], None] | None = None) -> Store:
@@ -46,104 +59,6 @@ def open_store(url: str | None = None, *, announce: Callable[[str], None] | None
             names = ", ".join(loaded) or "none"
             announce(f"new database {path}: loaded the shipped timelines ({names})")
     return store
-
-
-def pick_timeline(store: Store, name: str | None) -> TimelineInfo:
-    """The timeline named, or the only one there is; a one-line error otherwise."""
-    if name is not None:
-        return store.catalog.get(name)
-    names = store.catalog.names()
-    if len(names) == 1:
-        return store.catalog.get(names[0])
-    if not names:
-        raise InvalidInput(
-            "--timeline: the database has no timeline yet; create one with "
-            "`timeline create NAME --zone ZONE` or load the shipped ones with `timeline seed`"
-        )
-    raise InvalidInput(f"--timeline: required, the database has several: {', '.join(names)}")
-
-
-def parse_date(text: str, zone: str, option: str) -> FuzzyDate:
-    """A fuzzy date from the user, or InvalidInput naming the option."""
-    try:
-        return parse_fuzzy(text, zone)
-    except DateError as err:
-        raise InvalidInput(f"{option}: {err}") from None
-
-
-def parse_moment(text: str | None, zone: str, option: str) -> datetime | None:
-    """An instant from the user ("at" semantics: a day means its end), or None."""
-    if text is None:
-        return None
-    try:
-        return parse_instant(text, zone)
-    except DateError as err:
-        raise InvalidInput(f"{option}: {err}") from None
-
-
-# -- entities ----------------------------------------------------------------------------------
-
-
-def load_registry(store: Store, timeline: str, as_known: datetime | None = None) -> Registry:
-    """The actors and places of a timeline, as known at `as_known` (now when None)."""
-    # Read on every answer: the definitions' fields only, without building whole events.
-    definitions = list(store.log.definitions(timeline, as_known=as_known))
-    revisions = store.log.definition_revisions(timeline, as_known=as_known)
-    if not revisions:
-        registry = Registry()
-        for _, kind, fields in definitions:
-            registry.add(entity_from_fields(kind, fields))
-        return registry
-    events = store.log.select(
-        EventQuery(ids=[event_id for event_id, _, _ in definitions], with_record=False)
-    )
-    return Registry.from_events(effective_events([*events, *revisions]))
-
-
-def resolve_entity(
-    store: Store, timeline: str, name: str, as_known: datetime | None = None
-) -> Entity:
-    """The actor or place `name` designates (id, name or alias, any case)."""
-    return load_registry(store, timeline, as_known).resolve(name)
-
-
-class StoreLookups:
-    """Drafting's view of the database: stored events with their revisions applied."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def event(self, event_id: str) -> Event | None:
-        """The stored event, revisions applied (a retracted one is still found)."""
-        try:
-            stored = self.store.log.get(event_id)
-        except NotFound:
-            return None
-        revisions = revisions_by_target(self.store.log, [stored.id]).get(stored.id, [])
-        revised = apply_revisions(stored, revisions)
-        if revised is None:
-            # Retracted: still the event its corrections describe, so that a second
-            # retraction is recognised as the same one.
-            corrections = [r for r in revisions if r.kind == "correction"]
-            revised = apply_revisions(stored, corrections) or stored
-        return revised
-
-    def offensive_named(self, timeline: str, name: str) -> list[str]:
-        """Ids of the `offensive.started` events called `name`."""
-        folded = name.casefold()
-        return [
-            e.id
-            for e in self.store.log.select(EventQuery(timeline, kinds=["offensive.started"]))
-            if str(e.fields.get("name", "")).casefold() == folded
-        ]
-
-
-def drafter(store: Store, info: TimelineInfo) -> Drafter:
-    """A drafter for documents of one timeline, seeing what the database holds."""
-    return Drafter(info.name, info.zone, load_registry(store, info.name), StoreLookups(store))
-
-
-# -- writing -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,40 +123,36 @@ def list_events(
     info: TimelineInfo,
     *,
     kinds: Sequence[str] = (),
-    between: tuple[str, str] | None = None,
+    between: tuple[FuzzyDate, FuzzyDate] | None = None,
     entity: str | None = None,
-    as_known: str | None = None,
+    as_known: datetime | None = None,
 ) -> Iterator[Event]:
     """The recorded events of a timeline in valid-time order, filtered (revisions included,
-    so that the log reads as it was written)."""
-    known = parse_moment(as_known, info.zone, "--as-known")
+    so that the log reads as it was written): of some kinds, starting between the start of
+    one fuzzy date and the end of another, naming an entity, recorded by `as_known`."""
     start = end = None
     if between is not None:
-        first = parse_date(between[0], info.zone, "--between")
-        last = parse_date(between[1], info.zone, "--between")
+        first, last = between
         if last.end <= first.start:
-            raise InvalidInput(f"--between: {between[1]!r} ends before {between[0]!r} starts")
+            raise InvalidInput(
+                f"{last.text!r} ends before {first.text!r} starts", subject="between"
+            )
         start, end = first.start, last.end
     entity_id = None
     if entity is not None:
-        try:
-            entity_id = resolve_entity(store, info.name, entity, known).id
-        except InvalidInput as err:
-            raise InvalidInput(f"--entity: {err}") from None
+        entity_id = load_registry(store, info.name, as_known).resolve(entity, subject="entity").id
     for kind in kinds:
-        from timeline.vocabulary import kind_spec
-
         try:
             kind_spec(kind)
         except ValidationError as err:
-            raise InvalidInput(f"--kind: {err}") from None
+            raise InvalidInput(str(err), subject="kind") from None
     return store.log.select(
         EventQuery(
             info.name,
             kinds=list(kinds) or None,
             valid_from=start,
             valid_before=end,
-            as_known=known,
+            as_known=as_known,
             entity=entity_id,
         )
     )

@@ -162,8 +162,17 @@ class Registry:
         exact = [e for e in found if e.id == name]
         return exact or found
 
-    def resolve(self, name: str, entity_type: str | None = None, *, field: str = "") -> Entity:
-        """The one entity `name` designates, or an `UnknownEntity` naming the closest matches."""
+    def resolve(
+        self,
+        name: str,
+        entity_type: str | None = None,
+        *,
+        field: str = "",
+        subject: str | None = None,
+    ) -> Entity:
+        """The one entity `name` designates, or an `UnknownEntity` naming the closest matches
+        (prefixed with the document `field` it came from; about the call's argument
+        `subject`)."""
         found = self.find(name, entity_type)
         what = entity_type or "actor or place"
         where = f"{field}: " if field else ""
@@ -171,10 +180,12 @@ class Registry:
             return found[0]
         if found:
             choices = ", ".join(f"{e.id} ({e.name})" for e in found)
-            raise UnknownEntity(f"{where}{name!r} is ambiguous: it names {choices}")
+            raise UnknownEntity(
+                f"{where}{name!r} is ambiguous: it names {choices}", subject=subject
+            )
         close = self.closest(name, entity_type)
         hint = f"; closest: {', '.join(close)}" if close else ""
-        raise UnknownEntity(f"{where}unknown {what} {name!r}{hint}")
+        raise UnknownEntity(f"{where}unknown {what} {name!r}{hint}", subject=subject)
 
     def closest(self, name: str, entity_type: str | None = None, limit: int = 5) -> list[str]:
         """Ids of the entities whose names come closest to `name`."""

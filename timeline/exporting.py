@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from typing import IO, Any
 
-from timeline import api
+from timeline import lookups
 from timeline.documents import dump_jsonl, dump_yaml, event_document, event_record, header_document
 from timeline.entities import DEFINITION_KINDS
 from timeline.revisions import effective_events
@@ -32,10 +33,11 @@ CSV_COLUMNS = (
 
 
 def export(
-    store: Store, info: TimelineInfo, fmt: str, out: IO[str], *, as_known: str | None = None
+    store: Store, info: TimelineInfo, fmt: str, out: IO[str], *, as_known: datetime | None = None
 ) -> int:
-    """Write the timeline's events in recording order; returns how many were written."""
-    known = api.parse_moment(as_known, info.zone, "--as-known")
+    """Write the timeline's events recorded by `as_known` (all when None) in recording order;
+    returns how many were written."""
+    known = as_known
     events = store.log.select(EventQuery(info.name, as_known=known, order="recorded"))
     count = 0
     if fmt in ("jsonl", "yaml"):
@@ -70,8 +72,8 @@ def export(
     raise ValueError(fmt)
 
 
-def _geojson(store: Store, info: TimelineInfo, known: Any, out: IO[str]) -> int:
-    registry = api.load_registry(store, info.name, known)
+def _geojson(store: Store, info: TimelineInfo, known: datetime | None, out: IO[str]) -> int:
+    registry = lookups.load_registry(store, info.name, known)
     features: list[dict[str, Any]] = []
     for entity in registry:
         if entity.type == "place" and entity.lat is not None and entity.lon is not None:

@@ -27,7 +27,7 @@ from typing import IO, Any, BinaryIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from timeline import api
+from timeline import lookups
 from timeline.dates import DateError, parse_fuzzy
 from timeline.documents import Drafter, Item, ItemError, check_url, parse_sources, read_items
 from timeline.entities import Entity, Registry
@@ -262,7 +262,7 @@ def run_import(
     info: TimelineInfo | None = None
     touched: set[str] = set()
     if options.fmt in ("acled", "ucdp"):
-        info = api.pick_timeline(store, options.timeline)
+        info = lookups.pick_timeline(store, options.timeline)
     for spec in sources:
         importer = SourceImport(store, spec, options, info, on_reject, on_progress)
         counts = importer.run()
@@ -276,7 +276,7 @@ def run_import(
     if not options.dry_run:
         # The nightly run pays for the snapshots its late arrivals made stale, so that the
         # analyst's next `timeline at` does not.
-        from timeline.answers import refresh_snapshots
+        from timeline.folding import refresh_snapshots
 
         for name in sorted(touched):
             refresh_snapshots(store, name)
@@ -380,7 +380,7 @@ class SourceImport:
     def registry(self) -> Registry:
         if self._registry is None:
             assert self.info is not None
-            self._registry = api.load_registry(self.store, self.info.name)
+            self._registry = lookups.load_registry(self.store, self.info.name)
         return self._registry
 
     @property
@@ -782,11 +782,11 @@ class SourceImport:
                 drafter = None
                 continue
             if self.info is None:
-                self.info = api.pick_timeline(self.store, self.options.timeline)
+                self.info = lookups.pick_timeline(self.store, self.options.timeline)
                 if self.run_id is None and not self.options.dry_run:
                     self._start_run(None)
             if drafter is None:
-                drafter = api.drafter(self.store, self.info)
+                drafter = lookups.drafter(self.store, self.info)
             try:
                 draft = drafter.draft(item)
             except ValidationError as err:

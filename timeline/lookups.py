@@ -1,0 +1,88 @@
+"""Looking things up in a store: the timeline a command means, the actors and places of a
+timeline as known at an instant, and stored events as drafting documents sees them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from timeline.documents import Drafter
+from timeline.entities import Entity, Registry, entity_from_fields
+from timeline.errors import InvalidInput, NotFound
+from timeline.events import Event
+from timeline.revisions import apply_revisions, effective_events
+from timeline.store import EventQuery, Store, TimelineInfo
+from timeline.store.effective import revisions_by_target
+
+
+def pick_timeline(store: Store, name: str | None) -> TimelineInfo:
+    """The timeline named, or the only one there is; a one-line error otherwise."""
+    if name is not None:
+        return store.catalog.get(name)
+    names = store.catalog.names()
+    if len(names) == 1:
+        return store.catalog.get(names[0])
+    if not names:
+        raise InvalidInput(
+            "--timeline: the database has no timeline yet; create one with "
+            "`timeline create NAME --zone ZONE` or load the shipped ones with `timeline seed`"
+        )
+    raise InvalidInput(f"--timeline: required, the database has several: {', '.join(names)}")
+
+
+def load_registry(store: Store, timeline: str, as_known: datetime | None = None) -> Registry:
+    """The actors and places of a timeline, as known at `as_known` (now when None)."""
+    # Read on every answer: the definitions' fields only, without building whole events.
+    definitions = list(store.log.definitions(timeline, as_known=as_known))
+    revisions = store.log.definition_revisions(timeline, as_known=as_known)
+    if not revisions:
+        registry = Registry()
+        for _, kind, fields in definitions:
+            registry.add(entity_from_fields(kind, fields))
+        return registry
+    events = store.log.select(
+        EventQuery(ids=[event_id for event_id, _, _ in definitions], with_record=False)
+    )
+    return Registry.from_events(effective_events([*events, *revisions]))
+
+
+def resolve_entity(
+    store: Store, timeline: str, name: str, as_known: datetime | None = None
+) -> Entity:
+    """The actor or place `name` designates (id, name or alias, any case)."""
+    return load_registry(store, timeline, as_known).resolve(name)
+
+
+class StoreLookups:
+    """Drafting's view of the database: stored events with their revisions applied."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def event(self, event_id: str) -> Event | None:
+        """The stored event, revisions applied (a retracted one is still found)."""
+        try:
+            stored = self.store.log.get(event_id)
+        except NotFound:
+            return None
+        revisions = revisions_by_target(self.store.log, [stored.id]).get(stored.id, [])
+        revised = apply_revisions(stored, revisions)
+        if revised is None:
+            # Retracted: still the event its corrections describe, so that a second
+            # retraction is recognised as the same one.
+            corrections = [r for r in revisions if r.kind == "correction"]
+            revised = apply_revisions(stored, corrections) or stored
+        return revised
+
+    def offensive_named(self, timeline: str, name: str) -> list[str]:
+        """Ids of the `offensive.started` events called `name`."""
+        folded = name.casefold()
+        return [
+            e.id
+            for e in self.store.log.select(EventQuery(timeline, kinds=["offensive.started"]))
+            if str(e.fields.get("name", "")).casefold() == folded
+        ]
+
+
+def drafter(store: Store, info: TimelineInfo) -> Drafter:
+    """A drafter for documents of one timeline, seeing what the database holds."""
+    return Drafter(info.name, info.zone, load_registry(store, info.name), StoreLookups(store))
