@@ -10,7 +10,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from timeline import __version__, api
-from timeline.errors import TimelineError
+from timeline.errors import NoTimeline, TimelineError
 from timeline.store import Store
 
 EXIT_FAILED = 1
@@ -73,6 +73,14 @@ class TimelineGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except NoTimeline as err:
+            # What to type next is the command line's to say.
+            message = _with_parameter(str(err), err.subject, ctx.meta.get(_COMMAND_KEY))
+            _fail(
+                f"{message}; create one with `timeline create NAME --zone ZONE` or load the "
+                "shipped ones with `timeline seed`",
+                err.exit_code,
+            )
         except TimelineError as err:
             _fail(_with_parameter(str(err), err.subject, ctx.meta.get(_COMMAND_KEY)), err.exit_code)
         except SQLAlchemyError as err:
@@ -92,9 +100,10 @@ _COMMAND_KEY = "timeline.command"
 def _with_parameter(message: str, subject: str | None, command: click.Command | None) -> str:
     """The library names the value and which argument of its call carried it (`subject`);
     the command line names its own parameter for it: `--as-known: ...`, `DATE: ...`."""
-    if subject is None or command is None:
+    if subject is None:
         return message
-    for param in command.params:
+    # The command's own parameters first, then the options every command shares (`--db`).
+    for param in [*(command.params if command is not None else ()), *main.params]:
         if param.name in (subject, f"{subject}s") or subject in (param.metavar or "").lower():
             if isinstance(param, click.Option):
                 label = max(param.opts, key=len)

@@ -430,7 +430,7 @@ def test_a_single_yaml_mapping_and_an_empty_file() -> None:
         ("42\n", "yaml", "events.yaml: expected a list of events, found int"),
         ('[\n  {"kind": "note"},\n  {kind}\n]\n', "json", "events.yaml:3: not valid JSON"),
         ('"text"', "json", "events.yaml: expected a list of events, found str"),
-        ("", "xml", "--format: 'xml' is not a native format"),
+        ("", "xml", "'xml' is not a native format"),
     ],
 )
 def test_a_malformed_file_names_file_and_line(text: str, fmt: str, message: str) -> None:

@@ -62,18 +62,24 @@ def create(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise InvalidInput(f"--db: {url!r} is not a database URL") from None
+        raise InvalidInput(f"{url!r} is not a database URL", subject="db") from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise InvalidInput(
-            f"--db: {url!r}: unsupported database {parsed.get_backend_name()!r}"
-            " (use sqlite:///PATH or postgresql://...)"
+            f"{_shown(parsed)}: unsupported database {parsed.get_backend_name()!r}"
+            " (use sqlite:///PATH or postgresql://...)",
+            subject="db",
         )
     try:
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed)
         return sa.create_engine(parsed, pool_pre_ping=True)
     except (NoSuchModuleError, ArgumentError) as err:
-        raise InvalidInput(f"--db: {url!r}: {err}") from None
+        raise InvalidInput(f"{_shown(parsed)}: {err}", subject="db") from None
+
+
+def _shown(url: sa.URL) -> str:
+    # A URL as messages show it: never with its password.
+    return repr(url.render_as_string(hide_password=True))
 
 
 def _sqlite_engine(url: sa.URL) -> Engine:
@@ -84,7 +90,7 @@ def _sqlite_engine(url: sa.URL) -> Engine:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise InvalidInput(
-                f"--db: cannot create {str(path.parent)!r}: {err.strerror}"
+                f"cannot create {str(path.parent)!r}: {err.strerror}", subject="db"
             ) from None
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 

@@ -81,7 +81,9 @@ def read_items(stream: IO[str], name: str, fmt: str) -> Iterator[Item | ItemErro
         elif fmt == "json":
             loaded = json.load(stream)
         else:
-            raise InvalidInput(f"--format: {fmt!r} is not a native format (yaml, jsonl, json)")
+            raise InvalidInput(
+                f"{fmt!r} is not a native format (yaml, jsonl, json)", subject="format"
+            )
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

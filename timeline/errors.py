@@ -48,6 +48,10 @@ class UnknownEntity(InvalidInput):
     """A name that matches no actor or place, or more than one."""
 
 
+class NoTimeline(InvalidInput):
+    """The database holds no timeline at all, so there is none to pick (exit 2)."""
+
+
 class LockTimeout(TimelineError):
     """Another writer held the database longer than we were willing to wait (exit 3)."""
 

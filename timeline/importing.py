@@ -144,7 +144,7 @@ def parser_for(fmt: str) -> Parser:
         from timeline.importers.ucdp import UcdpParser
 
         return UcdpParser()
-    raise InvalidInput(f"--format: {fmt!r} is not a dataset format (acled, ucdp)")
+    raise InvalidInput(f"{fmt!r} is not a dataset format (acled, ucdp)", subject="format")
 
 
 # -- sources ---------------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def run_import(
     """Import every source in order; returns the counts. Rejected records go to `on_reject`
     and do not stop the run; a source that cannot be read at all raises."""
     if options.fmt not in FORMATS:
-        raise InvalidInput(f"--format: {options.fmt!r} is not one of {', '.join(FORMATS)}")
+        raise InvalidInput(f"{options.fmt!r} is not one of {', '.join(FORMATS)}", subject="format")
     sources = expand_sources(specs, options.fmt)
     report = ImportReport()
     started = time.monotonic()

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from timeline.documents import Drafter
 from timeline.entities import Entity, Registry, entity_from_fields
-from timeline.errors import InvalidInput, NotFound
+from timeline.errors import InvalidInput, NotFound, NoTimeline
 from timeline.events import Event
 from timeline.revisions import apply_revisions, effective_events
 from timeline.store import EventQuery, Store, TimelineInfo
@@ -22,11 +22,10 @@ def pick_timeline(store: Store, name: str | None) -> TimelineInfo:
     if len(names) == 1:
         return store.catalog.get(names[0])
     if not names:
-        raise InvalidInput(
-            "--timeline: the database has no timeline yet; create one with "
-            "`timeline create NAME --zone ZONE` or load the shipped ones with `timeline seed`"
-        )
-    raise InvalidInput(f"--timeline: required, the database has several: {', '.join(names)}")
+        raise NoTimeline("the database has no timeline yet", subject="timeline")
+    raise InvalidInput(
+        f"required, the database has several: {', '.join(names)}", subject="timeline"
+    )
 
 
 def load_registry(store: Store, timeline: str, as_known: datetime | None = None) -> Registry:

@@ -32,8 +32,8 @@ def seed_files(name: str) -> list[Path]:
     folder = seed_root() / name
     if not (folder / HEADER).is_file():
         raise NotFound(
-            f"--timeline: no shipped timeline {name!r} "
-            f"(shipped: {', '.join(available()) or 'none'})"
+            f"no shipped timeline {name!r} (shipped: {', '.join(available()) or 'none'})",
+            subject="timeline",
         )
     events = sorted(p for p in folder.glob("*.yaml") if p.name != HEADER)
     return [folder / HEADER, *events]
