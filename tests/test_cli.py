@@ -498,6 +498,11 @@ MIDDLE = """\
   title: third, fine
 """
 UNKNOWN = "deadbeef-0000-4000-8000-000000000000"
+# A billion laughs: nine levels of nine aliases, a few hundred bytes.
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}'] * 9) if previous else '1, 2, 3'}]\n"
+    for previous, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
 
 
 def bad(args: list[str], code: int, needle: str, id: str, marks: Any = ()) -> Any:
@@ -530,6 +535,9 @@ BAD_INPUT = [
     bad(["add", "--from-file", "{tmp}/broken.yaml"], 2, "broken.yaml:3", "malformed-yaml"),
     bad(["add", "--from-file", "{tmp}/middle.yaml"], 2, "middle.yaml:item 2", "bad-in-middle"),
     bad(["add", "--from-file", "{tmp}/missing.yaml"], 2, "missing.yaml", "missing-file"),
+    bad(["add", "--from-file", "{tmp}/leap.yaml"], 2, "'2019-02-29'", "yaml-impossible-date"),
+    bad(["add", "--from-file", "{tmp}/hour.yaml"], 2, "25:00", "yaml-impossible-hour"),
+    bad(["add", "--from-file", "{tmp}/bomb.yaml"], 2, "bomb.yaml: its aliases", "yaml-bomb"),
     bad(["events", "--between", "2020", "2019"], 2, "--between", "between-reversed"),
     bad(["events", "--between", "2019", "someday"], 2, "'someday'", "between-bad-date"),
     bad(["events", "--as-known", "2019-13"], 2, "'2019-13'", "as-known-bad-date"),
@@ -553,6 +561,11 @@ BAD_INPUT = [
 def test_bad_input(libya: Invoke, tmp_path: Path, args: list[str], code: int, needle: str) -> None:
     (tmp_path / "broken.yaml").write_text("- kind: note\n  title: [unclosed\n", encoding="utf-8")
     (tmp_path / "middle.yaml").write_text(MIDDLE, encoding="utf-8")
+    for name, date in (("leap", "2019-02-29"), ("hour", "2019-04-04 25:00:00")):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"- kind: note\n  date: {date}\n  title: t\n", encoding="utf-8"
+        )
+    (tmp_path / "bomb.yaml").write_text(BOMB, encoding="utf-8")
     offensive = stable_id("libya", "slug:tripoli-offensive")
     args = [a.format(tmp=tmp_path, offensive=offensive) for a in args]
     before = snapshot(libya)

@@ -498,3 +498,50 @@ def test_a_source_record_travels_beside_the_fields() -> None:
     assert "record" not in event.fields
     with pytest.raises(ValidationError, match="record: 'raw' is not a mapping"):
         d.draft(Item("doc:2", {"kind": "note", "date": "2020", "title": "t", "record": "raw"}))
+
+
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}'] * 9) if previous else '1, 2, 3'}]\n"
+    for previous, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+def test_a_yaml_alias_bomb_is_refused_in_one_short_line() -> None:
+    with pytest.raises(InvalidInput, match=r"events\.yaml: its aliases \(\*name\) expand") as err:
+        items(BOMB, "yaml")
+    assert len(str(err.value)) < 200
+
+
+def test_honest_aliases_still_read() -> None:
+    text = (
+        "- kind: note\n  title: a\n  sources: &s [{name: BBC News, published: 2011-02-21}]\n"
+        "- kind: note\n  title: b\n  sources: *s\n"
+    )
+    found = items(text, "yaml")
+    assert [i.data["sources"] for i in found if isinstance(i, Item)] == [
+        [{"name": "BBC News", "published": dt.date(2011, 2, 21)}]
+    ] * 2
+
+
+@pytest.mark.parametrize(
+    ("scalar", "text"),
+    [
+        ("2019-02-29", "2019-02-29"),
+        ("2019-04-04 25:00:00", "2019-04-04 25:00:00"),
+        ("9" * 5000, "9" * 5000),
+    ],
+)
+def test_scalars_yaml_cannot_build_stay_text_for_validation_to_name(scalar: str, text: str) -> None:
+    (item,) = items(f"- kind: note\n  date: {scalar}\n  count: {scalar}\n", "yaml")
+    assert isinstance(item, Item)
+    assert item.data == {"kind": "note", "date": text, "count": text}
+
+
+def test_an_oversized_yaml_file_is_refused_before_it_is_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from timeline import documents
+
+    monkeypatch.setattr(documents, "MAX_YAML_CHARACTERS", 100)
+    with pytest.raises(InvalidInput, match=r"limited to .* import larger ones as JSON Lines"):
+        items("- kind: note\n  title: " + "x" * 200 + "\n", "yaml")

@@ -77,7 +77,7 @@ def read_items(stream: IO[str], name: str, fmt: str) -> Iterator[Item | ItemErro
         return
     try:
         if fmt == "yaml":
-            loaded = yaml.safe_load(stream)
+            loaded = _load_yaml(stream, name)
         elif fmt == "json":
             loaded = json.load(stream)
         else:
@@ -104,6 +104,82 @@ def read_items(stream: IO[str], name: str, fmt: str) -> Iterator[Item | ItemErro
             yield Item(where, document)
         else:
             yield ItemError(where, f"expected a mapping, found {document!r:.60}")
+
+
+# A YAML file is read whole (JSON Lines streams): past this size, the file is refused with a
+# pointer to JSON Lines rather than read into memory.
+MAX_YAML_CHARACTERS = 64 * 1024 * 1024
+# Aliases let a few hundred bytes of YAML stand for billions of nodes. Reading shares them
+# (cheap); anything that walks the documents afterwards would not, so a file whose aliases
+# expand to many more nodes than it holds is refused before that.
+MAX_ALIAS_EXPANSION = 10
+
+
+class _YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """PyYAML's safe loader (libyaml's when there is one), for hostile files: a scalar that
+    only looks like a date or a number (2019-02-29, 25:00, a thousand digits) stays text,
+    for the document's own validation to name, instead of failing inside PyYAML."""
+
+
+def _lenient(construct: Any) -> Any:
+    def constructor(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except ValueError:
+            return loader.construct_scalar(node)
+
+    return constructor
+
+
+for _tag, _construct in (
+    ("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_timestamp),
+    ("tag:yaml.org,2002:int", yaml.SafeLoader.construct_yaml_int),
+    ("tag:yaml.org,2002:float", yaml.SafeLoader.construct_yaml_float),
+):
+    _YamlLoader.add_constructor(_tag, _lenient(_construct))
+
+
+def _load_yaml(stream: IO[str], name: str) -> Any:
+    text = stream.read(MAX_YAML_CHARACTERS + 1)
+    if len(text) > MAX_YAML_CHARACTERS:
+        raise InvalidInput(
+            f"{name}: a YAML file is limited to {MAX_YAML_CHARACTERS // (1024 * 1024)} MiB;"
+            " import larger ones as JSON Lines"
+        )
+    loader = _YamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, name)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root: yaml.Node, name: str) -> None:
+    """InvalidInput when the node graph, aliases followed, is much larger than itself."""
+    distinct: set[int] = set()
+    visited = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        visited += 1
+        if id(node) in distinct:
+            # An alias: the walk counts its expansion, and stops as soon as that is clearly
+            # out of proportion, so that a bomb costs no more than an honest file.
+            limit = MAX_ALIAS_EXPANSION * len(distinct) + 10_000
+            if visited > limit:
+                raise InvalidInput(
+                    f"{name}: its aliases (*name) expand to more than {limit:,} nodes; "
+                    "write the repeated values out"
+                )
+        distinct.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
 
 
 def _read_jsonl(stream: IO[str], name: str) -> Iterator[Item | ItemError]:
