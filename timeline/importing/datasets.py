@@ -8,7 +8,7 @@ onto the vocabulary, their entity names resolved (`entities`), and appended.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from timeline.dates import DateError, parse_fuzzy
@@ -44,17 +44,9 @@ class DatasetImport:
 
     def read(self, stream: IO[bytes]) -> None:
         """Import a dataset file's rows."""
-        batch: list[RawRow] = []
-        for item in self.parser.rows(stream, self.run.name):  # type: ignore[arg-type]
-            if isinstance(item, Rejection):
-                self.run.reject(item)
-                continue
-            batch.append(item)
-            if len(batch) >= self.options.batch_size:
-                self._batch(batch, [])
-                batch = []
-        if batch:
-            self._batch(batch, [])
+        rest = self._batches(self.parser.rows(stream, self.run.name))  # type: ignore[arg-type]
+        if rest:
+            self._batch(rest, [])
 
     def fetch(self, url: str) -> None:
         """Import what ACLED's API at `url` revised or deleted since the last run."""
@@ -74,15 +66,7 @@ class DatasetImport:
         self.run.high_water = since
         base, params = parse_api_url(url), api_url_params(url)
         credentials = self.options.credentials
-        batch: list[RawRow] = []
-        for raw in fetch_acled(base, params=params, credentials=credentials, since=since):
-            if isinstance(raw, Rejection):
-                self.run.reject(raw)
-                continue
-            batch.append(raw)
-            if len(batch) >= self.options.batch_size:
-                self._batch(batch, [])
-                batch = []
+        rest = self._batches(fetch_acled(base, params=params, credentials=credentials, since=since))
         deletions: list[Deletion] = []
         for deletion in fetch_acled_deletions(
             base, params=params, credentials=credentials, since=since
@@ -91,7 +75,21 @@ class DatasetImport:
                 self.run.reject(deletion)
             else:
                 deletions.append(deletion)
-        self._batch(batch, deletions)
+        self._batch(rest, deletions)
+
+    def _batches(self, items: Iterable[RawRow | Rejection]) -> list[RawRow]:
+        """Import rows in full batches, passing rejections on; returns the last, partial one
+        (to go with the deletions an API answer ends with)."""
+        batch: list[RawRow] = []
+        for item in items:
+            if isinstance(item, Rejection):
+                self.run.reject(item)
+                continue
+            batch.append(item)
+            if len(batch) >= self.options.batch_size:
+                self._batch(batch, [])
+                batch = []
+        return batch
 
     def _batch(self, batch: list[RawRow], deletions: list[Deletion]) -> None:
         stamps = [r.stamp for r in batch if r.stamp is not None]
@@ -164,9 +162,11 @@ class DatasetImport:
             drafts.extend(events)
         for deletion, previous in plan.withdrawn:
             version = previous.version + 1
+            reason = "deleted at the source"
+            root = self._root(previous)
             drafts.append(
-                self._retraction(
-                    previous, deletion.key, version, "deleted at the source", deletion.stamp
+                retraction(
+                    self.info.name, root, previous, deletion.key, version, reason, deletion.stamp
                 )
             )
             outcome[drafts[-1].id] = "retracted"
@@ -211,9 +211,9 @@ class DatasetImport:
         if root_kind != record.kind:
             # The dataset re-classified the record: a correction cannot change a kind, so the
             # old event is retracted and the record starts again under its new kind.
-            retracted = self._retraction(
-                previous, None, None, f"re-classified as {record.kind}", None
-            )
+            reason = f"re-classified as {record.kind}"
+            root = self._root(previous)
+            retracted = retraction(timeline, root, previous, None, None, reason, None)
             return [*definitions, retracted, event(record.kind, event_id, validated)]
         removed = {name: None for name in self._root_fields(previous) if name not in validated}
         replaced = {"target": previous.root_id, "fields": {**validated, **removed}}
@@ -238,17 +238,6 @@ class DatasetImport:
                 replaced = revision.fields.get("fields") or {}
                 fields = {k: v for k, v in {**fields, **replaced}.items() if v is not None}
         return list(fields)
-
-    def _retraction(
-        self,
-        previous: OriginVersion,
-        key: str | None,
-        version: int | None,
-        reason: str,
-        stamp: int | None,
-    ) -> NewEvent:
-        root = self._root(previous)
-        return retraction(self.info.name, root, previous, key, version, reason, stamp)
 
 
 @functools.lru_cache(maxsize=4096)
