@@ -49,14 +49,16 @@ class JsonLines:
     dataset = False
 
     def detect(self, head: bytes) -> bool:
-        """Whether the first line of `head` is a whole JSON object."""
+        """Whether the first line of `head` is a whole JSON object that is a native document:
+        a timeline header or an event (not, say, a one-line GeoJSON file)."""
         line = _first_line(head)
         if line is None or not (line.startswith("{") and line.endswith("}")):
             return False
         try:
-            return isinstance(json.loads(line), dict)
+            document = json.loads(line)
         except ValueError:
             return False
+        return isinstance(document, dict) and ("kind" in document or "timeline" in document)
 
 
 class YamlDocuments:
