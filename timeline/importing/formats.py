@@ -42,9 +42,7 @@ def format_named(name: str) -> Format:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise InvalidInput(
-            f"{name!r} is not one of {', '.join(FORMATS)}", subject="fmt"
-        ) from None
+        raise InvalidInput(f"{name!r} is not one of {', '.join(FORMATS)}", subject="fmt") from None
 
 
 def detected(head: bytes) -> list[Format]:
