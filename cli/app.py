@@ -104,11 +104,12 @@ def _with_parameter(message: str, subject: str | None, command: click.Command | 
         return message
     # The command's own parameters first, then the options every command shares (`--db`).
     for param in [*(command.params if command is not None else ()), *main.params]:
-        if param.name in (subject, f"{subject}s") or subject in (param.metavar or "").lower():
+        names = {param.name, *(opt.lstrip("-") for opt in param.opts)}
+        if names & {subject, f"{subject}s"} or subject in (param.metavar or "").lower():
             if isinstance(param, click.Option):
                 label = max(param.opts, key=len)
             else:
-                label = param.metavar or (param.name or subject).upper()
+                label = (param.metavar or (param.name or subject).upper()).rstrip(".")
             return f"{label}: {message}"
     return message
 

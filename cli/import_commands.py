@@ -35,9 +35,9 @@ CREDENTIAL_VARIABLES = {
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    required=True,
     help="What the sources hold: ACLED or UCDP GED CSV (or ACLED's API for an "
-    "acled URL with /api/), or native JSON Lines / YAML documents.",
+    "acled URL with /api/), or native JSON Lines / YAML documents. Detected from each "
+    "source's first bytes (a CSV's header) when omitted; a source of another format is refused.",
 )
 @timeline_option
 @click.option("--dry-run", is_flag=True, help="Read and check everything; write nothing.")
@@ -66,7 +66,7 @@ CREDENTIAL_VARIABLES = {
 def import_(
     app: AppContext,
     sources: tuple[str, ...],
-    fmt: str,
+    fmt: str | None,
     timeline: str | None,
     dry_run: bool,
     rejects: Path | None,

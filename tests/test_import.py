@@ -832,7 +832,7 @@ def test_quiet_still_reports_rejections(libya: Cli) -> None:
     [
         (["--format", "csv", "x.csv"], "--format"),
         (["--format", "acled"], "SOURCE"),
-        (["x.csv"], "--format"),
+        (["-"], "--format"),  # nothing on stdin to tell its format by
         (["--format", "acled", "{missing}"], "no such file"),
         (["--format", "acled", "--timeline", "syria", "{fixture}"], "syria"),
         (["--format", "acled", "ftp://example.org/x.csv"], "ftp://"),
@@ -922,7 +922,10 @@ def test_a_missing_column_is_refused_before_any_row_is_read(libya: Cli, tmp_path
         libya("import", "--format", "acled", str(path)), 3, str(path), "missing column fatalities"
     )
     assert libya.events() == []
-    one_line_error(libya("import", "--format", "ucdp", str(path)), 3, "UCDP", "date_start")
+    # As UCDP: its header is ACLED's, so the format given is refused before any row is read.
+    one_line_error(
+        libya("import", "--format", "ucdp", str(path)), 2, str(path), "looks like acled, not ucdp"
+    )
     assert libya.events() == []
 
 

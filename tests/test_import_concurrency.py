@@ -314,9 +314,9 @@ def test_snapshots_of_one_run_include_what_an_overlapping_run_added(
 def test_a_long_import_has_the_statistics_refreshed_as_it_grows(
     db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import timeline.importing
+    import timeline.importing.run
 
-    monkeypatch.setattr(timeline.importing, "STATISTICS_AFTER", 100)
+    monkeypatch.setattr(timeline.importing.run, "STATISTICS_AFTER", 100)
     source = write_acled(tmp_path / "grows.csv", range(1000))
     store = SqlStore(database.open_engine(db_url))
     calls: list[int] = []

@@ -45,6 +45,11 @@ _LAYOUT = CsvLayout(
         ("fatalities",),
     ),
     stamp_column="timestamp",
+    # event_id_cnty is ACLED's own name; the other set catches an export saved without it.
+    signatures=(
+        frozenset({"event_id_cnty"}),
+        frozenset({"event_date", "event_type", "actor1", "fatalities"}),
+    ),
 )
 
 # Event types of the pre-2019 schema, which had no sub-event types, by normalised name.
@@ -136,6 +141,12 @@ class AcledParser:
     """The ACLED CSV export (any schema since 2011); also maps ACLED API rows."""
 
     format = "acled"
+    extensions: tuple[str, ...] = (".csv",)
+    dataset = True
+
+    def detect(self, head: bytes) -> bool:
+        """Whether `head` starts with an ACLED CSV header (any schema since 2011)."""
+        return _LAYOUT.detect(head)
 
     def rows(self, stream: BinaryIO, source: str) -> Iterator[RawRow | Rejection]:
         """Stream an ACLED CSV export as raw rows; the header is checked before this returns.

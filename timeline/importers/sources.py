@@ -33,6 +33,7 @@ __all__ = [
     "BadField",
     "CsvLayout",
     "Deletion",
+    "Format",
     "Parser",
     "PlaceHint",
     "RawRow",
@@ -40,12 +41,14 @@ __all__ = [
     "SourceError",
     "SourceRecord",
     "content_hash",
+    "header_names",
     "iso_week",
     "parse_code",
     "parse_coordinate",
     "parse_count",
     "parse_day",
     "read_csv",
+    "read_head",
     "split_names",
 ]
 
@@ -162,10 +165,25 @@ class SourceError(SourceUnavailable):
         super().__init__(_one_line(message))
 
 
-class Parser(Protocol):
-    """A dataset format: streams raw rows cheaply, maps one row on demand."""
+class Format(Protocol):
+    """A kind of source `timeline import` reads, as the registry of formats lists it.
+
+    `format` is its name (what `--format` takes, and the registry's key); `extensions` the
+    file names a directory's files of this format end with; `dataset` whether it holds a
+    dataset's rows (mapped to events by a `Parser`) rather than native documents.
+    """
 
     format: str
+    extensions: tuple[str, ...]
+    dataset: bool
+
+    def detect(self, head: bytes) -> bool:
+        """Whether a source whose first bytes are `head` (up to 8 KiB) is of this format."""
+        ...
+
+
+class Parser(Format, Protocol):
+    """A dataset format: streams raw rows cheaply, maps one row on demand."""
 
     def rows(self, stream: BinaryIO, source: str) -> Iterator[RawRow | Rejection]:
         """Check the header (raising `SourceError` at once), then stream the records."""
@@ -258,7 +276,8 @@ class _Chained(io.RawIOBase):
         return n
 
 
-def _read_head(stream: BinaryIO, source: str) -> bytes:
+def read_head(stream: BinaryIO, source: str) -> bytes:
+    """The first 8 KiB of `stream` (fewer if it ends first), enough to sniff or detect it."""
     chunks: list[bytes] = []
     size = 0
     try:
@@ -275,7 +294,7 @@ def _read_head(stream: BinaryIO, source: str) -> bytes:
 
 def _open_text(stream: BinaryIO, source: str) -> tuple[io.TextIOWrapper, str]:
     """UTF-8 text of `stream` (BOM or not) and its delimiter, refusing what is not CSV text."""
-    head = _read_head(stream, source)
+    head = read_head(stream, source)
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise SourceError(f"{source}: the file is empty")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -320,6 +339,30 @@ class CsvLayout:
     # Each entry is a set of alternative names (UCDP's `best` or older `best_est`).
     required: tuple[tuple[str, ...], ...]
     stamp_column: str | None = None
+    # Sets of columns any one of which, all present, tells this dataset's header from other
+    # CSV files'; looser than `required`, so that a header missing a required column is still
+    # recognised, and refused by `read_csv` naming what it lacks.
+    signatures: tuple[frozenset[str], ...] = ()
+
+    def detect(self, head: bytes) -> bool:
+        """Whether the CSV header at the start of `head` is this dataset's."""
+        names = header_names(head)
+        return any(signature <= names for signature in self.signatures)
+
+
+def header_names(head: bytes) -> frozenset[str]:
+    """The column names (stripped, lowercased) of the CSV header `head` starts with, read as
+    `read_csv` reads it: UTF-8 with or without a BOM, blank lines above it skipped, the
+    delimiter sniffed. Empty when the first line is not a CSV record."""
+    if b"\x00" in head:
+        return frozenset()
+    first = head.removeprefix(codecs.BOM_UTF8).lstrip(b"\r\n").split(b"\n", 1)[0]
+    text = first.decode("utf-8", errors="replace").rstrip("\r")
+    try:
+        header = next(csv.reader([text], delimiter=_delimiter(first)), [])
+    except csv.Error:
+        return frozenset()
+    return frozenset(name.strip().lower() for name in header)
 
 
 def read_csv(stream: BinaryIO, source: str, layout: CsvLayout) -> Iterator[RawRow | Rejection]:

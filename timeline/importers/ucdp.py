@@ -39,6 +39,8 @@ _LAYOUT = CsvLayout(
         ("side_b",),
         ("best", "best_est"),
     ),
+    # relid (GED's "id in release") and the two sides are GED's own names; ACLED has neither.
+    signatures=(frozenset({"relid"}), frozenset({"side_a", "side_b"})),
 )
 _ONE_DAY = timedelta(days=1)
 # UCDP's date_prec codes that let a span be written as the calendar unit it fills.
@@ -49,6 +51,12 @@ class UcdpParser:
     """The UCDP GED CSV export, old (`best_est`, US dates) and current (`best`, ISO dates)."""
 
     format = "ucdp"
+    extensions: tuple[str, ...] = (".csv",)
+    dataset = True
+
+    def detect(self, head: bytes) -> bool:
+        """Whether `head` starts with a UCDP GED CSV header, old or current."""
+        return _LAYOUT.detect(head)
 
     def rows(self, stream: BinaryIO, source: str) -> Iterator[RawRow | Rejection]:
         """Stream a UCDP GED CSV export as raw rows; the header is checked before this returns.

@@ -1,0 +1,140 @@
+"""The actors and places a dataset names, as entity ids: found in the timeline's registry,
+or defined on the spot (flagged for review, never dropped)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from timeline.dates import parse_fuzzy
+from timeline.entities import Entity, Registry
+from timeline.errors import UnknownEntity, ValidationError
+from timeline.events import NewEvent, event_id_for
+from timeline.importers.sources import SourceRecord
+from timeline.vocabulary import KINDS, FieldType, Resolver, kind_spec
+
+
+def slugify(name: str) -> str:
+    """A lowercase id from a name: `Forces of Libya (2014-)` -> `forces-of-libya-2014`."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    return (slug or "unnamed")[:64].rstrip("-")
+
+
+class EntityNames:
+    """A dataset's names of actors and places resolved to the ids of one timeline's registry;
+    names it does not know become definition events, flagged for review."""
+
+    def __init__(self, registry: Registry, timeline: str, fmt: str) -> None:
+        self.registry = registry
+        self.timeline = timeline
+        self.fmt = fmt
+        # Validates fields whose names this resolved already.
+        self.ids = IdResolver(registry)
+        self._names: dict[tuple[str, str], str] = {}
+
+    def resolve_fields(self, record: SourceRecord, definitions: list[NewEvent]) -> dict[str, Any]:
+        """The record's fields with entity names made ids; the definitions of entities it
+        names for the first time are appended to `definitions`."""
+        spec = kind_spec(record.kind)
+        out: dict[str, Any] = {}
+        for name, value in record.fields.items():
+            if name == "record":
+                continue  # kept with the event, beside its fields
+            field_spec = spec.field(name)
+            if field_spec is None:
+                raise ValidationError(f"{name}: unknown field for kind {record.kind}", field=name)
+            kind = field_spec.type
+            if kind is FieldType.PLACE and isinstance(value, str):
+                out[name] = self._place(value, record, definitions)
+            elif kind is FieldType.ACTOR and isinstance(value, str):
+                out[name] = self._actor(value, definitions)
+            elif kind in (FieldType.ACTORS, FieldType.ENTITIES) and isinstance(value, list):
+                out[name] = [self._actor(v, definitions) for v in value if isinstance(v, str) and v]
+            else:
+                out[name] = value
+        return out
+
+    def _actor(self, name: str, definitions: list[NewEvent]) -> str:
+        # Datasets repeat the same few hundred names across a million rows.
+        known = self._names.get(("actor", name))
+        if known is not None:
+            return known
+        found = self.registry.find(name, "actor")
+        if len(found) > 1:
+            raise UnknownEntity(f"actor {name!r} is ambiguous: {', '.join(e.id for e in found)}")
+        entity_id = found[0].id if found else self._define("actor", name, {}, definitions)
+        self._names["actor", name] = entity_id
+        return entity_id
+
+    def _place(self, name: str, record: SourceRecord, definitions: list[NewEvent]) -> str:
+        known = self._names.get(("place", name))
+        if known is not None:
+            return known
+        found = self.registry.find(name, "place")
+        if len(found) == 1:
+            self._names["place", name] = found[0].id
+            return found[0].id
+        if len(found) > 1:
+            raise UnknownEntity(f"place {name!r} is ambiguous: {', '.join(e.id for e in found)}")
+        extra: dict[str, Any] = {}
+        hint = record.place
+        if hint is not None and hint.name == name:
+            if hint.lat is not None and hint.lon is not None:
+                extra.update(lat=hint.lat, lon=hint.lon)
+            if hint.admin1:
+                extra["description"] = f"in {hint.admin1}"
+        entity_id = self._define("place", name, extra, definitions)
+        self._names["place", name] = entity_id
+        return entity_id
+
+    def _define(
+        self, entity_type: str, name: str, extra: dict[str, Any], definitions: list[NewEvent]
+    ) -> str:
+        # An entity the registry does not know is defined, flagged for review, never dropped;
+        # its id derives from its name so that overlapping runs define it once.
+        slug = slugify(name)
+        existing = self.registry.get(slug, entity_type)
+        if existing is not None and existing.name.casefold() != name.casefold():
+            slug = f"{slug[:55]}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+        fields = {entity_type: slug, "name": name, "review": True, **extra}
+        kind = f"{entity_type}.defined"
+        event = NewEvent(
+            id=event_id_for(self.timeline, None, f"entity:{entity_type}:{slug}"),
+            timeline=self.timeline,
+            kind=kind,
+            title=f"{name} (from {self.fmt}, to review)",
+            date=parse_fuzzy("../.."),
+            fields=fields,
+            kind_version=KINDS[kind].version,
+        )
+        definitions.append(event)
+        self.registry.add(
+            Entity(
+                id=slug,
+                type=entity_type,
+                name=name,
+                review=True,
+                lat=extra.get("lat"),
+                lon=extra.get("lon"),
+            )
+        )
+        return slug
+
+
+class IdResolver(Resolver):
+    """Validation after the runner resolved names: entity fields already hold ids."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def entity(self, name: str, entity_type: str | None, field: str) -> str:
+        if self.registry.get(name, entity_type) is not None:
+            return name
+        return self.registry.resolve(name, entity_type, field=field).id
+
+    def event(self, reference: str, field: str, kinds: tuple[str, ...] = ()) -> str:
+        raise ValidationError(f"{field}: dataset records cannot refer to events", field=field)
+
+    def offensive(self, reference: str, field: str) -> str:
+        raise ValidationError(f"{field}: dataset records cannot refer to events", field=field)
