@@ -44,6 +44,7 @@ class SnapshotRow:
 class ImportRow:
     """A row of the import-run ledger (instants in microseconds)."""
 
+    id: int
     timeline: str
     source: str
     format: str

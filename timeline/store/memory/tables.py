@@ -8,9 +8,8 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
-from timeline.dates import DateError, from_micros, to_micros, validate_zone
+from timeline.dates import from_micros, to_micros
 from timeline.errors import InvalidInput, NotFound
 from timeline.revisions import REVISION_KINDS
 from timeline.store.codec import compress_state, load_state
@@ -31,7 +30,6 @@ from timeline.store.memory.database import (
 )
 from timeline.store.memory.log import MemoryPart
 from timeline.store.records import (
-    COUNT_NAMES,
     EncodedSnapshot,
     ImportRun,
     OriginVersion,
@@ -41,8 +39,9 @@ from timeline.store.records import (
 from timeline.store.timelines import (
     DEFINITION_KINDS,
     OPEN_START_US,
-    check_timeline_name,
-    run_status,
+    check_new_timeline,
+    finished_columns,
+    import_run,
 )
 
 
@@ -51,11 +50,7 @@ class MemoryCatalog(MemoryPart):
 
     def create(self, name: str, zone: str, title: str | None = None) -> TimelineInfo:
         """Create a timeline; its time zone decides what its dates mean."""
-        check_timeline_name(name)
-        try:
-            validate_zone(zone)
-        except DateError as err:
-            raise InvalidInput(str(err), subject="zone") from None
+        check_new_timeline(name, zone)
         if not self._store.bound:
             with self._store.writing() as tx:
                 return tx.catalog.create(name, zone, title)
@@ -290,6 +285,7 @@ class MemoryImports(MemoryPart):
         runs = self._tables.imports
         run_id = max(runs, default=0) + 1
         runs[run_id] = ImportRow(
+            id=run_id,
             timeline=timeline,
             source=source,
             format=fmt,
@@ -327,44 +323,18 @@ class MemoryImports(MemoryPart):
         row = runs.get(run_id)
         if row is None:  # as an UPDATE of no row: nothing to record
             return
-        changes: dict[str, Any] = {k: v for k, v in counts.items() if k in COUNT_NAMES}
-        if content_hash:
-            changes["content_hash"] = content_hash
-        if high_water is not None:
-            changes["high_water"] = high_water
         runs[run_id] = replace(
             row,
-            finished_at=to_micros(self._store.clock()),
-            status=status,
-            error=error,
-            **changes,
+            **finished_columns(
+                self._store.clock(), status, counts, error, content_hash, high_water
+            ),
         )
 
     def runs(self, timeline: str | None = None, limit: int = 50) -> list[ImportRun]:
         """The most recent import runs, newest first."""
-        chosen = [
-            (run_id, row)
-            for run_id, row in sorted(self._tables.imports.items(), reverse=True)
-            if timeline is None or row.timeline == timeline
-        ][:limit]
-        return [
-            ImportRun(
-                id=run_id,
-                timeline=row.timeline,
-                source=row.source,
-                format=row.format,
-                content_hash=row.content_hash,
-                started_at=from_micros(row.started_at),
-                finished_at=from_micros(row.finished_at) if row.finished_at is not None else None,
-                status=run_status(row.status, row.host, row.pid),
-                new=row.new,
-                corrected=row.corrected,
-                retracted=row.retracted,
-                unchanged=row.unchanged,
-                rejected=row.rejected,
-                error=row.error,
-            )
-            for run_id, row in chosen
+        runs = sorted(self._tables.imports.values(), key=lambda row: row.id, reverse=True)
+        return [import_run(row) for row in runs if timeline is None or row.timeline == timeline][
+            :limit
         ]
 
     def high_water(self, timeline: str, fmt: str) -> int | None:
