@@ -1,4 +1,5 @@
-"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL; the store contract
+(tests/store/) runs on the in-memory store too.
 
 PostgreSQL: each test run creates its own database on the server named by
 TIMELINE_TEST_POSTGRESQL (default postgresql://postgres@127.0.0.1:5432/test) and drops it at
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 
 from timeline import database
 from timeline.store import Store
+from timeline.store.memory import MemoryStore
 from timeline.store.sql import SqlStore
 
 POSTGRESQL_SERVER = os.environ.get(
@@ -101,9 +103,12 @@ def db_url(make_db_url: Callable[[], str]) -> str:
 
 
 @pytest.fixture
-def store(db_url: str) -> Iterator[SqlStore]:
-    """A store on an empty database at schema head, on this test's backend."""
-    engine = database.open_engine(db_url)
+def store(backend: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """An empty store on this test's backend: a database at schema head, or memory."""
+    if backend == "memory":
+        yield MemoryStore()
+        return
+    engine = database.open_engine(request.getfixturevalue("db_url"))
     yield SqlStore(engine)
     engine.dispose()
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from timeline import entities
-from timeline.dates import OPEN_START, to_micros
+from timeline.dates import OPEN_START, DateError, from_micros, to_micros, validate_zone
 from timeline.errors import InvalidInput
+from timeline.store.records import COUNT_NAMES, ImportRun
 
 # Definitions of actors and places hold for all time: no valid date, no place in a fold.
 DEFINITION_KINDS = tuple(entities.DEFINITION_KINDS)
@@ -34,3 +38,57 @@ def run_status(status: str, host: str | None, pid: int | None) -> str:
         except PermissionError:
             pass
     return status
+
+
+def check_new_timeline(name: str, zone: str) -> None:
+    """InvalidInput unless `name` is a valid timeline name and `zone` a known time zone."""
+    check_timeline_name(name)
+    try:
+        validate_zone(zone)
+    except DateError as err:
+        raise InvalidInput(str(err), subject="zone") from None
+
+
+def import_run(row: Any) -> ImportRun:
+    """The ImportRun of a row of the import ledger: anything with its columns as attributes
+    (instants in microseconds, as stored)."""
+    return ImportRun(
+        id=row.id,
+        timeline=row.timeline,
+        source=row.source,
+        format=row.format,
+        content_hash=row.content_hash,
+        started_at=from_micros(row.started_at),
+        finished_at=from_micros(row.finished_at) if row.finished_at is not None else None,
+        status=run_status(row.status, row.host, row.pid),
+        new=row.new,
+        corrected=row.corrected,
+        retracted=row.retracted,
+        unchanged=row.unchanged,
+        rejected=row.rejected,
+        error=row.error,
+    )
+
+
+def finished_columns(
+    finished_at: datetime,
+    status: str,
+    counts: Mapping[str, int],
+    error: str | None,
+    content_hash: str | None,
+    high_water: int | None,
+) -> dict[str, Any]:
+    """The columns of the import ledger that recording how a run ended sets: the hash read at
+    the start stays unless another is given, the high-water mark is set only when given, and
+    counts under names the ledger has no column for are left out."""
+    columns: dict[str, Any] = {
+        "finished_at": to_micros(finished_at),
+        "status": status,
+        "error": error,
+        **{name: n for name, n in counts.items() if name in COUNT_NAMES},
+    }
+    if content_hash:
+        columns["content_hash"] = content_hash
+    if high_water is not None:
+        columns["high_water"] = high_water
+    return columns

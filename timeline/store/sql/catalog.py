@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from timeline import schema
-from timeline.dates import DateError, to_micros, validate_zone
+from timeline.dates import to_micros
 from timeline.errors import InvalidInput, NotFound
 from timeline.store.records import TimelineInfo
 from timeline.store.sql.part import SqlPart
-from timeline.store.timelines import DEFINITION_KINDS, OPEN_START_US, check_timeline_name
+from timeline.store.timelines import DEFINITION_KINDS, OPEN_START_US, check_new_timeline
 
 _E = schema.events
 _T = schema.timelines
@@ -20,11 +20,7 @@ class SqlCatalog(SqlPart):
 
     def create(self, name: str, zone: str, title: str | None = None) -> TimelineInfo:
         """Create a timeline; its time zone decides what its dates mean."""
-        check_timeline_name(name)
-        try:
-            validate_zone(zone)
-        except DateError as err:
-            raise InvalidInput(str(err), subject="zone") from None
+        check_new_timeline(name, zone)
         if not self._bound:
             with self._store.writing() as tx:
                 return tx.catalog.create(name, zone, title)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
-from typing import Any
 
 import sqlalchemy as sa
 
 from timeline import schema
-from timeline.dates import from_micros, to_micros
-from timeline.store.records import COUNT_NAMES, ImportRun
+from timeline.dates import to_micros
+from timeline.store.records import ImportRun
 from timeline.store.sql.part import SqlPart
-from timeline.store.timelines import run_status
+from timeline.store.timelines import finished_columns, import_run
 
 _I = schema.imports
 
@@ -65,20 +64,10 @@ class SqlImports(SqlPart):
                     high_water=high_water,
                 )
             return
-        extra: dict[str, Any] = {"content_hash": content_hash} if content_hash else {}
-        if high_water is not None:
-            extra["high_water"] = high_water
-        self._conn.execute(
-            sa.update(_I)
-            .where(_I.c.id == run_id)
-            .values(
-                finished_at=to_micros(self._store.clock()),
-                status=status,
-                error=error,
-                **extra,
-                **{k: v for k, v in counts.items() if k in COUNT_NAMES},
-            )
+        columns = finished_columns(
+            self._store.clock(), status, counts, error, content_hash, high_water
         )
+        self._conn.execute(sa.update(_I).where(_I.c.id == run_id).values(**columns))
 
     def runs(self, timeline: str | None = None, limit: int = 50) -> list[ImportRun]:
         """The most recent import runs, newest first."""
@@ -87,25 +76,7 @@ class SqlImports(SqlPart):
             query = query.where(_I.c.timeline == timeline)
         with self._reading() as conn:
             rows = conn.execute(query).all()
-        return [
-            ImportRun(
-                id=r.id,
-                timeline=r.timeline,
-                source=r.source,
-                format=r.format,
-                content_hash=r.content_hash,
-                started_at=from_micros(r.started_at),
-                finished_at=from_micros(r.finished_at) if r.finished_at is not None else None,
-                status=run_status(r.status, r.host, r.pid),
-                new=r.new,
-                corrected=r.corrected,
-                retracted=r.retracted,
-                unchanged=r.unchanged,
-                rejected=r.rejected,
-                error=r.error,
-            )
-            for r in rows
-        ]
+        return [import_run(row) for row in rows]
 
     def high_water(self, timeline: str, fmt: str) -> int | None:
         """The newest source stamp seen by a finished import of `fmt` into `timeline`: where

@@ -28,6 +28,7 @@ from timeline.store.codec import (
 from timeline.store.query import EventQuery, mentions
 from timeline.store.records import AppendResult, VerifyResult
 from timeline.store.sql.part import SqlPart, first_line
+from timeline.store.staleness import earliest_reached, earliest_start
 from timeline.store.timelines import DEFINITION_KINDS
 from timeline.vocabulary import upcast
 
@@ -98,27 +99,8 @@ class SqlLog(SqlPart):
             conn.exec_driver_sql(_insert_sql(conn), rows)
         except DBAPIError as err:
             raise TimelineError(f"could not append: {first_line(err)}") from None
-        self._store.snapshots.supersede(self._earliest_reached(pending), recorded_at)
+        self._store.snapshots.supersede(earliest_reached(pending, self._earliest_of), recorded_at)
         return result
-
-    def _earliest_reached(self, appended: Sequence[NewEvent]) -> dict[str, datetime]:
-        # A snapshot holds every event starting before its boundary; one that starts earlier
-        # (a late arrival, or a revision of such an event) makes later snapshots stale.
-        earliest: dict[str, datetime] = {}
-        targets: dict[str, list[str]] = {}
-        for event in appended:
-            if event.kind in DEFINITION_KINDS:
-                continue
-            start = event.date.start
-            if event.timeline not in earliest or start < earliest[event.timeline]:
-                earliest[event.timeline] = start
-            if event.kind in REVISION_KINDS and event.target:
-                targets.setdefault(event.timeline, []).append(event.target)
-        for timeline, ids in targets.items():
-            reached = self._earliest_of(ids)
-            if reached is not None and reached < earliest[timeline]:
-                earliest[timeline] = reached
-        return earliest
 
     def _earliest_of(self, ids: Sequence[str]) -> datetime | None:
         # The earliest valid start among these events and their revisions.
@@ -224,7 +206,9 @@ class SqlLog(SqlPart):
                 raise InvalidInput(
                     f"event id {event_id!r}: give at least 8 characters", subject="event"
                 )
-            statement = sa.select(_E).where(_E.c.id.startswith(event_id, autoescape=True))
+            # Ids are stored in lower case: a prefix matches whatever case it is typed in, on
+            # PostgreSQL (whose LIKE tells cases apart) as on SQLite.
+            statement = sa.select(_E).where(_E.c.id.startswith(event_id.lower(), autoescape=True))
             statement = statement.limit(2)
         else:
             statement = sa.select(_E).where(_E.c.id == event_id.lower())
@@ -312,20 +296,12 @@ class SqlLog(SqlPart):
         # WHERE clause SQLite prefers a timeline index and reads the whole timeline, once
         # per batch of snapshots a refresh writes.
         with self._reading() as conn:
-            rows = [
-                row
-                for row in conn.execute(
-                    sa.select(_E.c.timeline, _E.c.kind, _E.c.valid_from, _E.c.target).where(
-                        _E.c.seq > seq
-                    )
+            rows = conn.execute(
+                sa.select(_E.c.timeline, _E.c.kind, _E.c.valid_from, _E.c.target).where(
+                    _E.c.seq > seq
                 )
-                if row.timeline == timeline and row.kind not in DEFINITION_KINDS
-            ]
-        starts = [from_micros(row.valid_from) for row in rows]
-        targets = [row.target for row in rows if row.target]
-        if targets and (start := self._earliest_of(targets)) is not None:
-            starts.append(start)
-        return min(starts) if starts else None
+            ).all()
+        return earliest_start((tuple(row) for row in rows), timeline, self._earliest_of)
 
     # -- tamper evidence -------------------------------------------------------------------
 

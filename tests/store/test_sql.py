@@ -1,0 +1,72 @@
+"""What only the SQL store has: the database's own append-only rules, and its connections.
+
+On SQLite and PostgreSQL alone; every other test of the store runs on the memory store too.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Generator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import QueuePool
+
+from timeline.store import EventQuery
+from timeline.store.sql import SqlStore
+
+from .helpers import note
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The SQL backend a test runs on."""
+    return str(request.param)
+
+
+@pytest.fixture
+def libya(store: SqlStore) -> SqlStore:
+    """The SQL store with an empty `libya` timeline."""
+    store.catalog.create("libya", "UTC", "Libyan civil war")
+    return store
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE events SET title = 'forged' WHERE seq = 1", "DELETE FROM events WHERE seq = 1"],
+    ids=["update", "delete"],
+)
+def test_the_database_rejects_rewriting_events(libya: SqlStore, statement: str) -> None:
+    event = note("libya", "2019")
+    libya.log.append([event])
+    with pytest.raises(DBAPIError, match="append-only"), libya.engine.begin() as conn:
+        conn.execute(sa.text(statement))
+    assert libya.log.get(event.id).title == event.title
+    assert libya.log.verify().ok
+
+
+def test_the_database_rejects_emptying_the_log(libya: SqlStore) -> None:
+    libya.log.append([note("libya", "2019"), note("libya", "2020")])
+    # SQLite runs an unqualified DELETE as a truncation unless a trigger stops it.
+    statement = "TRUNCATE events CASCADE" if libya.backend == "postgresql" else "DELETE FROM events"
+    with pytest.raises(DBAPIError, match="append-only"), libya.engine.begin() as conn:
+        conn.execute(sa.text(statement))
+    assert libya.log.count() == 2
+
+
+def test_select_streams(libya: SqlStore) -> None:
+    batch = [note("libya", f"2019-01-01T00:{i // 60 % 60:02d}", f"s{i}") for i in range(5000)]
+    libya.log.append(batch)
+    stream = libya.log.select(EventQuery("libya", order="recorded"))
+    assert isinstance(stream, Generator)
+    assert [e.seq for e in itertools.islice(stream, 3)] == [1, 2, 3]
+    pool = libya.engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedout() == 1
+    stream.close()
+    # Stopping early gives the connection back: nothing is held, writers are not blocked.
+    assert pool.checkedout() == 0
+    with libya.writing(lock_timeout=2) as tx:
+        tx.log.append([note("libya", "2020")])
+    assert libya.log.count() == 5001

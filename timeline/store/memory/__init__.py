@@ -1,0 +1,91 @@
+"""The in-memory store: the `Store` contract, with the SQL store's hash chain and semantics.
+
+Events are kept as the very rows the SQL store inserts (`codec.event_row`, so the chain is
+identical and `codec.verify_rows` checks it) and decoded by `codec.RowDecoder` on every read,
+so that upcasting and decoding are shared, and a caller never holds the store's own objects.
+
+One writer at a time, as on a database: `writing()` takes the store's lock, appends to the
+log and works on copies of the small tables (timelines, snapshots, import runs); at commit the
+copies and the new length of the log are published together, and on an exception the log is
+cut back and the copies are dropped. Readers outside the transaction see the last commit only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from timeline.errors import LockTimeout
+from timeline.store.interfaces import DEFAULT_LOCK_TIMEOUT
+from timeline.store.memory.database import MemoryDatabase, Tables
+from timeline.store.memory.log import MemoryLog
+from timeline.store.memory.tables import (
+    MemoryCatalog,
+    MemoryImports,
+    MemoryOrigins,
+    MemorySnapshots,
+)
+from timeline.store.records import Clock, utc_now
+
+__all__ = ["MemoryDatabase", "MemoryStore"]
+
+
+class MemoryStore:
+    """Events of every timeline in this process's memory (see `timeline.store.Store`).
+
+    Stores made over one `database` share its data, as SQL stores over one engine do; each
+    takes its recording times from its own `clock`.
+    """
+
+    def __init__(
+        self,
+        database: MemoryDatabase | None = None,
+        *,
+        clock: Clock = utc_now,
+        _transaction: Tables | None = None,
+    ) -> None:
+        self.database = database if database is not None else MemoryDatabase()
+        self.clock = clock
+        self._transaction = _transaction
+        self.catalog = MemoryCatalog(self)
+        self.log = MemoryLog(self)
+        self.origins = MemoryOrigins(self)
+        self.snapshots = MemorySnapshots(self)
+        self.imports = MemoryImports(self)
+
+    @property
+    def tables(self) -> Tables:
+        """What this store sees: its transaction's tables, or else the last commit's."""
+        return self._transaction if self._transaction is not None else self.database.committed
+
+    @property
+    def bound(self) -> bool:
+        """Whether this store works inside a write transaction."""
+        return self._transaction is not None
+
+    @contextmanager
+    def writing(self, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[MemoryStore]:
+        """One write transaction holding the store's single writer lock (see `Store`)."""
+        if self._transaction is not None:
+            yield self
+            return
+        database = self.database
+        # A plain lock, not a reentrant one: like a second connection to a database, a second
+        # `writing()` on the same thread waits for the first, and times out.
+        if not database.lock.acquire(timeout=max(lock_timeout, 0.0)):
+            raise LockTimeout(
+                f"the database is busy: another writer held it for {lock_timeout:g} s"
+            )
+        try:
+            transaction = database.committed.copy()
+            try:
+                yield MemoryStore(database, clock=self.clock, _transaction=transaction)
+            except BaseException:
+                database.truncate(database.committed.length)
+                raise
+            database.committed = transaction
+        finally:
+            database.lock.release()
+
+    def refresh_statistics(self) -> None:
+        """Nothing to do: the memory store has no planner to inform."""

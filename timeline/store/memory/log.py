@@ -1,0 +1,260 @@
+"""The event log in memory: rows chained and decoded by the codec, reads by `EventQuery`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from timeline.dates import from_micros, to_micros
+from timeline.errors import InvalidInput, NotFound, TimelineError
+from timeline.events import GENESIS_HASH, Event, NewEvent
+from timeline.revisions import REVISION_KINDS
+from timeline.store.codec import ROW_COLUMNS, RowDecoder, event_row, stored_event, verify_rows
+from timeline.store.memory.database import (
+    HASH,
+    ID,
+    KIND,
+    ORIGIN_VERSION,
+    RECORDED_AT,
+    SEQ,
+    TARGET,
+    TIMELINE,
+    VALID_FROM,
+    MemoryDatabase,
+    Row,
+    Tables,
+)
+from timeline.store.query import EventQuery
+from timeline.store.records import AppendResult, VerifyResult
+from timeline.store.staleness import earliest_reached, earliest_start
+from timeline.store.timelines import DEFINITION_KINDS
+
+if TYPE_CHECKING:
+    from timeline.store.memory import MemoryStore
+
+
+class MemoryPart:
+    """A part of a memory store. Bound to a write transaction it sees and changes the
+    transaction's tables; otherwise it reads the last commit, and each write runs in a
+    transaction of its own (see `MemoryStore.writing`)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    @property
+    def _database(self) -> MemoryDatabase:
+        return self._store.database
+
+    @property
+    def _tables(self) -> Tables:
+        return self._store.tables
+
+
+class MemoryLog(MemoryPart):
+    """The events of a memory store."""
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def append(self, events: Sequence[NewEvent], *, import_run: int | None = None) -> AppendResult:
+        """Append a batch atomically; events whose id is stored already count as unchanged."""
+        if not self._store.bound:
+            with self._store.writing() as tx:
+                return tx.log.append(events, import_run=import_run)
+        database, tables = self._database, self._tables
+        result = AppendResult()
+        batch_ids: set[str] = set()
+        pending: list[NewEvent] = []
+        for event in events:
+            if event.id in batch_ids or database.find(event.id, tables.length) is not None:
+                result.unchanged += 1
+                continue
+            if event.timeline not in tables.timelines:
+                raise NotFound(
+                    f"no timeline {event.timeline!r}; create it first", subject="timeline"
+                )
+            batch_ids.add(event.id)
+            pending.append(event)
+        for event in pending:
+            target = event.target if event.kind in REVISION_KINDS else None
+            if target and target not in batch_ids and database.find(target, tables.length) is None:
+                raise NotFound(f"{event.kind}: target: no event {target!r}")
+        if not pending:
+            return result
+        # What the SQL schema refuses, refused before anything is appended: the batch stays
+        # whole even for a caller that catches the error and goes on in the transaction.
+        self._check_constraints(pending, import_run)
+
+        head = database.rows[tables.length - 1] if tables.length else None
+        seq, prev_hash, last_recorded = (
+            (head[SEQ], head[HASH], head[RECORDED_AT]) if head else (0, GENESIS_HASH, 0)
+        )
+        # Knowledge time never runs backwards along the log, even if the clock does.
+        recorded_us = max(to_micros(self._store.clock()), last_recorded)
+        recorded_at = from_micros(recorded_us)
+        for event in pending:
+            seq += 1
+            row = event_row(event, seq, recorded_us, import_run, prev_hash)
+            database.push(row)
+            result.added.append(
+                stored_event(event, seq, recorded_at, import_run, row[HASH], prev_hash)
+            )
+            prev_hash = row[HASH]
+        tables.length = len(database.rows)
+        self._store.snapshots.supersede(earliest_reached(pending, self._earliest_of), recorded_at)
+        return result
+
+    def _check_constraints(self, pending: Sequence[NewEvent], import_run: int | None) -> None:
+        # The foreign key to the import runs, and one row per version of a record.
+        if import_run is not None and import_run not in self._tables.imports:
+            raise TimelineError(f"could not append: no import run {import_run}")
+        versions: set[tuple[str, str, int]] = set()
+        for event in pending:
+            if event.origin is None:
+                continue
+            version = (event.timeline, event.origin.key, event.origin.version)
+            stored = self._database.with_origin(version[0], version[1], self._tables.length)
+            if version in versions or any(row[ORIGIN_VERSION] == version[2] for row in stored):
+                raise TimelineError(
+                    f"could not append: version {version[2]} of record {version[1]!r} is in "
+                    f"timeline {version[0]!r} already"
+                )
+            versions.add(version)
+
+    def _earliest_of(self, ids: Sequence[str]) -> datetime | None:
+        # The earliest valid start among these events and their revisions.
+        database, length = self._database, self._tables.length
+        starts = [
+            row[VALID_FROM]
+            for event_id in ids
+            for row in (database.find(event_id, length), *database.revising(event_id, length))
+            if row is not None
+        ]
+        return from_micros(min(starts)) if starts else None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def select(self, query: EventQuery) -> Iterator[Event]:
+        """Stream the events the query asks for, in its order."""
+        rows = self._candidates(query)
+        decoder = RowDecoder()
+        events = [
+            event
+            for event in (
+                decoder.event(_mapping(row), with_record=query.with_record) for row in rows
+            )
+            if query.matches(event)
+        ]
+        events.sort(key=query.sort_key, reverse=query.descending)
+        yield from events[: query.limit]
+
+    def _candidates(self, query: EventQuery) -> list[Row]:
+        # The rows worth decoding: through an index where the query names ids or targets, and
+        # of the query's timeline. `EventQuery.matches` judges each decoded event.
+        database, length = self._database, self._tables.length
+        if query.ids is not None:
+            found = (database.find(event_id, length) for event_id in set(query.ids))
+            rows = [row for row in found if row is not None]
+        elif query.targets is not None:
+            rows = [
+                row for target in set(query.targets) for row in database.revising(target, length)
+            ]
+        else:
+            rows = list(database.visible(length))
+        if query.timeline is not None:
+            rows = [row for row in rows if row[TIMELINE] == query.timeline]
+        return rows
+
+    def get(self, event_id: str) -> Event:
+        """One event by id (or a unique id prefix of 8+ characters), or NotFound."""
+        database, length = self._database, self._tables.length
+        if len(event_id) < 36:
+            if len(event_id) < 8:
+                raise InvalidInput(
+                    f"event id {event_id!r}: give at least 8 characters", subject="event"
+                )
+            # Ids are stored in lower case, and found whatever case they are typed in.
+            prefix = event_id.lower()
+            found = [row for row in database.visible(length) if row[ID].startswith(prefix)][:2]
+        else:
+            row = database.find(event_id.lower(), length)
+            found = [row] if row is not None else []
+        if not found:
+            raise NotFound(f"no event {event_id!r}", subject="event")
+        if len(found) > 1:
+            raise InvalidInput(
+                f"event id {event_id!r} is ambiguous: give more characters", subject="event"
+            )
+        return RowDecoder().event(_mapping(found[0]))
+
+    def revisions_of(
+        self, ids: Iterable[str], *, as_known: datetime | None = None, with_record: bool = True
+    ) -> list[Event]:
+        """The corrections and retractions that act on these events, in recording order."""
+        query = EventQuery(
+            targets=list(ids), as_known=as_known, order="recorded", with_record=with_record
+        )
+        return list(self.select(query))
+
+    def definitions(
+        self, timeline: str, *, as_known: datetime | None = None
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, kind, fields) of a timeline's actor and place definitions, in recording order."""
+        query = EventQuery(
+            timeline, kinds=DEFINITION_KINDS, as_known=as_known, order="recorded", with_record=False
+        )
+        for event in self.select(query):
+            yield event.id, event.kind, dict(event.fields)
+
+    def definition_revisions(
+        self, timeline: str, *, as_known: datetime | None = None
+    ) -> list[Event]:
+        """The revisions of a timeline's actor and place definitions, in recording order."""
+        defined = [
+            row[ID]
+            for row in self._database.visible(self._tables.length)
+            if row[TIMELINE] == timeline and row[KIND] in DEFINITION_KINDS
+        ]
+        return self.revisions_of(defined, as_known=as_known, with_record=False)
+
+    def count(self, timeline: str | None = None) -> int:
+        """How many events the log holds (in one timeline, or in all)."""
+        length = self._tables.length
+        if timeline is None:
+            return length
+        return sum(1 for row in self._database.visible(length) if row[TIMELINE] == timeline)
+
+    def last_seq(self) -> int:
+        """The seq of the last event recorded (0 for an empty log)."""
+        length = self._tables.length
+        return int(self._database.rows[length - 1][SEQ]) if length else 0
+
+    def recording_head(self, timeline: str) -> datetime | None:
+        """When the latest event of a timeline was recorded."""
+        recorded = [
+            row[RECORDED_AT]
+            for row in self._database.visible(self._tables.length)
+            if row[TIMELINE] == timeline
+        ]
+        return from_micros(max(recorded)) if recorded else None
+
+    def earliest_start_since(self, timeline: str, seq: int) -> datetime | None:
+        """The earliest valid start that events recorded after `seq` reach back to, counting
+        the targets of revisions among them."""
+        rows = [
+            (row[TIMELINE], row[KIND], row[VALID_FROM], row[TARGET])
+            for row in self._database.visible(self._tables.length)
+            if row[SEQ] > seq
+        ]
+        return earliest_start(rows, timeline, self._earliest_of)
+
+    # -- tamper evidence -----------------------------------------------------------------------
+
+    def verify(self) -> VerifyResult:
+        """Walk the hash chain in recording order and report the first row that breaks it."""
+        return verify_rows(self._database.visible(self._tables.length))
+
+
+def _mapping(row: Row) -> dict[str, Any]:
+    # What `RowDecoder` reads: a row by column name, as the SQL store's result rows are.
+    return dict(zip(ROW_COLUMNS, row, strict=True))
