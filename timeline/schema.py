@@ -110,7 +110,7 @@ events = sa.Table(
         postgresql_where=sa.text("origin IS NOT NULL"),
     ),
     # What an import asks of every record: the content hash of its latest stored version,
-    # answered from this index alone (see Store.latest_origin_hashes).
+    # answered from this index alone (see the SQL store's origins.latest_hashes).
     sa.Index(
         None,
         "timeline",
