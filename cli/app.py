@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-from timeline import __version__, api
+from timeline import __version__
 from timeline.errors import TimelineError
-from timeline.store import Store
+
+if TYPE_CHECKING:
+    from timeline.store import Store
+
+# Nothing here or in the command modules imports the library at start-up (SQLAlchemy, rich,
+# the projections...): each command imports what it uses in its body, so that `--version`,
+# `--help` and mistyped options answer at the cost of importing click (see bench/startup.py).
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -28,6 +33,8 @@ class AppContext:
     def store(self) -> Store:
         """The store, opened (and migrated, and seeded if it is the new default) on first use."""
         if self._store is None:
+            from timeline import api
+
             self._store = api.open_store(self.db, announce=lambda line: click.echo(line, err=True))
         return self._store
 
@@ -62,8 +69,6 @@ class TimelineGroup(click.Group):
             return super().invoke(ctx)
         except TimelineError as err:
             _fail(str(err), err.exit_code)
-        except SQLAlchemyError as err:
-            _fail(f"database error: {_first_line(err)}", EXIT_FAILED)
         except OSError as err:
             if isinstance(err, BrokenPipeError):
                 sys.exit(0)
@@ -71,11 +76,22 @@ class TimelineGroup(click.Group):
             _fail(f"{err.strerror or err}{':' if name else ''}{name}", EXIT_FAILED)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except Exception as err:
+            if not _is_database_error(err):
+                raise
+            _fail(f"database error: {_first_line(err)}", EXIT_FAILED)
 
 
 def _fail(message: str, code: int) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
+
+
+def _is_database_error(err: BaseException) -> bool:
+    """Whether `err` is one of SQLAlchemy's errors, without importing SQLAlchemy: a command
+    that never imported it cannot have raised one."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(err, exc.SQLAlchemyError)
 
 
 def _first_line(err: BaseException) -> str:

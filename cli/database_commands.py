@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.engine import Engine
-
-from timeline import database
 
 from .app import main
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @main.group()
@@ -18,6 +19,8 @@ def db() -> None:
 
 
 def _engine(ctx: click.Context) -> Engine:
+    from timeline import database
+
     url = ctx.find_root().params.get("db")
     return database.create(url or os.environ.get(database.ENV_VAR) or database.default_url())
 
@@ -27,6 +30,8 @@ def _engine(ctx: click.Context) -> Engine:
 @click.pass_context
 def upgrade(ctx: click.Context, revision: str) -> None:
     """Upgrade the schema to REVISION (default: head)."""
+    from timeline import database
+
     engine = _engine(ctx)
     database.upgrade(engine, revision)
     click.echo(f"at revision {database.current_revision(engine) or 'base'}")
@@ -36,6 +41,8 @@ def upgrade(ctx: click.Context, revision: str) -> None:
 @click.pass_context
 def current(ctx: click.Context) -> None:
     """Print the schema revision of the database (and whether it is the newest)."""
+    from timeline import database
+
     engine = _engine(ctx)
     revision = database.current_revision(engine)
     head = database.head_revision()
@@ -48,6 +55,8 @@ def current(ctx: click.Context) -> None:
 @click.pass_context
 def downgrade(ctx: click.Context, revision: str) -> None:
     """Downgrade the schema to REVISION (`base` removes every table, and every event)."""
+    from timeline import database
+
     engine = _engine(ctx)
     database.downgrade(engine, revision)
     click.echo(f"at revision {database.current_revision(engine) or 'base'}")

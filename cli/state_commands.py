@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import click
 
-from timeline import answers, api
-from timeline.projections import SECTIONS
+from timeline.choices import SECTIONS
 
 from .app import AppContext, main, pass_app
-from .briefing import markdown, print_briefing
 from .event_commands import as_known_option, timeline_option
 from .output import console, print_json, text_or_json_option
 
@@ -67,6 +65,8 @@ def at(
     DATE is a fuzzy date or a timestamp; a day means the end of that day in the timeline's
     time zone. Facts resting on an event whose date straddles DATE are marked '?'.
     """
+    from timeline import answers, api
+
     info = api.pick_timeline(app.store, timeline)
     answer = answers.state_at(
         app.store,
@@ -80,8 +80,12 @@ def at(
     if fmt == "json":
         print_json(answer)
     elif fmt == "markdown":
+        from .briefing import markdown
+
         click.echo(markdown(answer))
     else:
+        from .briefing import print_briefing
+
         print_briefing(answer, console())
 
 
@@ -97,6 +101,8 @@ def diff(
 ) -> None:
     """What changed between D1 and D2: places that changed hands, offensives, support,
     forces, materiel, ceasefires, and the fatalities in between."""
+    from timeline import answers, api
+
     info = api.pick_timeline(app.store, timeline)
     result = answers.diff_between(app.store, info, first, second, as_known=as_known).to_json()
     if fmt == "json":
@@ -118,6 +124,8 @@ def history(
 ) -> None:
     """The history of a place (its controllers) or an actor (what it held, where it was,
     whom it backed or was backed by), as intervals with the events that open and close them."""
+    from timeline import answers, api
+
     info = api.pick_timeline(app.store, timeline)
     result = answers.history_of(app.store, info, entity, as_known=as_known).to_json()
     if fmt == "json":
@@ -137,6 +145,8 @@ def rebuild(app: AppContext, timeline: str | None) -> None:
     Snapshots kept for earlier states of knowledge are dropped too: `--as-known` answers
     about a time before the rebuild fold from the start of the log.
     """
+    from timeline import answers, api
+
     info = api.pick_timeline(app.store, timeline)
     count = answers.rebuild(app.store, info)
     click.echo(f"{info.name}: rebuilt {count} snapshots from {app.store.count(info.name):,} events")

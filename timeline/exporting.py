@@ -7,13 +7,14 @@ import csv
 import json
 from typing import IO, Any
 
-from timeline import api
+from timeline import api, choices
 from timeline.documents import dump_jsonl, dump_yaml, event_document, event_record, header_document
 from timeline.entities import DEFINITION_KINDS
 from timeline.revisions import effective_events
 from timeline.store import Store, TimelineInfo
 
-FORMATS = ("jsonl", "yaml", "csv", "geojson")
+# Declared beside the other choices the command line offers (see timeline.choices).
+FORMATS = choices.EXPORT_FORMATS
 CSV_COLUMNS = (
     "id",
     "seq",
