@@ -10,16 +10,20 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from timeline import database
 from timeline.dates import DateError, FuzzyDate, parse_fuzzy, parse_instant
-from timeline.documents import Drafter, Item
 from timeline.entities import Entity, Registry, entity_from_fields
 from timeline.errors import InvalidInput, NotFound, ValidationError
 from timeline.events import Event, NewEvent
 from timeline.revisions import apply_revisions, effective_events
 from timeline.store import Store, TimelineInfo
+
+if TYPE_CHECKING:
+    # Imported where documents are drafted: reading (`timeline at`) needs neither them nor
+    # the YAML parser they bring, which cost every answer 25 ms of start-up.
+    from timeline.documents import Drafter, Item
 
 
 def open_store(url: str | None = None, *, announce: Callable[[str], None] | None = None) -> Store:
@@ -135,6 +139,8 @@ class StoreLookups:
 
 def drafter(store: Store, info: TimelineInfo) -> Drafter:
     """A drafter for documents of one timeline, seeing what the database holds."""
+    from timeline.documents import Drafter
+
     return Drafter(info.name, info.zone, load_registry(store, info.name), StoreLookups(store))
 
 
@@ -160,6 +166,8 @@ def add_documents(store: Store, info: TimelineInfo, documents: Sequence[Item]) -
 
 def add_event(store: Store, info: TimelineInfo, document: Mapping[str, Any]) -> Added:
     """Validate one event document and append it."""
+    from timeline.documents import Item
+
     return add_documents(store, info, [Item("", document)])
 
 
