@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 
 @main.group()
 def db() -> None:
-    """Manage the database schema (Alembic migrations)."""
+    """Manage the database schema (Alembic migrations).
+
+    Any command creates a new database at the newest schema, and upgrades an older SQLite
+    one; an older PostgreSQL one is refused (exit 4) until `timeline db upgrade` has run.
+    """
 
 
 def _engine(ctx: click.Context) -> Engine:
@@ -29,7 +33,7 @@ def _engine(ctx: click.Context) -> Engine:
 @click.argument("revision", default="head")
 @click.pass_context
 def upgrade(ctx: click.Context, revision: str) -> None:
-    """Upgrade the schema to REVISION (default: head)."""
+    """Upgrade the schema to REVISION (default: head); one process at a time migrates."""
     from timeline import database
 
     engine = _engine(ctx)
@@ -46,7 +50,12 @@ def current(ctx: click.Context) -> None:
     engine = _engine(ctx)
     revision = database.current_revision(engine)
     head = database.head_revision()
-    state = "head" if revision == head else f"head is {head}"
+    if revision == head:
+        state = "head"
+    elif revision is not None and revision not in database.known_revisions():
+        state = f"unknown to this version, whose head is {head}: a newer version upgraded it"
+    else:
+        state = f"head is {head}"
     click.echo(f"{revision or 'base (empty)'} ({state})")
 
 

@@ -30,13 +30,14 @@ def open_store(url: str | None = None, *, announce: Callable[[str], None] | None
     """Open the database named by `url`, TIMELINE_DB or the default, schema at head.
 
     A brand-new *default* database is loaded with the shipped seeds on first use (announced
-    through `announce`); a database named explicitly starts empty.
+    through `announce`); a database named explicitly starts empty. An upgrade of an older
+    SQLite schema is announced there too (see `database.ensure_schema`).
     """
     explicit = url or os.environ.get(database.ENV_VAR)
     if explicit:
-        return Store(database.open_engine(explicit))
+        return Store(database.open_engine(explicit, announce=announce))
     path = database.default_path()
-    store = Store(database.open_engine(database.default_url()))
+    store = Store(database.open_engine(database.default_url(), announce=announce))
     # "New" means no timeline yet, rather than no file: a first run killed while loading
     # the seeds leaves a file, and the next run finishes the job.
     if not store.timeline_names():
