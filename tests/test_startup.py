@@ -107,3 +107,65 @@ def test_a_database_error_is_still_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert result.stdout == ""
     assert result.stderr == "Error: database error: no such table: timelines\n"
+
+
+# `timeline at` on a database already at the schema head: what it must not import.
+NOT_FOR_AN_ANSWER = (
+    "alembic",  # the schema is at the head: one query says so
+    "sqlalchemy.dialects.postgresql",  # a SQLite database
+    "psycopg",
+    "yaml",  # documents are for writing
+    "timeline.documents",
+    "timeline.importing",
+    "timeline.seeds",
+    "platformdirs",  # the database is named
+)
+
+ANSWER = """
+import json, sys
+from timeline.cli import main
+try:
+    main(["--db", sys.argv[1], "at", "2020-05-26"], prog_name="timeline")
+except SystemExit as exit:
+    assert exit.code in (0, None), exit.code
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def test_an_answer_imports_only_what_it_uses(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'small.db'}"
+    for args in (
+        ["create", "libya", "--zone", "Africa/Tripoli"],
+        ["add", "place.defined", "-", "Tripoli", "-f", "place=tripoli", "-f", "name=Tripoli"],
+        ["add", "actor.defined", "-", "GNA", "-f", "actor=gna", "-f", "name=GNA"],
+        [
+            "add",
+            "control",
+            "2020-05-18",
+            "GNA holds Tripoli",
+            "-f",
+            "place=tripoli",
+            "-f",
+            "by=gna",
+        ],
+    ):
+        result = CliRunner().invoke(main, ["--db", url, *args])
+        assert result.exit_code == 0, result.output
+    process = subprocess.run(
+        [sys.executable, "-c", ANSWER, url],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr
+    assert "GNA holds Tripoli" in process.stdout
+    modules = json.loads(process.stderr)
+    assert "sqlalchemy" in modules  # it did read the database
+    imported = [
+        name
+        for name in modules
+        if any(name == unused or name.startswith(unused + ".") for unused in NOT_FOR_AN_ANSWER)
+    ]
+    assert imported == []
