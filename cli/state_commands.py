@@ -86,7 +86,7 @@ def at(
     else:
         from .briefing import print_briefing
 
-        print_briefing(answer, console())
+        print_briefing(answer)
 
 
 @main.command()

@@ -119,6 +119,7 @@ NOT_FOR_AN_ANSWER = (
     "timeline.importing",
     "timeline.seeds",
     "platformdirs",  # the database is named
+    "rich",  # stdout is a pipe: cli/plain.py lays the briefing out
 )
 
 ANSWER = """
