@@ -120,6 +120,7 @@ NOT_FOR_AN_ANSWER = (
     "timeline.seeds",
     "platformdirs",  # the database is named
     "rich",  # stdout is a pipe: cli/plain.py lays the briefing out
+    "pendulum",  # time zones come from the standard library
 )
 
 ANSWER = """
