@@ -286,3 +286,17 @@ def test_upgrading_an_old_sqlite_database_waits_for_the_schema_lock(
     stdout, stderr = run_behind_the_lock(db_url, backend, "timelines", "--format", "json")
     assert stderr == UPGRADED
     assert [row["name"] for row in json.loads(stdout)] == ["libya"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_waiting_too_long_for_a_migration_elsewhere_is_exit_3(
+    db_url: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_old(db_url)
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    with schema_lock_held(db_url, backend):
+        result = invoke(db_url, "timelines")
+    assert result.exit_code == 3, result.output
+    [line] = result.stderr.splitlines()
+    assert line.endswith("another process held it for 0.3 s while its schema was being changed")
+    assert revision(db_url) == OLD
