@@ -37,11 +37,13 @@ TARGETS = {"--version": 2.0, "--help": 2.0, "at": 1.5}
 
 
 def timeline_command() -> tuple[list[str], str]:
-    """How to run `timeline`, and the Python interpreter that runs it."""
+    """How to run `timeline`, and the Python interpreter that runs it: the console script on
+    PATH if it works (one left behind by an uninstall does not), else `python -m timeline`."""
     script = shutil.which("timeline")
     if script is not None:
         first = Path(script).read_bytes().split(b"\n", 1)[0].decode(errors="replace")
-        if first.startswith("#!") and Path(first[2:].strip()).is_file():
+        works = subprocess.run([script, "--version"], capture_output=True, check=False)
+        if first.startswith("#!") and Path(first[2:].strip()).is_file() and not works.returncode:
             return [script], first[2:].strip()
     return [sys.executable, "-m", "timeline"], sys.executable
 
