@@ -6,6 +6,15 @@ a one-line message and an exit code here, in one place (`TimelineGroup.invoke`).
 
 from __future__ import annotations
 
+# Commands register themselves on `main` when their modules are imported; here, rather than
+# at the foot of app.py, so that the command modules and the group they join form no cycle.
+from . import database_commands, event_commands, import_commands, state_commands
 from .app import main
 
-__all__ = ["main"]
+__all__ = [
+    "database_commands",
+    "event_commands",
+    "import_commands",
+    "main",
+    "state_commands",
+]

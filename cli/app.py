@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-from timeline import __version__, api
+from timeline import __version__
 from timeline.errors import NoTimeline, TimelineError
-from timeline.store import Store
+
+if TYPE_CHECKING:
+    from timeline.store import Store
+
+# Nothing here or in the command modules imports the library at start-up (SQLAlchemy, rich,
+# the projections...): each command imports what it uses in its body, so that `--version`,
+# `--help` and mistyped options answer at the cost of importing click (see bench/startup.py).
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -28,6 +33,8 @@ class AppContext:
     def store(self) -> Store:
         """The store, opened (and migrated, and seeded if it is the new default) on first use."""
         if self._store is None:
+            from timeline import api
+
             self._store = api.open_store(self.db, announce=lambda line: click.echo(line, err=True))
         return self._store
 
@@ -83,8 +90,6 @@ class TimelineGroup(click.Group):
             )
         except TimelineError as err:
             _fail(_with_parameter(str(err), err.subject, ctx.meta.get(_COMMAND_KEY)), err.exit_code)
-        except SQLAlchemyError as err:
-            _fail(f"database error: {_first_line(err)}", EXIT_FAILED)
         except OSError as err:
             if isinstance(err, BrokenPipeError):
                 sys.exit(0)
@@ -92,6 +97,10 @@ class TimelineGroup(click.Group):
             _fail(f"{err.strerror or err}{':' if name else ''}{name}", EXIT_FAILED)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except Exception as err:
+            if not _is_database_error(err):
+                raise
+            _fail(f"database error: {_first_line(err)}", EXIT_FAILED)
 
 
 _COMMAND_KEY = "timeline.command"
@@ -117,6 +126,13 @@ def _with_parameter(message: str, subject: str | None, command: click.Command | 
 def _fail(message: str, code: int) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
+
+
+def _is_database_error(err: BaseException) -> bool:
+    """Whether `err` is one of SQLAlchemy's errors, without importing SQLAlchemy: a command
+    that never imported it cannot have raised one."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(err, exc.SQLAlchemyError)
 
 
 def _first_line(err: BaseException) -> str:
@@ -145,11 +161,3 @@ def main(ctx: click.Context, db: str | None) -> None:
 
 
 pass_app = click.make_pass_decorator(AppContext)
-
-# Commands register themselves on `main` when their modules are imported.
-from . import (  # noqa: E402, F401
-    database_commands,
-    event_commands,
-    import_commands,
-    state_commands,
-)

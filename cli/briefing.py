@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from . import plain
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 Item = Mapping[str, Any]
 UNCERTAIN = "?"
@@ -176,41 +178,131 @@ def _actor_names(answer: Mapping[str, Any]) -> dict[str, str]:
     return names
 
 
-def print_briefing(answer: Mapping[str, Any], console: Console) -> None:
-    """The answer as a briefing for the terminal: a header, then one table per section."""
-    console.print(f"[bold]{header(answer)}[/bold]")
-    console.print(
+class Out(Protocol):
+    """Where a briefing goes: rich on a terminal, plain text (cli/plain.py) elsewhere."""
+
+    def markup(self, text: str) -> None:
+        """A line of rich markup ([bold], [dim])."""
+
+    def text(self, text: str) -> None:
+        """A line of text as it is."""
+
+    def table(self, title: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        """A blank line, then a table of text cells."""
+
+
+class RichOut:
+    """A briefing printed by rich on a console."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def markup(self, text: str) -> None:
+        """A line of rich markup."""
+        self.console.print(text)
+
+    def text(self, text: str) -> None:
+        """A line of text as it is."""
+        self.console.print(text, markup=False)
+
+    def table(self, title: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        """A blank line, then a rich table."""
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(
+            title=title,
+            title_justify="left",
+            title_style="bold",
+            header_style="bold",
+            show_lines=False,
+        )
+        for heading in headings:
+            table.add_column(heading, overflow="fold")
+        for row in rows:
+            # Text, not markup: a title such as "Strike [unconfirmed]" must print as written.
+            table.add_row(*(Text(cell) for cell in row))
+        self.console.print()
+        self.console.print(table)
+
+
+class PlainOut:
+    """A briefing laid out as plain text, the characters rich prints on a pipe or in a file
+    (see cli/plain.py); raises plain.NotPlain on text it does not lay out as rich would."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.lines: list[str] = []
+
+    def markup(self, text: str) -> None:
+        """A line of markup, its tags dropped."""
+        self.lines += plain.wrap(plain.parsed(_checked_lines(text)), self.width, pad=False)
+
+    def text(self, text: str) -> None:
+        """A line of text as it is."""
+        self.lines += plain.wrap(
+            plain.without_emoji_codes(_checked_lines(text)), self.width, pad=False
+        )
+
+    def table(self, title: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        """A blank line, then a table."""
+        self.lines.append("")
+        self.lines += plain.table(
+            plain.parsed(plain.checked(title)),
+            [plain.parsed(plain.checked(heading)) for heading in headings],
+            [[plain.checked(cell) for cell in row] for row in rows],
+            self.width,
+        )
+
+
+def _checked_lines(text: str) -> str:
+    return "\n".join(plain.checked(line) for line in text.split("\n"))
+
+
+def print_briefing(answer: Mapping[str, Any]) -> None:
+    """Print the answer as a briefing on stdout: plain text on a pipe or in a file (what rich
+    would print there, at a fraction of the cost), rich tables on a terminal."""
+    width = plain.pipe_width()
+    if width is not None:
+        out = PlainOut(width)
+        try:
+            write_briefing(answer, out)
+        except plain.NotPlain:
+            pass
+        else:
+            sys.stdout.write("".join(f"{line}\n" for line in out.lines))
+            return
+    from .output import console
+
+    write_briefing(answer, RichOut(console()))
+
+
+def write_briefing(answer: Mapping[str, Any], out: Out) -> None:
+    """The answer as a briefing: a header, then one table per section."""
+    out.markup(f"[bold]{header(answer)}[/bold]")
+    out.markup(
         f"[dim]{UNCERTAIN} = the event's date straddles this instant: possibly, not "
         "certainly, in effect[/dim]"
     )
     names = _actor_names(answer)
     for name in answer:
         if name == "fatalities":
-            console.print("\n[bold]Fatalities[/bold]")
+            out.markup("\n[bold]Fatalities[/bold]")
             for line in fatality_lines(answer["fatalities"], names):
-                console.print("  " + line, markup=False)
+                out.text("  " + line)
             continue
         if name not in SECTIONS:
             continue
         title, columns = SECTIONS[name]
         items = answer[name]
         if not items:
-            console.print(f"\n[bold]{title}[/bold]: none")
+            out.markup(f"\n[bold]{title}[/bold]: none")
             continue
-        table = Table(
-            title=f"{title} ({len(items)})",
-            title_justify="left",
-            title_style="bold",
-            header_style="bold",
-            show_lines=False,
+        out.table(
+            f"{title} ({len(items)})",
+            [heading for heading, _ in columns],
+            [[cell(item) for _, cell in columns] for item in items],
         )
-        for heading, _ in columns:
-            table.add_column(heading, overflow="fold")
-        for item in items:
-            # Text, not markup: a title such as "Strike [unconfirmed]" must print as written.
-            table.add_row(*(Text(cell(item)) for _, cell in columns))
-        console.print()
-        console.print(table)
 
 
 def markdown(answer: Mapping[str, Any]) -> str:

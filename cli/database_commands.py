@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.engine import Engine
-
-from timeline import database
 
 from .app import main
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @main.group()
 def db() -> None:
-    """Manage the database schema (Alembic migrations)."""
+    """Manage the database schema (Alembic migrations).
+
+    Any command creates a new database at the newest schema, and upgrades an older SQLite
+    one; an older PostgreSQL one is refused (exit 4) until `timeline db upgrade` has run.
+    """
 
 
 def _engine(ctx: click.Context) -> Engine:
+    from timeline import database
+
     url = ctx.find_root().params.get("db")
     return database.create(url or os.environ.get(database.ENV_VAR) or database.default_url())
 
@@ -26,7 +33,9 @@ def _engine(ctx: click.Context) -> Engine:
 @click.argument("revision", default="head")
 @click.pass_context
 def upgrade(ctx: click.Context, revision: str) -> None:
-    """Upgrade the schema to REVISION (default: head)."""
+    """Upgrade the schema to REVISION (default: head); one process at a time migrates."""
+    from timeline import database
+
     engine = _engine(ctx)
     database.upgrade(engine, revision)
     click.echo(f"at revision {database.current_revision(engine) or 'base'}")
@@ -36,10 +45,17 @@ def upgrade(ctx: click.Context, revision: str) -> None:
 @click.pass_context
 def current(ctx: click.Context) -> None:
     """Print the schema revision of the database (and whether it is the newest)."""
+    from timeline import database
+
     engine = _engine(ctx)
     revision = database.current_revision(engine)
     head = database.head_revision()
-    state = "head" if revision == head else f"head is {head}"
+    if revision == head:
+        state = "head"
+    elif revision is not None and revision not in database.known_revisions():
+        state = f"unknown to this version, whose head is {head}: a newer version upgraded it"
+    else:
+        state = f"head is {head}"
     click.echo(f"{revision or 'base (empty)'} ({state})")
 
 
@@ -48,6 +64,8 @@ def current(ctx: click.Context) -> None:
 @click.pass_context
 def downgrade(ctx: click.Context, revision: str) -> None:
     """Downgrade the schema to REVISION (`base` removes every table, and every event)."""
+    from timeline import database
+
     engine = _engine(ctx)
     database.downgrade(engine, revision)
     click.echo(f"at revision {database.current_revision(engine) or 'base'}")

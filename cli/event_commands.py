@@ -5,19 +5,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from timeline import api
-from timeline.dates import DateError, parse_fuzzy
-from timeline.documents import Item, ItemError, check_url, event_record, read_items
+from timeline.choices import CONFIDENCE_LEVELS
 from timeline.errors import InvalidInput, ValidationError
-from timeline.events import CONFIDENCE_LEVELS
 
 from . import values
 from .app import AppContext, main, pass_app
 from .output import print_json, print_records, records_format_option, text_or_json_option
+
+if TYPE_CHECKING:
+    from timeline.documents import Item
 
 timeline_option = click.option(
     "--timeline",
@@ -50,6 +50,9 @@ def parse_field(text: str) -> tuple[str, Any]:
 def parse_source(text: str) -> dict[str, str]:
     """--source "Reuters, 2020-05-18, https://..." -> {name, published, url}: the parts that
     are a URL or a date are those; the rest is the publication's name."""
+    from timeline.dates import DateError, parse_fuzzy
+    from timeline.documents import check_url
+
     source: dict[str, str] = {}
     names = []
     for part in (p.strip() for p in text.split(",")):
@@ -117,6 +120,8 @@ def add(
     Prints the id of each new event. Adding an event that is already stored changes nothing.
     See docs/vocabulary.md for the kinds and their fields.
     """
+    from timeline import api
+
     if from_file is not None:
         if kind or fields or sources:
             raise click.UsageError("give either KIND DATE TITLE or --from-file, not both")
@@ -145,6 +150,8 @@ def add(
 
 
 def _read_document(path: Path) -> list[Item]:
+    from timeline.documents import ItemError, read_items
+
     name = "-" if str(path) == "-" else str(path)
     suffix = path.suffix.lower()
     fmt = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}.get(suffix, "yaml")
@@ -217,6 +224,9 @@ def events(
     fmt: str,
 ) -> None:
     """List the events of a timeline in valid-time order."""
+    from timeline import api
+    from timeline.documents import event_record
+
     info = api.pick_timeline(app.store, timeline)
     dates = None
     if between is not None:
@@ -244,6 +254,8 @@ def events(
 @pass_app
 def show(app: AppContext, event_id: str, fmt: str) -> None:
     """Show one event (by id, or its first 8+ characters) and its revisions."""
+    from timeline.documents import event_record
+
     event = app.store.log.get(event_id)
     revisions = app.store.log.revisions_of([event.id])
     record = event_record(event)
@@ -303,6 +315,8 @@ def correct(
     sources: tuple[str, ...],
 ) -> None:
     """Record a correction of event ID; the original stays in the log. Prints the new id."""
+    from timeline import api
+
     added = api.correct_event(
         app.store,
         event_id,
@@ -323,6 +337,8 @@ def correct(
 @pass_app
 def retract(app: AppContext, event_id: str, reason: str) -> None:
     """Record the retraction of event ID; the original stays in the log. Prints the new id."""
+    from timeline import api
+
     added = api.retract_event(app.store, event_id, reason)
     for event in added.events:
         click.echo(event.id)

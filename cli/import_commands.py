@@ -6,19 +6,21 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from timeline import exporting, seeds
-from timeline.importers.sources import Rejection
-from timeline.importing import FORMATS, ImportOptions, run_import, write_rejects
+from timeline.choices import EXPORT_FORMATS, IMPORT_FORMATS
 
 from . import values
 from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, timeline_option
 from .output import print_records, records_format_option
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from timeline.importers.sources import Rejection
 
 EXIT_REJECTED = 1
 MAX_REJECTION_LINES = 20
@@ -34,7 +36,7 @@ CREDENTIAL_VARIABLES = {
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(IMPORT_FORMATS),
     help="What the sources hold: ACLED or UCDP GED CSV (or ACLED's API for an "
     "acled URL with /api/), or native JSON Lines / YAML documents. Detected from each "
     "source's first bytes (a CSV's header) when omitted; a source of another format is refused.",
@@ -80,6 +82,8 @@ def import_(
     3 the database lock or a source could not be had. ACLED API credentials come from
     ACLED_EMAIL and ACLED_KEY (or ACLED_ACCESS_TOKEN) and are never printed.
     """
+    from timeline.importing import ImportOptions, run_import, write_rejects
+
     rejected: list[Rejection] = []
     shown = 0
 
@@ -128,6 +132,8 @@ class _progress:
     def __enter__(self) -> Callable[[str, int], None] | None:
         if not self.enabled:
             return None
+        from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -210,7 +216,7 @@ def imports(app: AppContext, timeline: str | None, limit: int, fmt: str) -> None
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(exporting.FORMATS),
+    type=click.Choice(EXPORT_FORMATS),
     default="jsonl",
     show_default=True,
     help="jsonl and yaml are the native format (import them back); "
@@ -229,7 +235,7 @@ def export(
     app: AppContext, timeline: str | None, fmt: str, as_known: str | None, output: Path | None
 ) -> None:
     """Export a timeline's log (every event, in recording order)."""
-    from timeline import api
+    from timeline import api, exporting
 
     info = api.pick_timeline(app.store, timeline)
     known = values.instant(as_known, info.zone, "--as-known")
@@ -254,6 +260,8 @@ def export(
 @pass_app
 def seed(app: AppContext, names: tuple[str, ...], quiet: bool) -> None:
     """Load or top up the timelines shipped with timeline (Libya 2011-2020)."""
+    from timeline import seeds
+
     for name in names or tuple(seeds.available()):
         report = seeds.load_seed(app.store, name)
         if not quiet:

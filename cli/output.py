@@ -7,12 +7,14 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# rich is imported by the functions that print with it: only tables and briefings need it.
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -40,6 +42,8 @@ records_format_option = click.option(
 def console() -> Console:
     """A console on stdout; plain text when stdout is not a terminal (pipes, tests), then
     wide enough that tables and lines stay readable in files and e-mails."""
+    from rich.console import Console
+
     plain = Console(highlight=False)
     if plain.is_terminal:
         return plain
@@ -82,6 +86,9 @@ def print_records(
             writer.writerow([_cell(record.get(key)) for key, _ in columns])
             count += 1
         return count
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=title, show_lines=False, header_style="bold")
     for _, heading in columns:
         table.add_column(heading, overflow="fold")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import click
 
-from timeline import answers, api, folding
+from timeline.choices import SECTIONS
 from timeline.errors import InvalidInput
-from timeline.projections import SECTIONS
 
 from . import values
 from .app import AppContext, main, pass_app
-from .briefing import markdown, print_briefing
 from .event_commands import as_known_option, timeline_option
 from .output import console, print_json, text_or_json_option
 
@@ -69,6 +67,8 @@ def at(
     DATE is a fuzzy date or a timestamp; a day means the end of that day in the timeline's
     time zone. Facts resting on an event whose date straddles DATE are marked '?'.
     """
+    from timeline import answers, api
+
     info = api.pick_timeline(app.store, timeline)
     answer = answers.state_at(
         app.store,
@@ -82,9 +82,13 @@ def at(
     if fmt == "json":
         print_json(answer)
     elif fmt == "markdown":
+        from .briefing import markdown
+
         click.echo(markdown(answer))
     else:
-        print_briefing(answer, console())
+        from .briefing import print_briefing
+
+        print_briefing(answer)
 
 
 @main.command()
@@ -99,6 +103,8 @@ def diff(
 ) -> None:
     """What changed between D1 and D2: places that changed hands, offensives, support,
     forces, materiel, ceasefires, and the fatalities in between."""
+    from timeline import answers, api
+
     info = api.pick_timeline(app.store, timeline)
     before, after = values.instant(first, info.zone, "D1"), values.instant(second, info.zone, "D2")
     if after <= before:
@@ -124,6 +130,8 @@ def history(
 ) -> None:
     """The history of a place (its controllers) or an actor (what it held, where it was,
     whom it backed or was backed by), as intervals with the events that open and close them."""
+    from timeline import answers, api
+
     info = api.pick_timeline(app.store, timeline)
     known = values.instant(as_known, info.zone, "--as-known")
     result = answers.history_of(app.store, info, entity, as_known=known).to_json()
@@ -144,6 +152,8 @@ def rebuild(app: AppContext, timeline: str | None) -> None:
     Snapshots kept for earlier states of knowledge are dropped too: `--as-known` answers
     about a time before the rebuild fold from the start of the log.
     """
+    from timeline import api, folding
+
     info = api.pick_timeline(app.store, timeline)
     count = folding.rebuild(app.store, info.name)
     click.echo(

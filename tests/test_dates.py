@@ -208,6 +208,10 @@ def test_unknown_zone() -> None:
         assert repr(zone) in str(caught.value)
     assert validate_zone(TRIPOLI) == TRIPOLI
     assert validate_zone("UTC") == "UTC"
+    # "utc" in any case is UTC (as it was when zones were looked up through pendulum).
+    for utc in ("utc", "Utc", "Etc/UTC"):
+        assert validate_zone(utc) == utc
+        assert parse_fuzzy("2020-05-26", utc).start == parse_fuzzy("2020-05-26", "UTC").start
 
 
 def test_zone_edges_are_refused_not_overflowed() -> None:

@@ -10,11 +10,10 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from timeline import database
 from timeline.dates import FuzzyDate
-from timeline.documents import Item
 from timeline.errors import InvalidInput, ValidationError
 from timeline.events import Event, NewEvent
 from timeline.lookups import drafter, load_registry, pick_timeline, resolve_entity
@@ -35,20 +34,27 @@ __all__ = [
     "retract_event",
 ]
 
+if TYPE_CHECKING:
+    # Imported where documents are drafted: reading (`timeline at`) needs neither them nor
+    # the YAML parser they bring, which cost every answer a twentieth to a tenth of the
+    # time SQLAlchemy's import takes.
+    from timeline.documents import Item
+
 
 def open_store(url: str | None = None, *, announce: Callable[[str], None] | None = None) -> Store:
     """Open the database named by `url`, TIMELINE_DB or the default, schema at head.
 
     A brand-new *default* database is loaded with the shipped seeds on first use (announced
-    through `announce`); a database named explicitly starts empty.
+    through `announce`); a database named explicitly starts empty. An upgrade of an older
+    SQLite schema is announced there too (see `database.ensure_schema`).
     """
     from timeline.store.sql import SqlStore
 
     explicit = url or os.environ.get(database.ENV_VAR)
     if explicit:
-        return SqlStore(database.open_engine(explicit))
+        return SqlStore(database.open_engine(explicit, announce=announce))
     path = database.default_path()
-    store = SqlStore(database.open_engine(database.default_url()))
+    store = SqlStore(database.open_engine(database.default_url(), announce=announce))
     # "New" means no timeline yet, rather than no file: a first run killed while loading
     # the seeds leaves a file, and the next run finishes the job.
     if not store.catalog.names():
@@ -80,6 +86,8 @@ def add_documents(store: Store, info: TimelineInfo, documents: Sequence[Item]) -
 
 def add_event(store: Store, info: TimelineInfo, document: Mapping[str, Any]) -> Added:
     """Validate one event document and append it."""
+    from timeline.documents import Item
+
     return add_documents(store, info, [Item("", document)])
 
 

@@ -1,25 +1,35 @@
-"""Opening a database: the URL, the engine and its SQLite settings, and Alembic at start-up.
+"""Opening a database: the URL, the engine and its SQLite settings, and its schema.
 
 SQLite is the embedded default (a file under the user data directory); PostgreSQL is the
-server backend. Either is brought to the schema head on first use.
+server backend. On first use a new (empty) database of either kind is created at the schema
+head. An existing database behind the head is upgraded in place when it is SQLite (one
+person's file), announced in one line; a PostgreSQL one, shared by many and backed up by an
+operator, is refused until someone runs `timeline db upgrade`. A database ahead of the head
+(upgraded by a newer version) is refused on both. Changes to the schema are made under a
+lock, so that two processes never migrate one database at once.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 from timeline import resource_dir
-from timeline.errors import InvalidInput, TimelineError
+from timeline.errors import (
+    InvalidInput,
+    LockTimeout,
+    SchemaTooNew,
+    SchemaUpgradeRequired,
+    TimelineError,
+)
 from timeline.schema import SCHEMA_REVISION
 
 if TYPE_CHECKING:
@@ -30,12 +40,19 @@ if TYPE_CHECKING:
 
 ENV_VAR = "TIMELINE_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The session-level PostgreSQL advisory lock held while the schema changes. Not the writers'
+# key (timeline.store.ADVISORY_LOCK_KEY): a migration must not wait for, or be mistaken for,
+# an import in progress.
+SCHEMA_LOCK_KEY = 0x746C736368656D61  # "tlschema"
 # Pages (of 4 KiB) the write-ahead log may grow to before it is copied into the database.
 WAL_CHECKPOINT_PAGES = 16_384
 
 
 def default_path() -> Path:
     """Where the embedded database lives when none is named."""
+    # Imported here: a command that names its database (TIMELINE_DB, --db) never needs it.
+    import platformdirs
+
     return Path(platformdirs.user_data_dir("timeline", appauthor=False)) / "timeline.db"
 
 
@@ -132,27 +149,73 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 @contextmanager
+def _schema_lock(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that holds the database's schema lock: no other process
+    changes the schema until it ends. Read the revision again inside: it may have changed
+    while this one waited.
+
+    SQLite: the transaction is BEGIN EXCLUSIVE, and the migration runs in it, so that waiting
+    for the lock and seeing the last migration's result are one step; a process that waits
+    longer than the busy timeout gets LockTimeout. PostgreSQL: a session-level advisory lock
+    on SCHEMA_LOCK_KEY, taken before the transaction and released after it commits.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.execution_options(sqlite_begin="EXCLUSIVE")
+            try:
+                transaction = connection.begin()
+            except OperationalError as err:
+                if "locked" not in str(err.orig) and "busy" not in str(err.orig):
+                    raise
+                raise LockTimeout(
+                    f"database {engine.url!r}: another process held it for "
+                    f"{SQLITE_BUSY_TIMEOUT_MS / 1000:g} s while its schema was being changed"
+                ) from None
+            with transaction:
+                yield connection
+            return
+        connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+        except BaseException:
+            # Closing the session releases its advisory locks, whatever state it is in.
+            connection.invalidate()
+            raise
+        connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        connection.commit()
+
+
+@contextmanager
 def _migrating(engine: Engine) -> Iterator[Config]:
+    """An Alembic configuration bound to a connection holding the schema lock; a database
+    at a revision this version does not know is refused before Alembic sees it."""
     from alembic.util import CommandError
 
     try:
-        with engine.begin() as connection:
+        with _schema_lock(engine) as connection:
+            _refuse_unknown(engine, _revision(connection))
             yield alembic_config(connection)
     except CommandError as err:
         raise InvalidInput(f"revision: {_first_line(err)}") from None
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The schema revision the database is at (None for an empty database)."""
-    with engine.connect() as connection:
-        if not sa.inspect(connection).has_table("alembic_version"):
-            return None
-        revisions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+def _revision(connection: Connection) -> str | None:
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    revisions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
     return str(revisions[0][0]) if revisions else None
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    with engine.connect() as connection:
+        return _revision(connection)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision`."""
+    """Bring the schema up to `revision`, holding the schema lock."""
 
     from alembic import command
 
@@ -161,7 +224,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    """Take the schema down to `revision` (`base` empties the database)."""
+    """Take the schema down to `revision` (`base` empties the database), holding the lock."""
 
     from alembic import command
 
@@ -178,21 +241,72 @@ def head_revision() -> str:
     return head
 
 
-def ensure_schema(engine: Engine) -> bool:
-    """Create or upgrade the schema on first use; True when it had to change anything."""
+def known_revisions() -> set[str]:
+    """Every revision among the shipped migrations."""
+    from alembic.script import ScriptDirectory
+
+    return {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
+
+
+def _refuse_unknown(engine: Engine, revision: str | None) -> None:
+    if revision is not None and revision not in known_revisions():
+        raise SchemaTooNew(
+            f"database {engine.url!r}: its schema is at revision {revision}, newer than this "
+            f"version of timeline knows (its newest is {SCHEMA_REVISION}): a newer version "
+            "upgraded it; use that version"
+        )
+
+
+def _refuse_behind(engine: Engine, revision: str | None) -> None:
+    """Refuse an existing database behind the head where upgrades are an operator's call."""
+    _refuse_unknown(engine, revision)
+    if revision is not None and engine.dialect.name != "sqlite":
+        raise SchemaUpgradeRequired(
+            f"database {engine.url!r}: its schema is at revision {revision}, older than this "
+            f"version of timeline needs ({SCHEMA_REVISION}); back it up, then run "
+            "`timeline db upgrade`"
+        )
+
+
+def ensure_schema(engine: Engine, *, announce: Callable[[str], None] | None = None) -> bool:
+    """Make the database one this version can use; True when its schema had to change.
+
+    At the head: nothing to do (one query; Alembic is not even imported). Empty: created at
+    the head. Behind the head: upgraded on SQLite, announced through `announce` as one line;
+    SchemaUpgradeRequired on PostgreSQL. At a revision this version does not know:
+    SchemaTooNew. Changes happen under the schema lock, after reading the revision again.
+    """
     try:
-        if current_revision(engine) == SCHEMA_REVISION:
+        found = current_revision(engine)
+        if found == SCHEMA_REVISION:
             return False
-        upgrade(engine)
+        _refuse_behind(engine, found)
+        with _schema_lock(engine) as connection:
+            found = _revision(connection)
+            if found == SCHEMA_REVISION:
+                return False  # another process did it while this one waited for the lock
+            _refuse_behind(engine, found)
+            _alembic_upgrade(connection)
     except DBAPIError as err:
         raise TimelineError(f"database {engine.url!r}: {_first_line(err)}") from None
+    if found is not None and announce is not None:
+        announce(f"upgraded the database schema from {found} to {SCHEMA_REVISION}")
     return True
 
 
-def open_engine(url: str | None = None) -> Engine:
-    """The engine for `url`, TIMELINE_DB or the default database, with the schema at head."""
+def _alembic_upgrade(connection: Connection) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(connection), "head")
+
+
+def open_engine(url: str | None = None, *, announce: Callable[[str], None] | None = None) -> Engine:
+    """The engine for `url`, TIMELINE_DB or the default database, with a schema this version
+    can use (see `ensure_schema`; `announce` is told of an upgrade)."""
     engine = create(url or os.environ.get(ENV_VAR) or default_url())
-    ensure_schema(engine)
+    ensure_schema(engine, announce=announce)
     return engine
 
 

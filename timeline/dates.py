@@ -7,8 +7,8 @@ texts are the ISO 8601 / EDTF level-1 forms (``2019``, ``2019-04``, ``2019-04-04
 a few English spellings ("4 April 2019"). Vague words ("early May") are refused rather than
 guessed at. Every parsed date has a canonical ``text`` that parses back to the same value.
 
-The module is pure (standard library and pendulum only) and sits on the import hot path, so
-regexes are compiled once, zones are cached, and whole parses are memoised.
+The module is pure (standard library only) and sits on the import hot path, so regexes are
+compiled once, zones are cached, and whole parses are memoised.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from typing import NamedTuple
-
-import pendulum
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "OPEN_END",
@@ -157,12 +156,15 @@ _ONE_SECOND = timedelta(seconds=1)
 @functools.lru_cache(maxsize=512)
 def _zone(zone: str) -> tzinfo | None:
     """The tzinfo for an IANA name, None for UTC (so that UTC skips conversion entirely)."""
-    if zone in ("UTC", "Etc/UTC"):
+    # "utc" in any case is UTC, as it was when pendulum looked zones up. The standard
+    # library's ZoneInfo is what pendulum returned (a subclass of it), and importing pendulum
+    # for it cost `timeline at` a twentieth to a tenth of the time SQLAlchemy's import takes.
+    if zone.lower() == "utc" or zone == "Etc/UTC":
         return None
     try:
-        return pendulum.timezone(zone)
+        return ZoneInfo(zone)
     except (ValueError, KeyError, OSError) as err:
-        # pendulum/zoneinfo raise InvalidTimezone, ValueError for malformed keys, OSError for
+        # ZoneInfoNotFoundError (a KeyError), ValueError for malformed keys, OSError for
         # directories and over-long names: all mean the same thing to the caller.
         raise DateError(zone, "unknown IANA time zone", "a time zone") from err
 

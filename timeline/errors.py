@@ -66,3 +66,19 @@ class SourceUnavailable(TimelineError):
 
 class IntegrityError(TimelineError):
     """The hash chain does not verify."""
+
+
+class SchemaMismatch(TimelineError):
+    """The database's schema is not the one this version of timeline uses, and it was not
+    changed on its own (exit 4: an operator has to act, which no retry will do)."""
+
+    exit_code = 4
+
+
+class SchemaUpgradeRequired(SchemaMismatch):
+    """The schema is older than this version's, on a backend upgraded only on purpose
+    (PostgreSQL): `timeline db upgrade` brings it to the head."""
+
+
+class SchemaTooNew(SchemaMismatch):
+    """The schema is at a revision this version does not know: a newer version upgraded it."""

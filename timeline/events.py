@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from timeline import choices
 from timeline.dates import FuzzyDate
 
 # All stable ids live under one namespace so that the same (timeline, key) gives the same
@@ -23,7 +24,8 @@ ID_NAMESPACE = uuid.UUID("6b1f4b7e-5d0e-4c59-9f64-2a8f1c3e9d10")
 
 GENESIS_HASH = "0" * 64
 
-CONFIDENCE_LEVELS = ("confirmed", "reported", "claimed", "disputed", "denied")
+# Declared beside the other choices the command line offers (see timeline.choices).
+CONFIDENCE_LEVELS = choices.CONFIDENCE_LEVELS
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,14 @@ import json
 from datetime import datetime
 from typing import IO, Any
 
-from timeline import lookups
+from timeline import choices, lookups
 from timeline.documents import dump_jsonl, dump_yaml, event_document, event_record, header_document
 from timeline.entities import DEFINITION_KINDS
 from timeline.revisions import effective_events
 from timeline.store import EventQuery, Store, TimelineInfo
 
-FORMATS = ("jsonl", "yaml", "csv", "geojson")
+# Declared beside the other choices the command line offers (see timeline.choices).
+FORMATS = choices.EXPORT_FORMATS
 CSV_COLUMNS = (
     "id",
     "seq",

@@ -4,14 +4,19 @@ timeline as known at an instant, and stored events as drafting documents sees th
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from timeline.documents import Drafter
 from timeline.entities import Entity, Registry, entity_from_fields
 from timeline.errors import InvalidInput, NotFound, NoTimeline
 from timeline.events import Event
 from timeline.revisions import apply_revisions, effective_events
 from timeline.store import EventQuery, Store, TimelineInfo
 from timeline.store.effective import revisions_by_target
+
+if TYPE_CHECKING:
+    # Imported where documents are drafted: an answer needs neither them nor the YAML parser
+    # they bring (see tests/test_startup.py).
+    from timeline.documents import Drafter
 
 
 def pick_timeline(store: Store, name: str | None) -> TimelineInfo:
@@ -84,4 +89,6 @@ class StoreLookups:
 
 def drafter(store: Store, info: TimelineInfo) -> Drafter:
     """A drafter for documents of one timeline, seeing what the database holds."""
+    from timeline.documents import Drafter
+
     return Drafter(info.name, info.zone, load_registry(store, info.name), StoreLookups(store))

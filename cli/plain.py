@@ -1,0 +1,217 @@
+"""The briefing as plain text for pipes and files: the characters rich prints there, without rich.
+
+On a pipe or in a file rich prints no styles, only text laid out in boxes; working that out
+cell by cell is its slow part. For `timeline at` on the shipped timeline, rendering the
+briefing through rich and importing rich took about half as long as importing SQLAlchemy
+(bench/startup.py): more than the rest of the answer. This module lays out the same text the
+way rich does it, step by step (word wrap with words too long for a line folded, each
+column as wide as its longest line unless the table is too wide, then the widest columns
+narrowed first), for text whose every character is one cell wide and that holds no markup,
+emoji code, tab or control character. Anything else raises NotPlain, and the caller prints
+with rich. tests/test_plain.py checks the two agree character for character, on the shipped
+timeline and on generated tables, at many widths.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Sequence
+from itertools import pairwise
+
+# The characters rich itself counts as one cell wide without looking them up
+# (rich.cells._SINGLE_CELL_UNICODE_RANGES), less every whitespace but the space.
+_ONE_CELL = frozenset(
+    chr(code)
+    for start, end in ((0x20, 0x7E), (0xA0, 0xAC), (0xAE, 0x2FF), (0x370, 0x482))
+    for code in range(start, end + 1)
+    if chr(code) == " " or not chr(code).isspace()
+)
+_WORD = re.compile(r"\s*\S+\s*")
+# rich replaces :name: with the emoji of that name, in every string it parses for markup.
+_EMOJI_CODE = re.compile(r"(:(\S*?)(?:(?:\-)(emoji|text))?:)")
+_MARKUP_TAG = re.compile(r"\[/?(?:bold|dim)\]")
+
+
+class NotPlain(Exception):
+    """Some text is beyond what this module lays out as rich would: print with rich."""
+
+
+def pipe_width() -> int | None:
+    """The width rich gives a briefing on stdout when stdout is not a terminal (COLUMNS, else
+    100: see cli/output.py's console), or None when it is one, or may count as one."""
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+        return None  # rich decides whether stdout is a terminal: let it
+    try:
+        if sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
+    if not encoding.startswith("utf"):
+        return None  # rich draws ASCII boxes then
+    return int(os.environ.get("COLUMNS") or 100)
+
+
+def checked(text: str) -> str:
+    """`text`, if every character of it is one this module lays out as rich does."""
+    if not _ONE_CELL.issuperset(text):
+        raise NotPlain(text)
+    return text
+
+
+def parsed(markup: str) -> str:
+    """The text rich prints for `markup`: [bold] and [dim] tags dropped. Anything else that
+    rich would parse (another tag, an escape, an emoji code) raises NotPlain."""
+    text = _MARKUP_TAG.sub("", markup)
+    if "[" in text or "]" in text or "\\" in text:
+        raise NotPlain(markup)
+    return without_emoji_codes(text)
+
+
+def without_emoji_codes(text: str) -> str:
+    """`text`, if rich would replace no `:name:` in it by an emoji. Only numbers of one or two
+    digits pass (the minutes and seconds of a time); rich has no emoji by those names
+    (tests/test_plain.py checks)."""
+    for match in _EMOJI_CODE.finditer(text):
+        name = match.group(2)
+        if not (name.isdigit() and len(name) <= 2):
+            raise NotPlain(text)
+    return text
+
+
+def divide_line(text: str, width: int) -> list[int]:
+    """Where rich's word wrap breaks `text` to fit `width` (rich._wrap.divide_line, folding
+    words longer than a line), for text of one-cell characters."""
+    breaks: list[int] = []
+    offset = 0
+    match = _WORD.match(text, 0)
+    while match is not None:
+        start, end = match.span()
+        word = match.group(0)
+        length = len(word.rstrip())
+        if width - offset >= length:
+            offset += len(word)
+        elif length > width:
+            pieces = [word[i : i + width] for i in range(0, len(word), width)]
+            for n, piece in enumerate(pieces):
+                if start:
+                    breaks.append(start)
+                if n == len(pieces) - 1:
+                    offset = len(piece)
+                else:
+                    start += len(piece)
+        elif offset and start:
+            breaks.append(start)
+            offset = len(word)
+        match = _WORD.match(text, end)
+    return breaks
+
+
+def wrap(text: str, width: int, *, pad: bool) -> list[str]:
+    """`text` word-wrapped to `width` as rich's Text.wrap does it with overflow "fold": lines
+    padded to `width` with `pad` (justify "left"), else as they fall (justify "default")."""
+    if width < 1:
+        raise NotPlain(text)
+    lines: list[str] = []
+    for line in text.split("\n"):
+        bounds = [0, *divide_line(line, width), len(line)]
+        for start, end in pairwise(bounds):
+            piece = line[start:end]
+            if len(piece) > width:  # Text.rstrip_end: spaces beyond the width go
+                spaces = len(piece) - len(piece.rstrip())
+                piece = piece[: len(piece) - min(spaces, len(piece) - width)]
+            piece = piece[:width]
+            lines.append(piece.ljust(width) if pad else piece)
+    return lines
+
+
+def _measure(texts: Sequence[str], available: int) -> int:
+    """The width rich gives a column of `texts` (each padded by a space on either side) when
+    `available` cells are left for it: its longest line and padding, within what is there
+    (Table._measure_column, Padding's and Text's __rich_measure__)."""
+    if available < 1:
+        return 0
+    if available < 3:
+        return available  # no room inside the padding: rich gives it all
+    widest = max(len(line) for text in texts for line in [*text.splitlines(), ""])
+    return min(widest + 2, available)
+
+
+def _reduce(total: int, ratios: list[int], maximums: list[int], values: list[int]) -> list[int]:
+    """rich._ratio.ratio_reduce: take `total` off `values`, in proportion to `ratios`, at
+    most `maximums`."""
+    ratios = [ratio if maximum else 0 for ratio, maximum in zip(ratios, maximums, strict=True)]
+    total_ratio = sum(ratios)
+    if not total_ratio:
+        return values[:]
+    remaining = total
+    result: list[int] = []
+    for ratio, maximum, value in zip(ratios, maximums, values, strict=True):
+        if ratio and total_ratio > 0:
+            distributed = min(maximum, round(ratio * remaining / total_ratio))
+            result.append(value - distributed)
+            remaining -= distributed
+            total_ratio -= ratio
+        else:
+            result.append(value)
+    return result
+
+
+def _collapse(widths: list[int], available: int) -> list[int]:
+    """rich's Table._collapse_widths for columns that may all wrap: narrow the widest
+    columns, down to the next widest, until the table fits."""
+    total = sum(widths)
+    excess = total - available
+    while total and excess > 0:
+        widest = max(widths)
+        second = max((width for width in widths if width != widest), default=0)
+        difference = widest - second
+        ratios = [1 if width == widest else 0 for width in widths]
+        if not any(ratios) or not difference:
+            break
+        widths = _reduce(excess, ratios, [min(excess, difference)] * len(widths), widths)
+        total = sum(widths)
+        excess = total - available
+    return widths
+
+
+def column_widths(columns: Sequence[Sequence[str]], width: int) -> list[int]:
+    """The widths, padding included, rich's Table gives `columns` (each the heading, then the
+    cells) on a console `width` cells wide, as Table._calculate_column_widths works them out."""
+    available = max(0, width - (len(columns) + 1))  # the borders
+    widths = [_measure(column, available) or 1 for column in columns]
+    if sum(widths) > available:
+        widths = _collapse(widths, available)
+        if sum(widths) > available:
+            widths = _reduce(sum(widths) - available, [1] * len(widths), widths, widths)
+        widths = [_measure(column, w) for w, column in zip(widths, columns, strict=True)]
+    return widths
+
+
+def table(
+    title: str, headings: Sequence[str], rows: Sequence[Sequence[str]], width: int
+) -> list[str]:
+    """The lines rich prints for a Table(title=title, title_justify="left") with a column per
+    heading (overflow "fold") and these rows, in its default box, on a console `width` wide."""
+    columns = [[heading, *(row[n] for row in rows)] for n, heading in enumerate(headings)]
+    widths = column_widths(columns, width)
+    if min(widths) < 3:
+        raise NotPlain(title)  # a column with no room inside its padding: leave it to rich
+    lines = wrap(title, sum(widths) + len(widths) + 1, pad=True)
+    lines.append("┏" + "┳".join("━" * w for w in widths) + "┓")
+    for n, row in enumerate([list(headings), *rows]):
+        cells = [wrap(text, w - 2, pad=True) for text, w in zip(row, widths, strict=True)]
+        height = max(len(cell) for cell in cells)
+        for cell, w in zip(cells, widths, strict=True):
+            blank = [" " * (w - 2)] * (height - len(cell))
+            # The heading row is aligned to the bottom, the others to the top.
+            cell[:] = blank + cell if n == 0 else cell + blank
+        edge = "┃" if n == 0 else "│"
+        for line in range(height):
+            lines.append(edge + edge.join(f" {cell[line]} " for cell in cells) + edge)
+        if n == 0:
+            lines.append("┡" + "╇".join("━" * w for w in widths) + "┩")
+    lines.append("└" + "┴".join("─" * w for w in widths) + "┘")
+    return lines
