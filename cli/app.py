@@ -150,5 +150,6 @@ from . import (  # noqa: E402, F401
     database_commands,
     event_commands,
     import_commands,
+    picture_commands,
     state_commands,
 )
