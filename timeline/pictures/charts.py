@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -91,8 +91,8 @@ def month_of(instant: datetime, zone: str) -> str:
 
 
 def months_between(start: datetime, end: datetime, zone: str) -> tuple[str, ...]:
-    """Every month from the one `start` falls in to the one `end` falls in, in `zone`."""
-    first, last = month_of(start, zone), month_of(end, zone)
+    """Every month [start, end) touches, in `zone` (the instant `end` itself is left out)."""
+    first, last = month_of(start, zone), month_of(max(start, end - timedelta(microseconds=1)), zone)
     year, month = int(first[:4]), int(first[5:])
     months = []
     while True:
