@@ -96,3 +96,36 @@ def chart(
     count = len(data.strips) if hasattr(data, "strips") else len(data.months)
     unit = "places" if kind == "control" else "months"
     click.echo(f"{output}: {kind}, {count} {unit}")
+
+
+@main.command()
+@click.argument("dates", metavar="DATE...", nargs=-1, required=True)
+@timeline_option
+@as_known_option
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    metavar="FILE",
+    help="Where to write the report: FILE.html.",
+)
+@pass_app
+def report(
+    app: AppContext,
+    dates: tuple[str, ...],
+    timeline: str | None,
+    as_known: str | None,
+    output: Path,
+) -> None:
+    """Write one self-contained HTML file: for each DATE the map and the briefing, the
+    charts, and a slider between the dates. It loads nothing from the network. Needs
+    matplotlib (exit 4 without it)."""
+    from timeline import api, picturing
+
+    info = api.pick_timeline(app.store, timeline)
+    instants = [values.instant(d, info.zone, "DATE") for d in dates]
+    known = values.instant(as_known, info.zone, "--as-known")
+    count = picturing.report(app.store, info, instants, output, as_known=known)
+    click.echo(f"{output}: {count} dates")

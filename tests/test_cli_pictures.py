@@ -5,10 +5,15 @@ on both backends)."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import struct
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -207,3 +212,113 @@ def test_export_timelinejs(invoke: Invoke, tmp_path: Path) -> None:
     assert len(document["events"]) > 200
     assert any(s["group"] == "control" for s in document["events"])
     assert document["eras"]
+
+
+class _Links(HTMLParser):
+    """Every URL-bearing attribute and every tag of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+        self.sections: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in ("src", "href", "xlink:href", "action", "srcset", "data", "poster"):
+                self.urls.append((tag, name, value or ""))
+        found = dict(attrs)
+        if tag == "section" and found.get("class") == "date":
+            self.sections.append(found.get("data-label") or "")
+
+
+def test_report_is_one_self_contained_html_file(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    result = invoke("report", "2020-05-26", "2019-04-10", "2020-05-10", "-o", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"{path}: 3 dates"
+    text = path.read_text(encoding="utf-8")
+    parser = _Links()
+    parser.feed(text)
+    # Only references inside the page: the SVGs' own ids.
+    assert parser.urls
+    assert all(value.startswith("#") for _, _, value in parser.urls), parser.urls[:5]
+    assert "url(http" not in text
+    assert "@import" not in text
+    assert "default-src 'none'" in text
+    # The dates in time order, each with its map and briefing; then the two charts.
+    assert parser.sections == [
+        "2019-04-10T22:00:00Z",
+        "2020-05-10T22:00:00Z",
+        "2020-05-26T22:00:00Z",
+    ]
+    assert parser.tags.count("svg") == 5
+    assert 'type="range"' in text
+    assert text.count("<h3>Control of places</h3>") == 3
+    # Ids are made unique per picture, so the maps do not point into one another.
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("report", "2020", "-o", "r.pdf"), "--output: 'r.pdf': the file name must end in .html"),
+        (("report", "yesterday-ish", "-o", "r.html"), "DATE: 'yesterday-ish'"),
+        (("report", "-o", "r.html"), "Missing argument 'DATE...'"),
+    ],
+)
+def test_report_bad_input(
+    invoke: Invoke,
+    args: tuple[str, ...],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--dump-dom",
+)
+
+
+def test_report_opens_in_headless_chromium_without_a_console_message(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    browser = shutil.which("chromium")
+    if browser is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI=true: chromium is missing (.ci/run installs it)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    path = tmp_path / "report.html"
+    assert invoke("report", "2019-04-10", "2020-05-26", "-o", str(path)).exit_code == 0
+    done = subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", path.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    # A script error, a refused load or any console.log shows as a CONSOLE line.
+    assert ":CONSOLE" not in done.stderr, done.stderr[-2000:]
+    # The script ran: the slider shows the first date and hides the others.
+    sections = re.findall(r'<section class="date"[^>]*>', done.stdout)
+    assert len(sections) == 2
+    assert "hidden" not in sections[0]
+    assert "hidden" in sections[1]

@@ -86,7 +86,7 @@ def draw_map(
     drawing.picture_format(output)
     drawing.require_matplotlib()
     scene = map_scene(store, info, at, as_known=as_known)
-    drawing.draw_map(scene, output)
+    drawing.draw(scene, output)
     return scene
 
 
@@ -165,8 +165,46 @@ def draw_chart(
     drawing.picture_format(output)
     drawing.require_matplotlib()
     data = chart(store, info, kind, between=between, places=places)
-    if isinstance(data, charts.ControlChart):
-        drawing.draw_control(data, output)
-    else:
-        drawing.draw_bars(data, output)
+    drawing.draw(data, output)
     return data
+
+
+def report(
+    store: Store,
+    info: TimelineInfo,
+    dates: Sequence[datetime],
+    output: Path,
+    *,
+    as_known: datetime | None = None,
+) -> int:
+    """Write a self-contained HTML report to `output` (.html): for each date (in time order)
+    the map and the briefing, then the fatalities and control charts up to the last date;
+    returns how many dates it shows."""
+    from timeline.pictures import drawing
+    from timeline.pictures import report as page
+
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise InvalidInput(f"{str(output)!r}: the file name must end in .html", subject="output")
+    if not dates:
+        raise InvalidInput("no date to report on", subject="dates")
+    drawing.require_matplotlib()
+    instants = sorted(set(dates))
+    pages = []
+    for instant in instants:
+        answer = answers.state_at(store, info, instant, as_known=as_known).to_json()
+        scene = map_scene(store, info, instant, as_known=as_known)
+        pages.append(page.Page(str(answer["at"]), drawing.svg_of(scene), answer))
+    events = _events(store, info)
+    first = min((e.date.start for e in events), default=instants[-1])
+    window = (first, instants[-1]) if first < instants[-1] else None
+    figures = [
+        (title, drawing.svg_of(chart(store, info, kind, between=window)))
+        for title, kind in (
+            ("Fatalities per month", "fatalities"),
+            ("Who held which place", "control"),
+        )
+    ]
+    title = info.title or info.name
+    knowledge = f", as known at {as_known.isoformat()}" if as_known else ""
+    output.write_text(page.render(title + knowledge, pages, figures), encoding="utf-8")
+    return len(pages)

@@ -13,10 +13,11 @@ find a place in the SVG.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from timeline.errors import InvalidInput, TimelineError
 from timeline.pictures.charts import BarChart, ControlChart
@@ -70,25 +71,47 @@ def _new_figure(width_pt: float, height_pt: float) -> Figure:
 
     # SVG ids made deterministic: the same picture gives the same file.
     matplotlib.rcParams["svg.hashsalt"] = "timeline"
+    # Text as text, not glyph outlines: a tenth of the size, and searchable.
+    matplotlib.rcParams["svg.fonttype"] = "none"
     matplotlib.rcParams["font.size"] = 8
     return Figure(figsize=(width_pt / 72, height_pt / 72), dpi=DPI)
 
 
-def save(figure: Figure, path: Path) -> None:
-    """Write the figure to `path` in the format its suffix names (PNG or SVG)."""
-    fmt = picture_format(path)
+def save(figure: Figure, target: Path | IO[bytes], fmt: str) -> None:
+    """Write the figure to a file or a binary stream as PNG or SVG."""
     metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
-    figure.savefig(path, format=fmt, metadata=metadata)
+    figure.savefig(target, format=fmt, metadata=metadata)
 
 
-def draw_map(scene: Scene, path: Path) -> None:
-    """Write the map of `scene` to `path` (.png or .svg)."""
+Picture = Scene | BarChart | ControlChart
+
+
+def _figure(picture: Picture) -> Figure:
+    if isinstance(picture, Scene):
+        return _map_figure(picture)
+    if isinstance(picture, ControlChart):
+        return _control_figure(picture)
+    return _bars_figure(picture)
+
+
+def draw(picture: Picture, path: Path) -> None:
+    """Write a map or a chart to `path`, as PNG or SVG by its suffix."""
+    fmt = picture_format(path)
+    save(_figure(picture), path, fmt)
+
+
+def svg_of(picture: Picture) -> str:
+    """A map or a chart as SVG text (for pages that inline it)."""
+    buffer = io.BytesIO()
+    save(_figure(picture), buffer, "svg")
+    return buffer.getvalue().decode("utf-8")
+
+
+def _map_figure(scene: Scene) -> Figure:
     require_matplotlib()
     from matplotlib.lines import Line2D
     from matplotlib.patches import Circle, Patch, Polygon
-    from matplotlib.patheffects import withStroke
 
-    picture_format(path)
     total_w, total_h = scene.width + LEGEND_WIDTH, scene.height + TITLE_HEIGHT
     figure = _new_figure(total_w, total_h)
     ax = figure.add_axes((0, 0, scene.width / total_w, scene.height / total_h))
@@ -133,7 +156,9 @@ def draw_map(scene: Scene, path: Path) -> None:
                 [marker.x], [marker.y], marker="x", markersize=r * 3.2, color=TARGET, zorder=5
             )
             cross.set_gid(f"target-{marker.place}")
-    halo = [withStroke(linewidth=2, foreground="white")]
+    # A light box rather than a stroke around the glyphs: path effects would turn every
+    # label into outlines in the SVG, ten times the size and no longer text.
+    halo = {"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.6}
     for label in scene.labels:
         x0, y0, _, _ = label.box
         ax.text(
@@ -144,7 +169,7 @@ def draw_map(scene: Scene, path: Path) -> None:
             ha="left",
             va="bottom",
             zorder=6,
-            path_effects=halo,
+            bbox=halo,
         )
     figure.text(0.01, 1 - 16 / total_h, scene.title, fontsize=12, weight="bold", va="baseline")
     figure.text(0.01, 1 - 32 / total_h, scene.subtitle, fontsize=8, va="baseline")
@@ -190,12 +215,10 @@ def draw_map(scene: Scene, path: Path) -> None:
         title_fontsize=8,
         alignment="left",
     )
-    save(figure, path)
+    return figure
 
 
-def draw_bars(chart: BarChart, path: Path) -> None:
-    """Write a stacked bar chart (one bar per month) to `path` (.png or .svg)."""
-    picture_format(path)
+def _bars_figure(chart: BarChart) -> Figure:
     figure = _new_figure(760, 400)
     ax = figure.add_axes((0.07, 0.14, 0.68, 0.76))
     positions = list(range(len(chart.months)))
@@ -218,11 +241,10 @@ def draw_bars(chart: BarChart, path: Path) -> None:
     ax.spines[["top", "right"]].set_visible(False)
     if chart.series:
         figure.legend(loc="upper left", bbox_to_anchor=(0.77, 0.9), frameon=False, fontsize=7)
-    save(figure, path)
+    return figure
 
 
-def draw_control(chart: ControlChart, path: Path) -> None:
-    """Write the control chart (one strip per place) to `path` (.png or .svg)."""
+def _control_figure(chart: ControlChart) -> Figure:
     require_matplotlib()
     import matplotlib.dates as mdates
     from matplotlib.patches import Patch
@@ -230,7 +252,6 @@ def draw_control(chart: ControlChart, path: Path) -> None:
     # matplotlib's dates module is untyped; its converter is what the axis expects.
     date2num: Callable[[datetime], float] = mdates.date2num
 
-    picture_format(path)
     rows = max(len(chart.strips), 1)
     height = 80 + 24 * rows
     figure = _new_figure(860, height)
@@ -277,4 +298,4 @@ def draw_control(chart: ControlChart, path: Path) -> None:
         frameon=False,
         fontsize=7,
     )
-    save(figure, path)
+    return figure
