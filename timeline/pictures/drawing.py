@@ -79,8 +79,13 @@ def _new_figure(width_pt: float, height_pt: float) -> Figure:
 
 def save(figure: Figure, target: Path | IO[bytes], fmt: str) -> None:
     """Write the figure to a file or a binary stream as PNG or SVG."""
-    metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
-    figure.savefig(target, format=fmt, metadata=metadata)
+    if fmt == "svg":
+        figure.savefig(target, format=fmt, metadata={"Date": None})
+    else:
+        # zlib level 3 rather than 6: a fifth of the time, and files a tenth larger.
+        figure.savefig(
+            target, format=fmt, metadata={"Software": None}, pil_kwargs={"compress_level": 3}
+        )
 
 
 Picture = Scene | BarChart | ControlChart
@@ -222,21 +227,20 @@ def _bars_figure(chart: BarChart) -> Figure:
     figure = _new_figure(760, 400)
     ax = figure.add_axes((0.07, 0.14, 0.68, 0.76))
     positions = list(range(len(chart.months)))
+    # Month i spans [i - 0.5, i + 0.5]. Each layer is one filled step outline (`stairs`) on top
+    # of the layers below it, not a rectangle per month: ten years of months would be a
+    # thousand artists, and three times as slow to draw.
+    edges = [i - 0.5 for i in range(len(chart.months) + 1)]
     bottom = [0.0] * len(chart.months)
     for series in chart.series:
-        ax.bar(
-            positions,
-            series.values,
-            bottom=bottom,
-            color=series.colour,
-            label=series.label,
-            width=0.85,
-        )
-        bottom = [b + v for b, v in zip(bottom, series.values, strict=True)]
+        top = [b + v for b, v in zip(bottom, series.values, strict=True)]
+        ax.stairs(top, edges, baseline=bottom, fill=True, color=series.colour, label=series.label)
+        bottom = top
     step = max(1, len(positions) // 12)
     ax.set_xticks(positions[::step], chart.months[::step], rotation=45, ha="right", fontsize=7)
     ax.set_ylabel(chart.ylabel)
     ax.set_xlim(-0.6, len(positions) - 0.4)
+    ax.set_ylim(bottom=0)
     ax.set_title(chart.title, loc="left", fontsize=11, weight="bold")
     ax.spines[["top", "right"]].set_visible(False)
     if chart.series:
