@@ -10,7 +10,9 @@ an unknown place), 4 matplotlib is not installed (the message says how to instal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -19,23 +21,27 @@ from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, timeline_option
 
 CHART_KINDS = ("fatalities", "events", "control")
+F = TypeVar("F", bound=Callable[..., Any])
 
-output_option = click.option(
-    "--output",
-    "-o",
-    "output",
-    required=True,
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    metavar="FILE",
-    help="Where to write the picture: FILE.png or FILE.svg.",
-)
+
+def output_option(what: str) -> Callable[[F], F]:
+    """The required `--output/-o FILE` of a command that writes `what`."""
+    return click.option(
+        "--output",
+        "-o",
+        "output",
+        required=True,
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        metavar="FILE",
+        help=f"Where to write {what}.",
+    )
 
 
 @main.command(name="map")
 @click.argument("date", metavar="DATE")
 @timeline_option
 @as_known_option
-@output_option
+@output_option("the picture: FILE.png or FILE.svg")
 @pass_app
 def map_command(
     app: AppContext, date: str, timeline: str | None, as_known: str | None, output: Path
@@ -61,7 +67,7 @@ def map_command(
 
 @main.command()
 @click.argument("kind", metavar="KIND", type=click.Choice(CHART_KINDS))
-@output_option
+@output_option("the picture: FILE.png or FILE.svg")
 @click.option(
     "--between", nargs=2, metavar="D1 D2", help="Only from D1 to the end of D2 (default: all)."
 )
@@ -102,15 +108,7 @@ def chart(
 @click.argument("dates", metavar="DATE...", nargs=-1, required=True)
 @timeline_option
 @as_known_option
-@click.option(
-    "--output",
-    "-o",
-    "output",
-    required=True,
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    metavar="FILE",
-    help="Where to write the report: FILE.html.",
-)
+@output_option("the report: FILE.html")
 @pass_app
 def report(
     app: AppContext,

@@ -89,52 +89,68 @@ def _table(headings: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def briefing_html(answer: Mapping[str, Any]) -> str:
     """The answer (`Answer.to_json()`) as HTML tables, section by section; uncertain dates
     are marked "?" as in the terminal briefing."""
-    parts = []
-    control = [
-        [
-            _e(c["place"]["name"]) + (" (contested)" if c.get("contested") else ""),
-            _name(c.get("controller")),
-            _name(c.get("from")),
-            _since(c),
-        ]
-        for c in answer.get("control", ())
+
+    def contested(item: Mapping[str, Any]) -> str:
+        return " (contested)" if item.get("contested") else ""
+
+    tables: list[tuple[str, list[str], list[list[str]]]] = [
+        (
+            "Control of places",
+            ["Place", "Held by", "Taken from", "Since"],
+            [
+                [
+                    _e(c["place"]["name"]) + contested(c),
+                    _name(c.get("controller")),
+                    _name(c.get("from")),
+                    _since(c),
+                ]
+                for c in answer.get("control", ())
+            ],
+        ),
+        (
+            "Offensives under way",
+            ["Offensive", "By", "Target", "Status", "Since"],
+            [
+                [
+                    _e(o["name"]),
+                    _name(o.get("actor")),
+                    _name(o.get("target")),
+                    _e(o.get("status")),
+                    _since(o),
+                ]
+                for o in answer.get("offensives", ())
+            ],
+        ),
+        (
+            "Forces present",
+            ["Force", "Where", "For", "Status", "Since"],
+            [
+                [
+                    _name(p.get("actor")),
+                    _name(p.get("place")),
+                    _name(p.get("on_behalf_of")),
+                    _e(p.get("status")) + contested(p),
+                    _since(p),
+                ]
+                for p in answer.get("presence", ())
+            ],
+        ),
+        (
+            "Ceasefires",
+            ["Ceasefire", "Status", "Parties"],
+            [
+                [
+                    _e(c["name"]),
+                    _e(c.get("status")),
+                    ", ".join(_name(p) for p in c.get("parties", ())),
+                ]
+                for c in answer.get("ceasefires", ())
+            ],
+        ),
     ]
-    if control:
-        parts.append("<h3>Control of places</h3>")
-        parts.append(_table(["Place", "Held by", "Taken from", "Since"], control))
-    offensives = [
-        [
-            _e(o["name"]),
-            _name(o.get("actor")),
-            _name(o.get("target")),
-            _e(o.get("status")),
-            _since(o),
-        ]
-        for o in answer.get("offensives", ())
+    parts = [
+        f"<h3>{heading}</h3>{_table(columns, rows)}" for heading, columns, rows in tables if rows
     ]
-    if offensives:
-        parts.append("<h3>Offensives under way</h3>")
-        parts.append(_table(["Offensive", "By", "Target", "Status", "Since"], offensives))
-    forces = [
-        [
-            _name(p.get("actor")),
-            _name(p.get("place")),
-            _name(p.get("on_behalf_of")),
-            _e(p.get("status")) + (" (contested)" if p.get("contested") else ""),
-            _since(p),
-        ]
-        for p in answer.get("presence", ())
-    ]
-    if forces:
-        parts.append("<h3>Forces present</h3>")
-        parts.append(_table(["Force", "Where", "For", "Status", "Since"], forces))
-    ceasefires = [
-        [_e(c["name"]), _e(c.get("status")), ", ".join(_name(p) for p in c.get("parties", ()))]
-        for c in answer.get("ceasefires", ())
-    ]
-    if ceasefires:
-        parts.append("<h3>Ceasefires</h3>")
-        parts.append(_table(["Ceasefire", "Status", "Parties"], ceasefires))
     fatalities = answer.get("fatalities")
     if fatalities:
         parts.append(
