@@ -8,7 +8,13 @@ from __future__ import annotations
 
 # Commands register themselves on `main` when their modules are imported; here, rather than
 # at the foot of app.py, so that the command modules and the group they join form no cycle.
-from . import database_commands, event_commands, import_commands, state_commands
+from . import (
+    database_commands,
+    event_commands,
+    import_commands,
+    picture_commands,
+    state_commands,
+)
 from .app import main
 
 __all__ = [
@@ -16,5 +22,6 @@ __all__ = [
     "event_commands",
     "import_commands",
     "main",
+    "picture_commands",
     "state_commands",
 ]

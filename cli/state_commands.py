@@ -12,7 +12,7 @@ from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, timeline_option
 from .output import console, print_json, text_or_json_option
 
-ANSWER_FORMATS = ("text", "json", "markdown")
+ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
 
 
 @main.command()
@@ -25,7 +25,8 @@ ANSWER_FORMATS = ("text", "json", "markdown")
     type=click.Choice(ANSWER_FORMATS),
     default="text",
     show_default=True,
-    help="A briefing for the terminal, JSON (stable schema, see the README) or Markdown.",
+    help="A briefing for the terminal, JSON (stable schema, see the README), Markdown, or "
+    "GeoJSON (the located places, forces and materiel, for GIS tools).",
 )
 @click.option(
     "--section",
@@ -70,17 +71,22 @@ def at(
     from timeline import answers, api
 
     info = api.pick_timeline(app.store, timeline)
+    known = values.instant(as_known, info.zone, "--as-known")
     answer = answers.state_at(
         app.store,
         info,
         values.instant(date, info.zone, "DATE"),
-        as_known=values.instant(as_known, info.zone, "--as-known"),
+        as_known=known,
         sections=sections,
         entities=entities,
         recent_limit=recent_limit,
     ).to_json()
     if fmt == "json":
         print_json(answer)
+    elif fmt == "geojson":
+        from timeline import picturing
+
+        print_json(picturing.state_geojson(app.store, info, answer, known))
     elif fmt == "markdown":
         from .briefing import markdown
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 IMPORT_FORMATS = ("acled", "ucdp", "jsonl", "yaml")
 
 # What `timeline export --format` writes (timeline.exporting.FORMATS).
-EXPORT_FORMATS = ("jsonl", "yaml", "csv", "geojson")
+EXPORT_FORMATS = ("jsonl", "yaml", "csv", "geojson", "timelinejs")
 
 # How sure an event's sources are (timeline.events.CONFIDENCE_LEVELS).
 CONFIDENCE_LEVELS = ("confirmed", "reported", "claimed", "disputed", "denied")

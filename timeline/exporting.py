@@ -1,5 +1,5 @@
 """`timeline export`: a timeline's log in the native format (which imports back loss-free
-into an empty database), as CSV, or as GeoJSON for GIS tools."""
+into an empty database), as CSV, as GeoJSON for GIS tools, or as TimelineJS3 JSON."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from typing import IO, Any
 from timeline import choices, lookups
 from timeline.documents import dump_jsonl, dump_yaml, event_document, event_record, header_document
 from timeline.entities import DEFINITION_KINDS
+from timeline.pictures.timelinejs import timeline_js
 from timeline.revisions import effective_events
 from timeline.store import EventQuery, Store, TimelineInfo
+from timeline.store.effective import effective
 
 # Declared beside the other choices the command line offers (see timeline.choices).
 FORMATS = choices.EXPORT_FORMATS
@@ -70,6 +72,18 @@ def export(
         return count
     if fmt == "geojson":
         return _geojson(store, info, known, out)
+    if fmt == "timelinejs":
+        # Effective events in valid-time order: a viewer shows what is in effect, corrected.
+        registry = lookups.load_registry(store, info.name, known)
+        effective_ones = effective(
+            store.log, EventQuery(info.name, as_known=known, with_record=False)
+        )
+        document = timeline_js(
+            effective_ones, registry, zone=info.zone, title=info.title or info.name, name=info.name
+        )
+        json.dump(document, out, ensure_ascii=False)
+        out.write("\n")
+        return len(document["events"])
     raise ValueError(fmt)
 
 

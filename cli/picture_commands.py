@@ -1,0 +1,129 @@
+"""Pictures: map, chart, report.
+
+Nothing heavy at module level: the library's picture modules (and through them SQLAlchemy's
+store and matplotlib) are imported inside the commands, so that `timeline --help` pays for
+none of them.
+
+Exit codes: 0 written, 1 failed, 2 bad input (a date, a file name that is not .png/.svg/.html,
+an unknown place), 4 matplotlib is not installed (the message says how to install it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import values
+from .app import AppContext, main, pass_app
+from .event_commands import as_known_option, timeline_option
+
+CHART_KINDS = ("fatalities", "events", "control")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def output_option(what: str) -> Callable[[F], F]:
+    """The required `--output/-o FILE` of a command that writes `what`."""
+    return click.option(
+        "--output",
+        "-o",
+        "output",
+        required=True,
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        metavar="FILE",
+        help=f"Where to write {what}.",
+    )
+
+
+@main.command(name="map")
+@click.argument("date", metavar="DATE")
+@timeline_option
+@as_known_option
+@output_option("the picture: FILE.png or FILE.svg")
+@pass_app
+def map_command(
+    app: AppContext, date: str, timeline: str | None, as_known: str | None, output: Path
+) -> None:
+    """Draw the map of the state at DATE: each located place coloured by who held it.
+
+    Faded, hatched markers are facts possibly but not certainly in effect at DATE; a dotted
+    ring marks a contested place, a cross the target of an offensive under way. Needs
+    matplotlib (pip install 'timeline[pictures]'; exit 4 without it).
+    """
+    from timeline import api, picturing
+
+    info = api.pick_timeline(app.store, timeline)
+    scene = picturing.draw_map(
+        app.store,
+        info,
+        values.instant(date, info.zone, "DATE"),
+        output,
+        as_known=values.instant(as_known, info.zone, "--as-known"),
+    )
+    click.echo(f"{output}: {len(scene.markers)} places, {len(scene.legend)} controllers")
+
+
+@main.command()
+@click.argument("kind", metavar="KIND", type=click.Choice(CHART_KINDS))
+@output_option("the picture: FILE.png or FILE.svg")
+@click.option(
+    "--between", nargs=2, metavar="D1 D2", help="Only from D1 to the end of D2 (default: all)."
+)
+@click.option(
+    "--place",
+    "places",
+    multiple=True,
+    metavar="NAME",
+    help="A place for the control chart (repeatable; default: the most contested few).",
+)
+@timeline_option
+@pass_app
+def chart(
+    app: AppContext,
+    kind: str,
+    output: Path,
+    between: tuple[str, str] | None,
+    places: tuple[str, ...],
+    timeline: str | None,
+) -> None:
+    """Draw a chart of KIND: fatalities (per month, by actor), events (per month, by kind) or
+    control (who held each place over time). Needs matplotlib (exit 4 without it)."""
+    from timeline import api, picturing
+
+    info = api.pick_timeline(app.store, timeline)
+    window = None
+    if between is not None:
+        first = values.fuzzy(between[0], info.zone, "--between")
+        last = values.fuzzy(between[1], info.zone, "--between")
+        window = (first.start, last.end)
+    data = picturing.draw_chart(app.store, info, kind, output, between=window, places=places)
+    count = len(data.strips) if hasattr(data, "strips") else len(data.months)
+    unit = "places" if kind == "control" else "months"
+    click.echo(f"{output}: {kind}, {count} {unit}")
+
+
+@main.command()
+@click.argument("dates", metavar="DATE...", nargs=-1, required=True)
+@timeline_option
+@as_known_option
+@output_option("the report: FILE.html")
+@pass_app
+def report(
+    app: AppContext,
+    dates: tuple[str, ...],
+    timeline: str | None,
+    as_known: str | None,
+    output: Path,
+) -> None:
+    """Write one self-contained HTML file: for each DATE the map and the briefing, the
+    charts, and a slider between the dates. It loads nothing from the network. Needs
+    matplotlib (exit 4 without it)."""
+    from timeline import api, picturing
+
+    info = api.pick_timeline(app.store, timeline)
+    instants = [values.instant(d, info.zone, "DATE") for d in dates]
+    known = values.instant(as_known, info.zone, "--as-known")
+    count = picturing.report(app.store, info, instants, output, as_known=known)
+    click.echo(f"{output}: {count} dates")

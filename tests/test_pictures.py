@@ -1,0 +1,445 @@
+"""The pure parts of the pictures: colours, projection, label placement, GeoJSON, chart series,
+TimelineJS, on made-up values and on the shipped Libya timeline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from timeline import lookups, picturing
+from timeline.dates import parse_fuzzy, parse_instant
+from timeline.entities import Entity
+from timeline.errors import InvalidInput
+from timeline.pictures import charts, colours, geojson, mapping, timelinejs
+from timeline.store import Store
+
+ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-0123456789", min_size=1, max_size=12)
+
+
+# -- colours -------------------------------------------------------------------------------------
+
+
+@given(st.lists(ids, unique=True, max_size=len(colours.PALETTE)))
+def test_colours_are_distinct_while_the_palette_lasts(actors: list[str]) -> None:
+    assigned = colours.assign(actors)
+    assert list(assigned) == actors
+    assert len(set(assigned.values())) == len(actors)
+    assert set(assigned.values()) <= set(colours.PALETTE)
+
+
+@given(st.lists(ids, unique=True, max_size=40), st.lists(ids, max_size=10))
+def test_an_actor_defined_later_never_changes_an_earlier_actors_colour(
+    actors: list[str], later: list[str]
+) -> None:
+    before = colours.assign(actors)
+    after = colours.assign([*actors, *later])
+    assert {a: after[a] for a in actors} == before
+    # And the same call gives the same colours, in another process too (sha256, not hash()).
+    assert colours.assign(actors) == before
+
+
+def test_an_actor_gets_its_hashed_colour_when_it_is_free() -> None:
+    assert colours.assign(["lna"])["lna"] == colours.PALETTE[colours.preferred("lna")]
+
+
+# -- projection and labels ----------------------------------------------------------------------
+
+lons = st.floats(-179, 179, allow_nan=False)
+lats = st.floats(-85, 85, allow_nan=False)
+
+
+@given(st.lists(st.tuples(lons, lats), min_size=1, max_size=30))
+def test_the_projection_puts_every_point_inside_the_canvas(
+    points: list[tuple[float, float]],
+) -> None:
+    projection, height = mapping.fit(mapping.bounds_of(points))
+    for lon, lat in points:
+        x, y = projection(lon, lat)
+        assert 0 <= x <= mapping.WIDTH
+        assert 0 <= y <= height
+
+
+def test_the_projection_keeps_east_right_and_north_up() -> None:
+    projection, _ = mapping.fit((9.0, 19.0, 26.0, 34.0))
+    tripoli, benghazi, sebha = (
+        projection(13.18, 32.89),
+        projection(20.07, 32.12),
+        projection(14.43, 27.04),
+    )
+    assert tripoli[0] < benghazi[0]
+    assert sebha[1] < tripoli[1]
+
+
+def test_bounds_of_nothing_is_an_error() -> None:
+    with pytest.raises(InvalidInput, match="nothing with coordinates"):
+        mapping.bounds_of([])
+
+
+def test_fit_refuses_bounds_that_are_not_degrees() -> None:
+    with pytest.raises(InvalidInput, match="not west, south, east, north"):
+        mapping.fit((10.0, 0.0, 5.0, 1.0))
+
+
+anchors = st.lists(
+    st.tuples(st.text(min_size=1, max_size=20), st.floats(0, 400), st.floats(0, 300)),
+    max_size=40,
+)
+
+
+@given(anchors)
+def test_placed_labels_never_overlap_each_other_nor_a_marker_and_stay_in_the_frame(
+    points: list[tuple[str, float, float]],
+) -> None:
+    frame = (0.0, 0.0, 400.0, 300.0)
+    markers = [(x - 4.5, y - 4.5, x + 4.5, y + 4.5) for _, x, y in points]
+    boxes = mapping.place_labels(points, frame, avoid=markers)
+    assert len(boxes) == len(points)
+    placed = [b for b in boxes if b is not None]
+    for i, box in enumerate(placed):
+        assert mapping.inside(box, frame)
+        assert not any(mapping.overlaps(box, m) for m in markers)
+        assert not any(mapping.overlaps(box, other) for other in placed[i + 1 :])
+
+
+def test_a_lone_label_goes_to_the_right_of_its_point() -> None:
+    (box,) = mapping.place_labels([("Sirte", 100.0, 100.0)], (0.0, 0.0, 400.0, 300.0))
+    assert box is not None
+    assert box[0] > 100.0
+    assert box[1] < 100.0 < box[3]
+
+
+def test_outline_rings_read_polygons_and_multipolygons() -> None:
+    ring = [[0, 0], [1, 0], [1, 1], [0, 0]]
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}},
+            {
+                "type": "Feature",
+                "geometry": {"type": "MultiPolygon", "coordinates": [[ring], [ring]]},
+            },
+            {"type": "Feature", "geometry": None},
+        ],
+    }
+    assert len(mapping.outline_rings(collection)) == 3
+    assert mapping.outline_rings(collection)[0][1] == (1.0, 0.0)
+
+
+def _place(place_id: str, lon: float | None, lat: float | None) -> Entity:
+    return Entity(id=place_id, type="place", name=place_id.title(), lon=lon, lat=lat)
+
+
+def test_a_scene_without_outline_spans_the_places_and_marks_what_the_answer_says() -> None:
+    answer = {
+        "timeline": "t",
+        "at": "2020-01-01T00:00:00Z",
+        "as_known": None,
+        "control": [
+            {
+                "place": {"id": "a", "name": "A"},
+                "controller": {"id": "x", "name": "X"},
+                "certain": False,
+                "contested": True,
+            }
+        ],
+        "offensives": [{"name": "Push", "target": {"id": "b", "name": "B"}}],
+    }
+    places = [_place("a", 10.0, 30.0), _place("b", 12.0, 31.0), _place("c", None, None)]
+    scene = mapping.scene(answer, places, {"x": "#123456"})
+    assert [m.place for m in scene.markers] == ["a", "b"]
+    a, b = scene.markers
+    assert (a.colour, a.certain, a.contested) == ("#123456", False, True)
+    assert (b.colour, b.controller, b.targeted_by) == (colours.NOBODY, None, ("Push",))
+    assert scene.legend == (("X", "#123456"),)
+    assert scene.outline == ()
+    assert scene.subtitle == "t at 2020-01-01T00:00:00Z, with everything recorded"
+    assert a.x < b.x
+    assert a.y < b.y
+
+
+# -- on the Libya timeline ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def libya(libya_store: Store) -> Any:
+    return libya_store.catalog.get("libya")
+
+
+def test_state_geojson_is_rfc_7946(
+    libya_store: Store, libya: Any, libya_at: Callable[..., Any]
+) -> None:
+    collection = picturing.state_geojson(libya_store, libya, libya_at("2020-05-26"))
+    assert collection["type"] == "FeatureCollection"
+    json.dumps(collection, allow_nan=False)
+    kinds: dict[str, int] = {}
+    for feature in collection["features"]:
+        assert feature["type"] == "Feature"
+        assert feature["geometry"]["type"] == "Point"
+        lon, lat = feature["geometry"]["coordinates"]
+        assert -180 <= lon <= 180
+        assert -90 <= lat <= 90
+        kinds[feature["properties"]["feature"]] = kinds.get(feature["properties"]["feature"], 0) + 1
+    places = {
+        f["properties"]["id"]: f
+        for f in collection["features"]
+        if f["properties"]["feature"] == "place"
+    }
+    # [lon, lat]: Tripoli is at about 13.19 E, 32.89 N.
+    lon, lat = places["tripoli"]["geometry"]["coordinates"]
+    assert lon == pytest.approx(13.19, abs=0.05)
+    assert lat == pytest.approx(32.89, abs=0.05)
+    watiya = places["al-watiya"]["properties"]
+    assert watiya["controller"] == {"id": "gna", "name": "Government of National Accord"}
+    assert watiya["from"]["id"] == "lna"
+    assert watiya["since"] == "2020-05-18"
+    assert watiya["certain"] is True
+    assert watiya["contested"] is False
+    assert watiya["events"]
+    assert watiya["sources"]
+    assert "Operation Flood of Dignity" in " ".join(places["tripoli"]["properties"]["offensives"])
+    assert kinds["force"] >= 3
+    assert kinds["materiel"] >= 1
+    located = [
+        e
+        for e in lookups.load_registry(libya_store, "libya")
+        if e.type == "place" and e.lat is not None
+    ]
+    assert kinds["place"] == len(located)
+    forces = [
+        f["properties"] for f in collection["features"] if f["properties"]["feature"] == "force"
+    ]
+    russia = next(f for f in forces if f["actor"]["id"] == "russia")
+    assert russia["place"]["id"] == "al-jufra"
+    assert russia["on_behalf_of"]["id"] == "lna"
+
+
+def test_geojson_leaves_out_facts_at_places_without_coordinates() -> None:
+    answer = {
+        "presence": [{"actor": {"id": "x", "name": "X"}, "place": {"id": "nowhere", "name": "N"}}],
+        "materiel": [{"item": "tank", "place": None}],
+    }
+    collection = geojson.state_collection(answer, [_place("nowhere", None, None)])
+    assert collection["features"] == []
+
+
+def test_the_map_of_libya_colours_al_watiya_by_who_held_it(libya_store: Store, libya: Any) -> None:
+    def watiya(date: str) -> mapping.Marker:
+        scene = picturing.map_scene(libya_store, libya, parse_instant(date, libya.zone))
+        return next(m for m in scene.markers if m.place == "al-watiya")
+
+    registry = lookups.load_registry(libya_store, "libya")
+    palette = picturing.actor_colours(libya_store, libya, registry)
+    before, after = watiya("2020-05-10"), watiya("2020-05-26")
+    assert (before.controller, before.colour) == ("lna", palette["lna"])
+    assert (after.controller, after.colour) == ("gna", palette["gna"])
+    assert palette["lna"] != palette["gna"]
+
+
+def test_the_libya_map_has_its_outline_and_no_overlapping_labels(
+    libya_store: Store, libya: Any
+) -> None:
+    scene = picturing.map_scene(libya_store, libya, parse_instant("2019-04-10", libya.zone))
+    assert len(scene.outline) == 1
+    assert len(scene.outline[0]) > 50
+    assert scene.labels
+    boxes = [label.box for label in scene.labels]
+    for i, box in enumerate(boxes):
+        assert not any(mapping.overlaps(box, other) for other in boxes[i + 1 :])
+    tripoli = next(m for m in scene.markers if m.place == "tripoli")
+    assert tripoli.targeted_by  # the LNA's offensive on Tripoli began on 4 April 2019
+    assert "as known" not in scene.subtitle
+
+
+def test_a_map_as_known_earlier_says_so(libya_store: Store, libya: Any) -> None:
+    known = parse_instant("2030-01-01", libya.zone)
+    scene = picturing.map_scene(
+        libya_store, libya, parse_instant("2020-05-26", libya.zone), as_known=known
+    )
+    assert "as known at 2030-01-01T22:00:00Z" in scene.subtitle
+
+
+# -- charts ---------------------------------------------------------------------------------------
+
+
+def _utc(text: str) -> datetime:
+    return parse_fuzzy(text, "UTC").start
+
+
+def test_months_between_spans_year_ends() -> None:
+    assert charts.months_between(_utc("2019-11-20"), _utc("2020-02-02"), "UTC") == (
+        "2019-11",
+        "2019-12",
+        "2020-01",
+        "2020-02",
+    )
+    # The end is not in the window: a window ending at midnight on 1 March ends in February.
+    assert charts.months_between(_utc("2020-02-10"), _utc("2020-03-01"), "UTC") == ("2020-02",)
+
+
+def test_a_month_is_the_timeline_zones() -> None:
+    # 23:30 UTC on 31 January is already February in Tripoli (UTC+2).
+    instant = datetime(2020, 1, 31, 23, 30, tzinfo=UTC)
+    assert charts.month_of(instant, "UTC") == "2020-01"
+    assert charts.month_of(instant, "Africa/Tripoli") == "2020-02"
+
+
+def test_the_fatalities_chart_of_libya_adds_up_to_the_answers_total(
+    libya_store: Store, libya: Any, libya_at: Callable[..., Any]
+) -> None:
+    data = picturing.chart(libya_store, libya, "fatalities")
+    assert isinstance(data, charts.BarChart)
+    total = libya_at("2020-12-31")["fatalities"]["total"]
+    assert sum(data.totals()) == pytest.approx(total)
+    labels = [s.label for s in data.series]
+    assert "Libyan National Army" in labels
+    assert all(len(s.values) == len(data.months) for s in data.series)
+
+
+def test_the_events_chart_counts_each_event_once_in_its_month(
+    libya_store: Store, libya: Any
+) -> None:
+    window = (parse_fuzzy("2020-05", libya.zone).start, parse_fuzzy("2020-05", libya.zone).end)
+    data = picturing.chart(libya_store, libya, "events", between=window)
+    assert isinstance(data, charts.BarChart)
+    assert data.months == ("2020-05",)
+    events = picturing._events(libya_store, libya)
+    in_may = [e for e in events if window[0] <= e.date.start < window[1]]
+    assert data.totals() == (len(in_may),)
+
+
+def test_stacks_keep_the_largest_series_and_sum_the_rest() -> None:
+    cells = {("2020-01", f"k{i}"): float(i + 1) for i in range(12)}
+    chart = charts._stack("t", "y", ["2020-01"], cells, {}, {})
+    assert len(chart.series) == charts.MAX_SERIES
+    assert chart.series[0].label == "k11"
+    assert chart.series[-1].label == charts.OTHERS
+    assert chart.totals() == (sum(cells.values()),)
+
+
+def test_the_control_chart_follows_al_watiya(libya_store: Store, libya: Any) -> None:
+    window = (parse_fuzzy("2020", libya.zone).start, parse_fuzzy("2020", libya.zone).end)
+    data = picturing.chart(
+        libya_store, libya, "control", between=window, places=["Al Watiya Air Base"]
+    )
+    assert isinstance(data, charts.ControlChart)
+    (strip,) = data.strips
+    assert [s.controller for s in strip.spans] == ["lna", "gna"]
+    lna, gna = strip.spans
+    assert lna.start == window[0]
+    assert lna.end == gna.start == parse_fuzzy("2020-05-18", libya.zone).start
+    assert gna.end == window[1]
+
+
+def test_the_control_chart_picks_the_most_contested_places_by_default(
+    libya_store: Store, libya: Any
+) -> None:
+    data = picturing.chart(libya_store, libya, "control")
+    assert isinstance(data, charts.ControlChart)
+    assert len(data.strips) == picturing.CONTESTED_PLACES
+    changes = [len(s.spans) for s in data.strips]
+    assert changes[0] >= 3
+
+
+def test_the_control_chart_marks_an_uncertain_change_of_hands() -> None:
+    history = {
+        "entity": {"id": "p", "name": "P"},
+        "control": [
+            {
+                "controller": {"id": "x", "name": "X"},
+                "from": "2020-03",
+                "until": None,
+                "certain": False,
+            }
+        ],
+    }
+    chart = charts.control_chart([history], "UTC", _utc("2020-01-01"), _utc("2021-01-01"), {})
+    (span,) = chart.strips[0].spans
+    assert span.start == _utc("2020-03-01")
+    assert span.settled == _utc("2020-04-01")
+    assert span.certain is False
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "message"),
+    [
+        ("pie", {}, "'pie' is not one of"),
+        ("events", {"places": ["tripoli"]}, "only charted by the control chart"),
+        ("control", {"places": ["Atlantis"]}, "unknown place 'Atlantis'"),
+    ],
+)
+def test_chart_errors_name_the_value(
+    libya_store: Store, libya: Any, kind: str, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        picturing.chart(libya_store, libya, kind, **options)
+
+
+def test_a_chart_window_must_move_forward(libya_store: Store, libya: Any) -> None:
+    instant = _utc("2020-01-01")
+    with pytest.raises(InvalidInput, match="is not after") as err:
+        picturing.chart(libya_store, libya, "events", between=(instant, instant))
+    assert err.value.subject == "between"
+
+
+# -- TimelineJS ------------------------------------------------------------------------------------
+
+
+def test_timelinejs_dates_keep_only_the_known_parts(libya_store: Store, libya: Any) -> None:
+    registry = lookups.load_registry(libya_store, "libya")
+    events = picturing._events(libya_store, libya)
+    document = timelinejs.timeline_js(events, registry, zone=libya.zone, title="T", name="libya")
+    assert set(document) == {"title", "events", "eras"}
+    assert document["title"]["text"]["headline"] == "T"
+    by_id = {slide["unique_id"]: slide for slide in document["events"]}
+    assert len(by_id) == len(events)
+    for slide in document["events"]:
+        assert set(slide) <= {
+            "start_date",
+            "end_date",
+            "display_date",
+            "text",
+            "group",
+            "unique_id",
+        }
+        assert set(slide["text"]) == {"headline", "text"}
+        assert isinstance(slide["start_date"]["year"], int)
+        assert set(slide["start_date"]) in (
+            {"year"},
+            {"year", "month"},
+            {"year", "month", "day"},
+            {"year", "month", "day", "hour", "minute"},
+        )
+    for event in events:
+        slide = by_id[event.id]
+        assert slide["display_date"] == event.date.text
+        assert slide["group"] == event.kind
+    ranged = next(e for e in events if e.date.text == "2016-05-06/2016-05-31")
+    assert by_id[ranged.id]["start_date"] == {"year": 2016, "month": 5, "day": 6}
+    assert by_id[ranged.id]["end_date"] == {"year": 2016, "month": 5, "day": 31}
+    a_year = next(e for e in events if e.date.text == "2016~")
+    assert by_id[a_year.id]["start_date"] == {"year": 2016}
+    assert "end_date" not in by_id[a_year.id]
+    linked = next(s for s in document["events"] if "<a href=" in s["text"]["text"])
+    assert 'href="https://' in linked["text"]["text"]
+    eras = {era["text"]["headline"]: era for era in document["eras"]}
+    assert eras["Operation Flood of Dignity"]["start_date"] == {"year": 2019, "month": 4, "day": 4}
+    assert "January 2020 ceasefire" in eras
+    for era in document["eras"]:
+        assert tuple(era["start_date"].values()) <= tuple(era["end_date"].values())
+
+
+def test_timelinejs_of_nothing_is_an_empty_timeline() -> None:
+    from timeline.entities import Registry
+
+    document = timelinejs.timeline_js([], Registry(), zone="UTC", title="<T>", name="t")
+    assert document == {
+        "title": {"text": {"headline": "&lt;T&gt;", "text": "t"}},
+        "events": [],
+        "eras": [],
+    }

@@ -1,0 +1,234 @@
+"""The data of the charts: fatalities and events per month, and who held which place when.
+
+Pure module. Months are calendar months in the timeline's zone, and an event falls in the
+month its date starts in (the instant the fold orders it by). Charts hold plain values (labels,
+numbers, instants, colours); `drawing` turns them into pictures.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from timeline.dates import parse_fuzzy
+from timeline.events import Event
+from timeline.pictures.colours import PALETTE, assign
+from timeline.projections.basis import int_field
+from timeline.projections.fatalities import participants
+
+KINDS = ("fatalities", "events", "control")
+# More stacked series than this are hard to tell apart: the smallest are summed as "others".
+MAX_SERIES = 8
+OTHERS = "others"
+OTHERS_COLOUR = "#b0b0b0"
+UNATTRIBUTED = "unattributed"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One stacked layer of a bar chart: a value per month."""
+
+    label: str
+    colour: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Stacked bars, one per month."""
+
+    title: str
+    ylabel: str
+    months: tuple[str, ...]  # "YYYY-MM"
+    series: tuple[Series, ...]
+
+    def totals(self) -> tuple[float, ...]:
+        """The height of each month's bar."""
+        return tuple(sum(s.values[i] for s in self.series) for i in range(len(self.months)))
+
+
+@dataclass(frozen=True)
+class Span:
+    """One holding of a place, clipped to the chart's window."""
+
+    start: datetime
+    end: datetime
+    controller: str
+    name: str
+    colour: str
+    certain: bool  # false: the interval rests on an event with a fuzzy or doubted date
+    settled: datetime  # before this the change of hands may not have happened yet
+
+
+@dataclass(frozen=True)
+class Strip:
+    """One place's row in the control chart."""
+
+    place: str
+    name: str
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class ControlChart:
+    """Who held each place over the window, one strip per place."""
+
+    title: str
+    start: datetime
+    end: datetime
+    strips: tuple[Strip, ...]
+    legend: tuple[tuple[str, str], ...]  # (actor name, colour)
+
+
+def month_of(instant: datetime, zone: str) -> str:
+    """The calendar month ("YYYY-MM") an instant falls in, in `zone`."""
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local.year:04d}-{local.month:02d}"
+
+
+def months_between(start: datetime, end: datetime, zone: str) -> tuple[str, ...]:
+    """Every month [start, end) touches, in `zone` (the instant `end` itself is left out)."""
+    first, last = month_of(start, zone), month_of(max(start, end - timedelta(microseconds=1)), zone)
+    year, month = int(first[:4]), int(first[5:])
+    months = []
+    while True:
+        label = f"{year:04d}-{month:02d}"
+        months.append(label)
+        if label >= last:
+            return tuple(months)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _stack(
+    title: str,
+    ylabel: str,
+    months: Sequence[str],
+    cells: Mapping[tuple[str, str], float],
+    colours: Mapping[str, str],
+    names: Mapping[str, str],
+) -> BarChart:
+    """Stacked series from (month, key) -> value: the largest keys on their own, biggest at
+    the bottom, the rest summed as "others"."""
+    totals: dict[str, float] = {}
+    for (_, key), value in cells.items():
+        totals[key] = totals.get(key, 0.0) + value
+    ranked = sorted(totals, key=lambda k: (-totals[k], k))
+    kept = ranked if len(ranked) <= MAX_SERIES else ranked[: MAX_SERIES - 1]
+    rest = [k for k in ranked if k not in kept]
+    series = [
+        Series(
+            names.get(key, key),
+            colours.get(key, OTHERS_COLOUR),
+            tuple(float(cells.get((m, key), 0)) for m in months),
+        )
+        for key in kept
+    ]
+    if rest:
+        values = tuple(float(sum(cells.get((m, k), 0) for k in rest)) for m in months)
+        series.append(Series(OTHERS, OTHERS_COLOUR, values))
+    return BarChart(title, ylabel, tuple(months), tuple(series))
+
+
+def fatalities_by_month(
+    events: Iterable[Event],
+    zone: str,
+    start: datetime,
+    end: datetime,
+    colours: Mapping[str, str],
+    names: Mapping[str, str],
+) -> BarChart:
+    """Fatalities per month, stacked by actor. An event's `fatalities` are shared equally
+    among the actors it names (`actors`, `by`, `actor`), so that a month's bar is the month's
+    total; an event naming none counts as "unattributed"."""
+    months = months_between(start, end, zone)
+    cells: dict[tuple[str, str], float] = {}
+    for event in events:
+        n = int_field(event.fields, "fatalities")
+        if not n or n <= 0 or not start <= event.date.start < end:
+            continue
+        month = month_of(event.date.start, zone)
+        actors = participants(event) or [UNATTRIBUTED]
+        for actor in actors:
+            key = (month, actor)
+            cells[key] = cells.get(key, 0.0) + n / len(actors)
+    return _stack("Fatalities per month", "fatalities", months, cells, colours, names)
+
+
+def events_by_month(events: Iterable[Event], zone: str, start: datetime, end: datetime) -> BarChart:
+    """Events per month, stacked by kind (each kind's colour fixed by its name)."""
+    months = months_between(start, end, zone)
+    cells: Counter[tuple[str, str]] = Counter()
+    for event in events:
+        if start <= event.date.start < end:
+            cells[(month_of(event.date.start, zone), event.kind)] += 1
+    kinds = sorted({kind for _, kind in cells})
+    return _stack(
+        "Events per month by kind",
+        "events",
+        months,
+        {k: float(v) for k, v in cells.items()},
+        assign(kinds, PALETTE),
+        {},
+    )
+
+
+def control_chart(
+    histories: Sequence[Mapping[str, Any]],
+    zone: str,
+    start: datetime,
+    end: datetime,
+    colours: Mapping[str, str],
+) -> ControlChart:
+    """A strip per place history (`History.to_json()` documents) with its holdings within
+    [start, end): each from the start of the date it was taken on to the start of the date it
+    was lost on; until the end of the taking's date the change is uncertain."""
+    strips = []
+    legend: dict[str, tuple[str, str]] = {}
+    for history in histories:
+        spans = []
+        for interval in history.get("control", ()):
+            taken = parse_fuzzy(interval["from"], zone)
+            lost = parse_fuzzy(interval["until"], zone).start if interval.get("until") else end
+            first, last = max(taken.start, start), min(lost, end)
+            if last <= first:
+                continue
+            controller = interval["controller"]
+            colour = colours.get(controller["id"], OTHERS_COLOUR)
+            legend.setdefault(controller["id"], (controller["name"], colour))
+            spans.append(
+                Span(
+                    start=first,
+                    end=last,
+                    controller=controller["id"],
+                    name=controller["name"],
+                    colour=colour,
+                    certain=bool(interval.get("certain", True)),
+                    settled=min(max(taken.end, first), last),
+                )
+            )
+        entity = history["entity"]
+        strips.append(Strip(entity["id"], entity["name"], tuple(spans)))
+    return ControlChart(
+        "Who held which place", start, end, tuple(strips), tuple(sorted(legend.values()))
+    )
+
+
+def most_contested(
+    histories: Sequence[Mapping[str, Any]], start: datetime, end: datetime, zone: str, n: int = 6
+) -> list[str]:
+    """The ids of the `n` places that changed hands most often within [start, end) (ties by
+    name), among those that changed hands at all."""
+    counts = []
+    for history in histories:
+        changes = sum(
+            1
+            for interval in history.get("control", ())
+            if start <= parse_fuzzy(interval["from"], zone).start < end
+        )
+        if changes:
+            counts.append((-changes, history["entity"]["name"], history["entity"]["id"]))
+    return [place for _, _, place in sorted(counts)[:n]]
