@@ -115,7 +115,8 @@ class _Fold:
         self.registry = registry
         self.projector = Projector()
         # Only the kinds these sections fold are fed: the others change none of their facts,
-        # and a fact's end waits for its event to be over, not for the fold to move on.
+        # and a fact whose end is over is dropped when the next fed event moves the fold on,
+        # with the same state as had it been dropped sooner.
         self.kinds = {
             *self.projector.control.handlers(),
             *self.projector.presence.handlers(),
