@@ -102,6 +102,32 @@ def test_month_interval_overlapping_its_successor_is_uncertain() -> None:
     assert first["certain"] is False
 
 
+def test_relation_closes_with_the_removal_over_last() -> None:
+    events = [
+        make(1, "support.started", "2020-01-01", backer="turkey", backed="gna", kinds=["air"]),
+        make(2, "support.started", "2020-01-02", backer="turkey", backed="gna", kinds=["arms"]),
+        make(3, "support.ended", "2020-02", backer="turkey", backed="gna", kinds=["air"]),
+        make(4, "support.ended", "2020-02-10", backer="turkey", backed="gna", kinds=["arms"]),
+    ]
+    (relation,) = history("gna", "actor", events, REGISTRY).support
+    assert (relation["until"], relation["closed_by"]) == ("2020-02", "e3")
+    assert relation["kinds"] == ["air", "arms"]
+    # An end without kinds over sooner closes it instead.
+    ended = [*events, make(5, "support.ended", "2020-02-15", backer="turkey", backed="gna")]
+    (relation,) = history("gna", "actor", ended, REGISTRY).support
+    assert (relation["until"], relation["closed_by"]) == ("2020-02-15", "e5")
+
+
+def test_forces_back_before_a_withdrawal_is_over_stay_in_one_interval() -> None:
+    events = [
+        make(1, "deployment", "2020-01-01", actor="wagner", place="sirte"),
+        make(2, "withdrawal", "2020-02", actor="wagner", place="sirte"),
+        make(3, "deployment", "2020-02-10", actor="wagner", place="sirte", strength=200),
+    ]
+    (presence,) = history("sirte", "place", events, REGISTRY).presence
+    assert (presence["from"], presence["until"], presence["strength"]) == ("2020-01-01", None, 200)
+
+
 def test_entity_type_is_checked() -> None:
     with pytest.raises(ValueError, match="entity type"):
         history("x", "thing", [], REGISTRY)

@@ -51,6 +51,24 @@ def test_ended_without_kinds_ends_relation() -> None:
     assert answer(events, "2020-02-01").support == ()
 
 
+def test_relation_stays_while_any_removal_of_its_kinds_is_under_way() -> None:
+    events = [
+        make(1, "support.started", "2020-01-01", backer="turkey", backed="gna", kinds=["air"]),
+        make(2, "support.started", "2020-01-02", backer="turkey", backed="gna", kinds=["arms"]),
+        make(3, "support.ended", "2020-02", backer="turkey", backed="gna", kinds=["air"]),
+        make(4, "support.ended", "2020-02-10", backer="turkey", backed="gna", kinds=["arms"]),
+    ]
+    # The arms removal is over; the air one (all of February) may still be under way.
+    (item,) = answer(events, "2020-02-20").support
+    assert (item["kinds"], item["status"], item["certain"]) == (["air"], "ending", False)
+    assert answer(events, "2020-02-28").support != ()
+    assert answer(events, "2020-03-01").support == ()
+    # An end without kinds over sooner ends the relation sooner.
+    ended = [*events, make(5, "support.ended", "2020-02-15", backer="turkey", backed="gna")]
+    assert answer(ended, "2020-02-14").support != ()
+    assert answer(ended, "2020-02-15").support == ()
+
+
 def test_kindless_relation() -> None:
     events = [make(1, "support.started", "2020-01-01", backer="uae", backed="lna")]
     (item,) = answer(events, "2020-01-10").support

@@ -1,13 +1,22 @@
 """The history of one actor or place as intervals: who held it, who was there, who backed whom.
 
-Pure module. `history` folds effective events in fold order, with the same rules as the
-projections (a report that the same side still holds a place continues its holding; a partial
-withdrawal or one still under way does not end a presence; support ends when it is ended
-without kinds or when all its kinds are ended), and keeps the intervals that concern the
-entity:
+Pure module. `history` folds the effective events with the projector `timeline at` answers
+from, and follows the facts that concern the entity in its control, presence and support
+sections:
 
 - a place: its controllers, and the forces present at it;
 - an actor: the places it held, where its forces were, and the support it gave or received.
+
+No rule of its own decides what an event does: an interval opens when the section starts a
+new fact (a new holding, presence or relation, not a confirmation, update or renewal of one),
+and closes when the section replaces the fact, or marks the event that will end it
+(`Presence.removed_by`, `Support.removed_by`) and no later event takes that back. So an
+interval reads at an instant T as the answer at T does:
+
+- a holding is in effect from the start of `opened_by` until the start of `closed_by`, the
+  event reporting the next holder (the answer then shows the new holder);
+- a presence or a support relation from the start of `opened_by` until the end of
+  `closed_by`: while that event may still be under way, the fact may still be in effect.
 
 An interval is `certain` when the events opening and closing it have exact dates (not marked
 approximate or uncertain) and the closing one certainly came after the opening one (the
@@ -23,7 +32,10 @@ from typing import Any
 
 from timeline.entities import Registry
 from timeline.events import Event
-from timeline.projections.basis import int_field, list_field, text_field
+from timeline.projections.basis import text_field
+from timeline.projections.presence import Presence
+from timeline.projections.state import Projector
+from timeline.projections.support import Relation
 
 Interval = dict[str, Any]
 
@@ -50,7 +62,8 @@ class History:
                       "closed_by", "certain"}]}
 
         `from`/`until` are date texts (`until` null while the interval is open); `support`
-        is empty for places.
+        is empty for places. A presence's `strength` and `on_behalf_of` are the last known in
+        the interval; a relation's `kinds` are every kind it had in the interval.
         """
         return copy.deepcopy(
             {
@@ -70,9 +83,9 @@ class _Open:
     order: int  # fold position of the opening event, to list intervals as they opened
     opened: Event
     subject: dict[str, Any]
+    closing: str | None = None  # the event that ends the fact once over, if one does
     strength: int | None = None
-    kinds: dict[str, None] | None = None  # support: the kinds current, in order seen
-    seen_kinds: dict[str, None] | None = None  # support: every kind of the interval
+    kinds: dict[str, None] | None = None  # support: every kind of the interval, in order seen
 
 
 def _exact(event: Event) -> bool:
@@ -100,10 +113,21 @@ class _Fold:
         self.entity_id = entity_id
         self.entity_type = entity_type
         self.registry = registry
+        self.projector = Projector()
+        # Only the kinds these sections fold are fed: the others change none of their facts,
+        # and a fact whose end is over is dropped when the next fed event moves the fold on,
+        # with the same state as had it been dropped sooner.
+        self.kinds = {
+            *self.projector.control.handlers(),
+            *self.projector.presence.handlers(),
+            *self.projector.support.handlers(),
+        }
         self.order = 0
+        # The events folded so far, by id: the facts name the events opening and ending them.
+        self.events: dict[str, Event] = {}
         self.holdings: dict[str, _Open] = {}  # place -> its current holding
         self.presences: dict[tuple[str, str | None], _Open] = {}
-        self.support: dict[tuple[str, str], _Open] = {}
+        self.relations: dict[tuple[str, str], _Open] = {}
         self.control_out: list[tuple[int, Interval]] = []
         self.presence_out: list[tuple[int, Interval]] = []
         self.support_out: list[tuple[int, Interval]] = []
@@ -119,160 +143,135 @@ class _Fold:
 
     def apply(self, event: Event) -> None:
         self.order += 1
-        handler = {
-            "control": self.control,
-            "deployment": self.deployment,
-            "withdrawal": self.withdrawal,
-            "support.started": self.support_started,
-            "support.ended": self.support_ended,
-        }.get(event.kind)
-        if handler is not None:
-            handler(event)
+        if event.kind not in self.kinds:
+            return
+        self.projector.apply(event)
+        self.events[event.id] = event
+        fields = event.fields
+        # Follow the facts the event may have changed (those its fields name). A fact the fold
+        # dropped on the way (a removal now over) is noticed when next followed, or at the end.
+        if event.kind == "control":
+            place = text_field(fields, "place")
+            if place is not None:
+                self.follow_holding(place)
+        elif event.kind in ("deployment", "withdrawal"):
+            actor = text_field(fields, "actor")
+            if actor is None:
+                return
+            place = text_field(fields, "place")
+            forces = self.projector.presence
+            if event.kind == "withdrawal" and place is None:
+                places = [p.place for p in forces.of_actor(actor)]  # from every place
+            else:
+                places = [place]
+            for where in places:
+                self.follow_presence(actor, where, forces.get(actor, where))
+        else:
+            backer = text_field(fields, "backer")
+            backed = text_field(fields, "backed")
+            if backer is not None and backed is not None:
+                self.follow_relation(backer, backed, self.projector.support.get(backer, backed))
+
+    def ending(self, current: _Open, replaced_by: str | None) -> Event | None:
+        # A presence or relation goes only by the event marked as ending it; a holding, when
+        # the next one opens.
+        closing = current.closing or replaced_by
+        return self.events[closing] if closing is not None else None
 
     # control -------------------------------------------------------------------------------
 
-    def control(self, event: Event) -> None:
-        place = text_field(event.fields, "place")
-        by = text_field(event.fields, "by")
-        if place is None or by is None:
-            return
-        taken_from = text_field(event.fields, "from")
-        if taken_from == by:
-            taken_from = None
-        held = self.holdings.get(place)
-        if held is not None and held.subject["controller"]["id"] == by and taken_from is None:
-            return  # the same holding goes on
-        if held is not None:
-            self._close_holding(place, held, event)
-            if taken_from is None and held.subject["controller"]["id"] != by:
-                taken_from = held.subject["controller"]["id"]
-        self.holdings[place] = _Open(
-            self.order,
-            event,
-            {
-                "place": self.ref(place, "place"),
-                "controller": self.ref(by, "actor"),
-                "taken_from": self.ref(taken_from, "actor"),
-            },
-        )
+    def follow_holding(self, place: str) -> None:
+        held = self.projector.control.places.get(place)
+        opened = held.opened if held is not None else None
+        current = self.holdings.get(place)
+        if current is not None and current.opened.id != opened:  # replaced, or gone
+            del self.holdings[place]
+            self._close_holding(current, self.ending(current, opened))
+            current = None
+        if held is None or current is not None:
+            return  # a report of the same holding changes nothing of its interval
+        if self.wanted_place(place) or self.wanted_actor(held.controller):
+            self.holdings[place] = _Open(
+                self.order,
+                self.events[held.opened],
+                {
+                    "place": self.ref(place, "place"),
+                    "controller": self.ref(held.controller, "actor"),
+                    "taken_from": self.ref(held.previous, "actor"),
+                },
+            )
 
-    def _close_holding(self, place: str, held: _Open, closing: Event | None) -> None:
-        if self.wanted_place(place) or self.wanted_actor(held.subject["controller"]["id"]):
-            self.control_out.append(_close(held, closing))
+    def _close_holding(self, held: _Open, closing: Event | None) -> None:
+        self.control_out.append(_close(held, closing))
 
     # presence ------------------------------------------------------------------------------
 
-    def deployment(self, event: Event) -> None:
-        actor = text_field(event.fields, "actor")
-        if actor is None:
-            return
-        place = text_field(event.fields, "place")
+    def follow_presence(self, actor: str, place: str | None, presence: Presence | None) -> None:
         key = (actor, place)
+        opened = presence.opened if presence is not None else None
         current = self.presences.get(key)
-        if current is None:
-            current = _Open(
-                self.order,
-                event,
-                {
-                    "actor": self.ref(actor, "actor"),
-                    "place": self.ref(place, "place"),
-                    "on_behalf_of": None,
-                },
-            )
-            self.presences[key] = current
-        strength = int_field(event.fields, "strength")
-        if strength is not None:
-            current.strength = strength
-        behalf = text_field(event.fields, "on_behalf_of")
-        if behalf is not None:
-            current.subject["on_behalf_of"] = self.ref(behalf, "actor")
-
-    def withdrawal(self, event: Event) -> None:
-        actor = text_field(event.fields, "actor")
-        if actor is None:
-            return
-        place = text_field(event.fields, "place")
-        keys = [k for k in self.presences if k[0] == actor and (place is None or k[1] == place)]
-        if event.fields.get("complete", True) is False:
-            return  # still under way: the forces are there
-        strength = int_field(event.fields, "strength")
-        if strength is not None and strength <= 0:
-            strength = None
-        if place is None and strength is not None and len(keys) > 1:
-            return  # troops left from somewhere: every presence goes on, withdrawing
-        for key in keys:
-            current = self.presences[key]
-            if (
-                strength is not None
-                and current.strength is not None
-                and strength < current.strength
-            ):
-                current.strength -= strength
-                continue
+        if current is not None and current.opened.id != opened:  # replaced, or gone
             del self.presences[key]
-            self._close_presence(key, current, event)
+            self._close_presence(current, self.ending(current, opened))
+            current = None
+        if presence is None:
+            return
+        if current is None:
+            if not (self.wanted_actor(actor) or self.wanted_place(place)):
+                return
+            current = self.presences[key] = _Open(
+                self.order,
+                self.events[presence.opened],
+                {"actor": self.ref(actor, "actor"), "place": self.ref(place, "place")},
+            )
+        current.subject["on_behalf_of"] = self.ref(presence.on_behalf_of, "actor")
+        current.strength = presence.strength
+        current.closing = presence.removed_by
 
-    def _close_presence(
-        self, key: tuple[str, str | None], current: _Open, closing: Event | None
-    ) -> None:
-        if self.wanted_actor(key[0]) or self.wanted_place(key[1]):
-            order, interval = _close(current, closing)
-            interval["strength"] = current.strength
-            self.presence_out.append((order, interval))
+    def _close_presence(self, current: _Open, closing: Event | None) -> None:
+        order, interval = _close(current, closing)
+        interval["strength"] = current.strength
+        self.presence_out.append((order, interval))
 
     # support -------------------------------------------------------------------------------
 
-    def support_started(self, event: Event) -> None:
-        backer = text_field(event.fields, "backer")
-        backed = text_field(event.fields, "backed")
-        if backer is None or backed is None:
-            return
+    def follow_relation(self, backer: str, backed: str, relation: Relation | None) -> None:
         key = (backer, backed)
-        current = self.support.get(key)
+        opened = relation.opened if relation is not None else None
+        current = self.relations.get(key)
+        if current is not None and current.opened.id != opened:  # replaced, or gone
+            del self.relations[key]
+            self._close_relation(key, current, self.ending(current, opened))
+            current = None
+        if relation is None:
+            return
         if current is None:
-            current = _Open(
+            if not self.wanted_actor(backer, backed):
+                return
+            current = self.relations[key] = _Open(
                 self.order,
-                event,
+                self.events[relation.opened],
                 {"backer": self.ref(backer, "actor"), "backed": self.ref(backed, "actor")},
                 kinds={},
-                seen_kinds={},
             )
-            self.support[key] = current
-        kinds = dict.fromkeys(list_field(event.fields, "kinds"))
-        current.kinds = {**(current.kinds or {}), **kinds}
-        current.seen_kinds = {**(current.seen_kinds or {}), **kinds}
+        current.kinds = {**(current.kinds or {}), **dict.fromkeys(relation.kinds)}
+        current.closing = self.projector.support.removed_by(relation)
 
-    def support_ended(self, event: Event) -> None:
-        backer = text_field(event.fields, "backer")
-        backed = text_field(event.fields, "backed")
-        if backer is None or backed is None:
-            return
-        key = (backer, backed)
-        current = self.support.get(key)
-        if current is None or current.kinds is None:
-            return
-        kinds = list_field(event.fields, "kinds")
-        had = bool(current.kinds)
-        for kind in kinds:
-            current.kinds.pop(kind, None)
-        if not kinds or (had and not current.kinds):
-            del self.support[key]
-            self._close_support(key, current, event)
-
-    def _close_support(self, key: tuple[str, str], current: _Open, closing: Event | None) -> None:
-        if self.wanted_actor(*key):
-            order, interval = _close(current, closing)
-            interval["role"] = "backer" if key[0] == self.entity_id else "backed"
-            interval["kinds"] = list(current.seen_kinds or ())
-            self.support_out.append((order, interval))
+    def _close_relation(self, key: tuple[str, str], current: _Open, closing: Event | None) -> None:
+        order, interval = _close(current, closing)
+        interval["role"] = "backer" if key[0] == self.entity_id else "backed"
+        interval["kinds"] = list(current.kinds or ())
+        self.support_out.append((order, interval))
 
     def finish(self) -> History:
-        for place, held in self.holdings.items():
-            self._close_holding(place, held, None)
-        for key, current in self.presences.items():
-            self._close_presence(key, current, None)
-        for support_key, relation in self.support.items():
-            self._close_support(support_key, relation, None)
+        # What is still open closes by the event marked as ending it, if there is one: once
+        # that event is over, the fold would drop the fact.
+        for held in self.holdings.values():
+            self._close_holding(held, None)
+        for current in self.presences.values():
+            self._close_presence(current, self.ending(current, None))
+        for key, relation in self.relations.items():
+            self._close_relation(key, relation, self.ending(relation, None))
         entity = self.registry.ref(self.entity_id, self.entity_type) or {}
 
         def ordered(items: list[tuple[int, Interval]]) -> tuple[Interval, ...]:
@@ -290,7 +289,11 @@ class _Fold:
 def history(
     entity_id: str, entity_type: str, events: Iterable[Event], registry: Registry
 ) -> History:
-    """The history of an actor or place over effective `events`, given in fold order."""
+    """The history of an actor or place over effective `events`, given in fold order.
+
+    Folds them as `timeline at` does (see the module's docstring), at a cost linear in the
+    events given: each one is folded once, and only the facts it names are looked at.
+    """
     if entity_type not in ("actor", "place"):
         raise ValueError(f"entity type must be 'actor' or 'place', not {entity_type!r}")
     fold = _Fold(entity_id, entity_type, registry)

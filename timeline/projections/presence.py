@@ -59,6 +59,12 @@ class Presence:
         """The events the presence rests on."""
         return unique([self.opened, *self.strength_by, self.behalf_by, self.status_by])
 
+    @property
+    def removed_by(self) -> str | None:
+        """The complete withdrawal that ends the presence once that event is over (None while
+        the forces stay). Answers, pruning and histories all end a presence by this."""
+        return self.status_by if self.removing else None
+
     def to_json(self) -> list[Any]:
         """The presence as JSON-ready data."""
         return [
@@ -97,6 +103,14 @@ class Forces(Section):
     def handlers(self) -> dict[str, Handler]:
         """The event kinds this section folds, and how."""
         return {"deployment": self.on_deployment, "withdrawal": self.on_withdrawal}
+
+    def get(self, actor: str, place: str | None) -> Presence | None:
+        """The presence of `actor`'s forces at `place` (None: at no place in particular)."""
+        return self.presences.get(key_of(actor, place))
+
+    def of_actor(self, actor: str) -> list[Presence]:
+        """Every presence of `actor`'s forces."""
+        return [self.presences[key] for key in self.by_actor.get(actor, ())]
 
     def on_deployment(self, event: Event) -> None:
         """Forces arrive, or their strength or sponsor is updated."""
@@ -163,9 +177,10 @@ class Forces(Section):
         """Remove the presences whose complete withdrawal is over by `now`."""
         for key in self.deadlines.due(now):
             presence = self.presences.get(key)
-            if presence is None or not presence.removing or presence.status_by is None:
+            if presence is None:
                 continue
-            if self.ledger.entries[presence.status_by].end <= now:
+            removal = presence.removed_by
+            if removal is not None and self.ledger.entries[removal].end <= now:
                 self._remove(key, presence)
 
     def _remove(self, key: str, presence: Presence) -> None:
@@ -182,7 +197,7 @@ class Forces(Section):
         shown = [
             p
             for p in self.presences.values()
-            if not (p.removing and p.status_by is not None and view.ended(p.status_by))
+            if (removal := p.removed_by) is None or not view.ended(removal)
         ]
         shown.sort(
             key=lambda p: (view.sort_name(p.actor, "actor"), view.sort_name(p.place, "place"))

@@ -89,6 +89,10 @@ class Support(Section):
         """The event kinds this section folds, and how."""
         return {"support.started": self.on_started, "support.ended": self.on_ended}
 
+    def get(self, backer: str, backed: str) -> Relation | None:
+        """`backer`'s support of `backed`, if any."""
+        return self.relations.get(key_of(backer, backed))
+
     def on_started(self, event: Event) -> None:
         """Support begins, or gains kinds."""
         backer = text_field(event.fields, "backer")
@@ -144,19 +148,37 @@ class Support(Section):
             if relation is None:
                 continue
             before = relation.basis()
-            if relation.ended_by is not None and self._over(relation.ended_by, now):
+            removal = self.removed_by(relation)
+            if removal is not None and self._over(removal, now):
                 del self.relations[key]
                 self.ledger.rebase(before, [], None)
                 continue
-            had_kinds = bool(relation.kinds)
+            # Some kind goes on (removal is None or not over): only the kinds over go.
             for kind, (_, removing) in list(relation.kinds.items()):
                 if removing is not None and self._over(removing, now):
                     del relation.kinds[kind]
-            if had_kinds and not relation.kinds:
-                del self.relations[key]
-                self.ledger.rebase(before, [], None)
-            else:
-                self.ledger.rebase(before, relation.basis(), None)
+            self.ledger.rebase(before, relation.basis(), None)
+
+    def removed_by(self, relation: Relation) -> str | None:
+        """The event that ends the relation once it is over, if nothing else happens (None
+        while the relation goes on): its pending end without kinds, or, when every kind it
+        has is being removed, the removal over last; of the two, the one over first (its own
+        end on a tie; on equal ends among kinds, the first kind's). Answers, pruning and
+        histories all end a relation by this."""
+        best: str | None = relation.ended_by
+        best_end = self.ledger.entries[best].end if best is not None else None
+        if relation.kinds:
+            last: str | None = None
+            last_end = 0
+            for _, removing in relation.kinds.values():
+                if removing is None:
+                    return best  # this kind goes on, and with it the relation
+                end = self.ledger.entries[removing].end
+                if last is None or end > last_end:
+                    last, last_end = removing, end
+            if best_end is None or last_end < best_end:
+                return last
+        return best
 
     def _over(self, event_id: str, now: int) -> bool:
         return self.ledger.entries[event_id].end <= now
@@ -165,15 +187,14 @@ class Support(Section):
         """The relations in effect, by backer name, then backed name."""
         items = []
         for relation in self.relations.values():
-            if relation.ended_by is not None and view.ended(relation.ended_by):
-                continue
+            removal = self.removed_by(relation)
+            if removal is not None and view.ended(removal):
+                continue  # ended, or every kind it had is over
             kinds = sorted(
                 k
                 for k, (_, removing) in relation.kinds.items()
                 if removing is None or not view.ended(removing)
             )
-            if relation.kinds and not kinds:
-                continue  # every kind it had is over
             ending = [k for k in kinds if relation.kinds[k][1] is not None]
             if relation.ended_by is not None:
                 ending = kinds
