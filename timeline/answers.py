@@ -11,6 +11,7 @@ from timeline import lookups
 from timeline.errors import InvalidInput
 from timeline.folding import collector_paused, projector_at
 from timeline.projections import SECTIONS, Answer, Diff, History, diff, history
+from timeline.projections.history import followed_kinds
 from timeline.store import EventQuery, Store, TimelineInfo
 from timeline.store.effective import effective
 
@@ -68,5 +69,10 @@ def history_of(
     """A place's controllers, or an actor's control, presence and support, as intervals."""
     registry = lookups.load_registry(store, info.name, as_known)
     entity = registry.resolve(name, subject="entity")
-    events = effective(store.log, EventQuery(info.name, entity=entity.id, as_known=as_known))
-    return history(entity.id, entity.type, events, registry)
+    # Every event of the kinds a history follows, not only those naming the entity: the
+    # control event that ends a holding need not name the holder, nor a withdrawal the place
+    # it leaves; and a correction may have added the entity to an event that did not name it.
+    # The cost is linear in the timeline's events of those kinds (control, presence and
+    # support: few beside the clashes and strikes that make up most of an imported log).
+    query = EventQuery(info.name, kinds=followed_kinds(), as_known=as_known, with_record=False)
+    return history(entity.id, entity.type, effective(store.log, query), registry)

@@ -286,6 +286,13 @@ class _Fold:
         )
 
 
+def followed_kinds() -> frozenset[str]:
+    """The kinds of event a history folds: those the control, presence and support sections
+    handle. Every event of these kinds can end a fact, whether or not it names the entity
+    (a place taken without saying from whom ends its holder's holding)."""
+    return frozenset(_Fold("", "actor", Registry()).kinds)
+
+
 def history(
     entity_id: str, entity_type: str, events: Iterable[Event], registry: Registry
 ) -> History:
