@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from timeline import choices
 from timeline.dates import format_instant, from_micros, to_micros
 from timeline.entities import Registry
 from timeline.events import Event
@@ -44,17 +45,9 @@ def encode_state(state: Mapping[str, Any]) -> bytes:
     return orjson.dumps(state, option=orjson.OPT_NON_STR_KEYS)
 
 
-SECTIONS = (
-    "control",
-    "offensives",
-    "support",
-    "presence",
-    "materiel",
-    "ceasefires",
-    "fatalities",
-    "claims",
-    "recent",
-)
+# The sections of an answer in the order it lists them: declared with the other choices the
+# command line offers, which must not import the projections to show its help.
+SECTIONS = choices.SECTIONS
 
 Item = dict[str, Any]
 
