@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 
 import click
 
+from timeline.choices import CHART_BREAKDOWNS, CHART_KINDS, CHART_PERIODS
+
 from . import values
 from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, timeline_option
 
-CHART_KINDS = ("fatalities", "events", "control")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -78,6 +79,20 @@ def map_command(
     metavar="NAME",
     help="A place for the control chart (repeatable; default: the most contested few).",
 )
+@click.option(
+    "--per",
+    type=click.Choice(CHART_PERIODS),
+    default="month",
+    show_default=True,
+    help="The period of each fatalities bar.",
+)
+@click.option(
+    "--by",
+    type=click.Choice(CHART_BREAKDOWNS),
+    default="actor",
+    show_default=True,
+    help="Stack the fatalities by actor, or by dataset (ACLED, UCDP, the timeline's own).",
+)
 @timeline_option
 @pass_app
 def chart(
@@ -86,10 +101,13 @@ def chart(
     output: Path,
     between: tuple[str, str] | None,
     places: tuple[str, ...],
+    per: str,
+    by: str,
     timeline: str | None,
 ) -> None:
-    """Draw a chart of KIND: fatalities (per month, by actor), events (per month, by kind) or
-    control (who held each place over time). Needs matplotlib (exit 4 without it)."""
+    """Draw a chart of KIND: fatalities (per month or week, by actor or dataset), events (per
+    month, by kind) or control (who held each place over time). Needs matplotlib (exit 4
+    without it)."""
     from timeline import api, picturing
 
     info = api.pick_timeline(app.store, timeline)
@@ -98,9 +116,11 @@ def chart(
         first = values.fuzzy(between[0], info.zone, "--between")
         last = values.fuzzy(between[1], info.zone, "--between")
         window = (first.start, last.end)
-    data = picturing.draw_chart(app.store, info, kind, output, between=window, places=places)
+    data = picturing.draw_chart(
+        app.store, info, kind, output, between=window, places=places, per=per, by=by
+    )
     count = len(data.strips) if hasattr(data, "strips") else len(data.months)
-    unit = "places" if kind == "control" else "months"
+    unit = "places" if kind == "control" else f"{per}s"
     click.echo(f"{output}: {kind}, {count} {unit}")
 
 

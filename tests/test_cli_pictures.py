@@ -146,6 +146,20 @@ def test_chart_writes_png_and_svg(invoke: Invoke, tmp_path: Path, kind: str) -> 
     assert result.stdout.strip().endswith(f"{unit}")
 
 
+def test_chart_fatalities_per_week_by_dataset(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "weekly.svg"
+    args = ("chart", "fatalities", "-o", str(path), "--per", "week", "--by", "dataset")
+    result = invoke(*args, "--between", "2011", "2011")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"{path}: fatalities, 53 weeks"
+    # Over the whole timeline: the seeds' own fatalities, as one dataset.
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    text = path.read_text(encoding="utf-8")
+    assert "Fatalities per week by dataset" in text
+    assert "the timeline" in text
+
+
 def test_chart_control_of_named_places(invoke: Invoke, tmp_path: Path) -> None:
     path = tmp_path / "control.svg"
     result = invoke("chart", "control", "-o", str(path), "--place", "al-watiya", "--place", "Sirte")
@@ -167,6 +181,7 @@ def test_chart_control_of_named_places(invoke: Invoke, tmp_path: Path) -> None:
         ),
         (("map", "2020", "--as-known", "soon", "-o", "x.png"), 2, "--as-known: 'soon'"),
         (("chart", "pie", "-o", "x.png"), 2, "'pie' is not one of"),
+        (("chart", "events", "-o", "x.png", "--per", "week"), 2, "--per: per week by actor"),
         (("chart", "control", "-o", "x.png", "--place", "Atlantis"), 2, "unknown place 'Atlantis'"),
         (("chart", "events", "-o", "x.png", "--between", "2020", "2019"), 2, "--between: "),
         (("chart", "events", "-o", "x.pdf"), 2, "'x.pdf': the file name must end in .png or .svg"),

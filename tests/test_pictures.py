@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,10 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.projections.helpers import make
 from timeline import lookups, picturing
 from timeline.dates import parse_fuzzy, parse_instant
 from timeline.entities import Entity
 from timeline.errors import InvalidInput
+from timeline.events import Event, Origin
 from timeline.pictures import charts, colours, geojson, mapping, timelinejs
 from timeline.store import Store
 
@@ -443,3 +446,61 @@ def test_timelinejs_of_nothing_is_an_empty_timeline() -> None:
         "events": [],
         "eras": [],
     }
+
+
+def test_weeks_are_iso_weeks_in_the_timeline_zone() -> None:
+    # Sunday 2020-05-31 23:30 UTC is already Monday 1 June in Tripoli: week 23, not 22.
+    instant = datetime(2020, 5, 31, 23, 30, tzinfo=UTC)
+    assert charts.week_of(instant, "UTC") == "2020-W22"
+    assert charts.week_of(instant, "Africa/Tripoli") == "2020-W23"
+    start = datetime(2019, 12, 28, tzinfo=UTC)
+    assert charts.weeks_between(start, datetime(2020, 1, 13, tzinfo=UTC), "UTC") == (
+        "2019-W52",
+        "2020-W01",
+        "2020-W02",
+    )
+
+
+def test_the_weekly_fatalities_of_libya_add_up_to_the_monthly_ones(
+    libya_store: Store, libya: Any
+) -> None:
+    monthly = picturing.chart(libya_store, libya, "fatalities")
+    weekly = picturing.chart(libya_store, libya, "fatalities", per="week")
+    assert isinstance(monthly, charts.BarChart)
+    assert isinstance(weekly, charts.BarChart)
+    assert weekly.title == "Fatalities per week"
+    assert all(len(label) == 8 and label[4:6] == "-W" for label in weekly.months)
+    assert sum(weekly.totals()) == pytest.approx(sum(monthly.totals()))
+    assert sum(weekly.totals()) > 0
+
+
+def test_fatalities_by_dataset_keep_each_dataset_apart() -> None:
+    def clash(seq: int, key: str | None, fatalities: int) -> Event:
+        made = make(seq, "clash", "2020-05-10", actors=["lna", "gna"], fatalities=fatalities)
+        return replace(made, origin=Origin(key) if key else None)
+
+    events = [
+        clash(1, "acled:LBY1", 10),
+        clash(2, "ucdp:7", 4),
+        clash(3, None, 1),
+        clash(4, "acled:LBY2", 5),
+    ]
+    start, end = parse_fuzzy("2020-05").start, parse_fuzzy("2020-05").end
+    data = charts.fatalities(events, "UTC", start, end, {}, {}, by="dataset")
+    assert data.title == "Fatalities per month by dataset"
+    assert {s.label: s.values for s in data.series} == {
+        "ACLED": (15.0,),
+        "UCDP GED": (4.0,),
+        "the timeline's own events": (1.0,),
+    }
+    assert len({s.colour for s in data.series}) == 3
+
+
+def test_only_the_fatalities_chart_is_cut_by_week_or_dataset(
+    libya_store: Store, libya: Any
+) -> None:
+    with pytest.raises(InvalidInput, match="only the fatalities chart") as caught:
+        picturing.chart(libya_store, libya, "events", per="week")
+    assert caught.value.subject == "per"
+    with pytest.raises(InvalidInput, match="'fortnight' is not one of month, week"):
+        picturing.chart(libya_store, libya, "fatalities", per="fortnight")

@@ -30,3 +30,9 @@ SECTIONS = (
     "claims",
     "recent",
 )
+
+# The charts `timeline chart` draws, and how the fatalities chart is cut and stacked
+# (timeline.pictures.charts acts on these).
+CHART_KINDS = ("fatalities", "events", "control")
+CHART_PERIODS = ("month", "week")
+CHART_BREAKDOWNS = ("actor", "dataset")

@@ -122,11 +122,23 @@ def chart(
     *,
     between: tuple[datetime, datetime] | None = None,
     places: Sequence[str] = (),
+    per: str = "month",
+    by: str = "actor",
 ) -> charts.BarChart | charts.ControlChart:
     """The data of a chart (`kind` one of `charts.KINDS`) over [start, end) of `between`
-    (the whole timeline when None); `places` (names, ids or aliases) for the control chart."""
+    (the whole timeline when None); `places` (names, ids or aliases) for the control chart;
+    for the fatalities chart, `per` month or week and `by` actor or dataset."""
     if kind not in charts.KINDS:
         raise InvalidInput(f"{kind!r} is not one of {', '.join(charts.KINDS)}", subject="kind")
+    if per not in charts.PERIODS:
+        raise InvalidInput(f"{per!r} is not one of {', '.join(charts.PERIODS)}", subject="per")
+    if by not in charts.BREAKDOWNS:
+        raise InvalidInput(f"{by!r} is not one of {', '.join(charts.BREAKDOWNS)}", subject="by")
+    if (per, by) != ("month", "actor") and kind != "fatalities":
+        raise InvalidInput(
+            f"per {per} by {by}: only the fatalities chart is drawn per week or by dataset",
+            subject="per",
+        )
     registry = lookups.load_registry(store, info.name)
     if places and kind != "control":
         raise InvalidInput("places are only charted by the control chart", subject="places")
@@ -138,7 +150,7 @@ def chart(
     palette = actor_colours(store, info, registry)
     if kind == "fatalities":
         names = {e.id: e.name for e in registry if e.type == "actor"}
-        return charts.fatalities_by_month(events, info.zone, start, end, palette, names)
+        return charts.fatalities(events, info.zone, start, end, palette, names, per=per, by=by)
     histories = {
         p.id: history(p.id, "place", events, registry).to_json()
         for p in registry
@@ -158,13 +170,15 @@ def draw_chart(
     *,
     between: tuple[datetime, datetime] | None = None,
     places: Sequence[str] = (),
+    per: str = "month",
+    by: str = "actor",
 ) -> charts.BarChart | charts.ControlChart:
     """Write a chart to `output` (.png or .svg); returns its data."""
     from timeline.pictures import drawing
 
     drawing.picture_format(output)
     drawing.require_matplotlib()
-    data = chart(store, info, kind, between=between, places=places)
+    data = chart(store, info, kind, between=between, places=places, per=per, by=by)
     drawing.draw(data, output)
     return data
 

@@ -1,7 +1,9 @@
-"""The data of the charts: fatalities and events per month, and who held which place when.
+"""The data of the charts: fatalities per month or week (by actor or by dataset), events per
+month, and who held which place when.
 
-Pure module. Months are calendar months in the timeline's zone, and an event falls in the
-month its date starts in (the instant the fold orders it by). Charts hold plain values (labels,
+Pure module. Months are calendar months and weeks ISO weeks (Monday to Sunday) in the
+timeline's zone, and an event falls in the period its date starts in (the instant the fold
+orders it by). Charts hold plain values (labels,
 numbers, instants, colours); `drawing` turns them into pictures.
 """
 
@@ -14,13 +16,19 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from timeline import choices
 from timeline.dates import parse_fuzzy
 from timeline.events import Event
 from timeline.pictures.colours import PALETTE, assign
 from timeline.projections.basis import int_field
 from timeline.projections.fatalities import participants
 
-KINDS = ("fatalities", "events", "control")
+KINDS = choices.CHART_KINDS
+PERIODS = choices.CHART_PERIODS
+BREAKDOWNS = choices.CHART_BREAKDOWNS
+# What an event's dataset is called: the prefix of its record key ("acled:LBY1"), or the
+# timeline's own events (seeds, documents, `timeline add`) when it was not imported.
+DATASET_NAMES = {"acled": "ACLED", "ucdp": "UCDP GED", "timeline": "the timeline's own events"}
 # More stacked series than this are hard to tell apart: the smallest are summed as "others".
 MAX_SERIES = 8
 OTHERS = "others"
@@ -103,6 +111,33 @@ def months_between(start: datetime, end: datetime, zone: str) -> tuple[str, ...]
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
+def week_of(instant: datetime, zone: str) -> str:
+    """The ISO week ("YYYY-Www") an instant falls in, in `zone`."""
+    year, week, _ = instant.astimezone(ZoneInfo(zone)).isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def weeks_between(start: datetime, end: datetime, zone: str) -> tuple[str, ...]:
+    """Every ISO week [start, end) touches, in `zone` (the instant `end` itself is left out)."""
+    local = start.astimezone(ZoneInfo(zone)).date()
+    monday = local - timedelta(days=local.weekday())
+    last = end.astimezone(ZoneInfo(zone)) - timedelta(microseconds=1)
+    weeks = []
+    while monday <= max(local, last.date()):
+        year, week, _ = monday.isocalendar()
+        weeks.append(f"{year:04d}-W{week:02d}")
+        monday += timedelta(days=7)
+    return tuple(weeks)
+
+
+def dataset_of(event: Event) -> str:
+    """The dataset an event came from ("acled", "ucdp"), or "timeline" for its own events."""
+    if event.origin is None:
+        return "timeline"
+    prefix, separator, _ = event.origin.key.partition(":")
+    return prefix if separator else "timeline"
+
+
 def _stack(
     title: str,
     ylabel: str,
@@ -133,29 +168,43 @@ def _stack(
     return BarChart(title, ylabel, tuple(months), tuple(series))
 
 
-def fatalities_by_month(
+def fatalities(
     events: Iterable[Event],
     zone: str,
     start: datetime,
     end: datetime,
     colours: Mapping[str, str],
     names: Mapping[str, str],
+    *,
+    per: str = "month",
+    by: str = "actor",
 ) -> BarChart:
-    """Fatalities per month, stacked by actor. An event's `fatalities` are shared equally
-    among the actors it names (`actors`, `by`, `actor`), so that a month's bar is the month's
-    total; an event naming none counts as "unattributed"."""
-    months = months_between(start, end, zone)
+    """Fatalities per month or week, stacked by actor or by dataset.
+
+    By actor, an event's `fatalities` are shared equally among the actors it names (`actors`,
+    `by`, `actor`), so that a period's bar is the period's total; an event naming none counts
+    as "unattributed". By dataset, each event counts whole for the dataset it came from, so
+    that ACLED's and UCDP's counts of one war can be read side by side instead of summed.
+    """
+    if per not in PERIODS:
+        raise ValueError(f"per must be one of {', '.join(PERIODS)}, not {per!r}")
+    if by not in BREAKDOWNS:
+        raise ValueError(f"by must be one of {', '.join(BREAKDOWNS)}, not {by!r}")
+    period_of, periods = (month_of, months_between) if per == "month" else (week_of, weeks_between)
     cells: dict[tuple[str, str], float] = {}
     for event in events:
         n = int_field(event.fields, "fatalities")
         if not n or n <= 0 or not start <= event.date.start < end:
             continue
-        month = month_of(event.date.start, zone)
-        actors = participants(event) or [UNATTRIBUTED]
-        for actor in actors:
-            key = (month, actor)
-            cells[key] = cells.get(key, 0.0) + n / len(actors)
-    return _stack("Fatalities per month", "fatalities", months, cells, colours, names)
+        period = period_of(event.date.start, zone)
+        keys = [dataset_of(event)] if by == "dataset" else participants(event) or [UNATTRIBUTED]
+        for key in keys:
+            cells[(period, key)] = cells.get((period, key), 0.0) + n / len(keys)
+    if by == "dataset":
+        datasets = sorted({key for _, key in cells})
+        colours, names = assign(datasets, PALETTE), {**DATASET_NAMES}
+    title = f"Fatalities per {per}" + (" by dataset" if by == "dataset" else "")
+    return _stack(title, "fatalities", periods(start, end, zone), cells, colours, names)
 
 
 def events_by_month(events: Iterable[Event], zone: str, start: datetime, end: datetime) -> BarChart:
