@@ -75,25 +75,33 @@ def make_db_url(
         if backend == "sqlite":
             url = f"sqlite:///{tmp_path / f'db{next(counter)}.sqlite'}"
         else:
-            base = request.getfixturevalue("postgresql_database")
-            schema = f"t_{uuid.uuid4().hex[:12]}"
-            engine = sa.create_engine(database.normalise_url(base))
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            engine.dispose()
-            url = f"{base}?options={quote(f'-csearch_path={schema}')}"
+            url = new_postgresql_schema(request.getfixturevalue("postgresql_database"))
         made.append(url)
         return url
 
     yield make
     if backend == "postgresql" and made:
-        base = request.getfixturevalue("postgresql_database")
-        engine = sa.create_engine(database.normalise_url(base))
-        with engine.begin() as conn:
-            for url in made:
-                schema = url.rsplit("%3D", 1)[-1]
-                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        engine.dispose()
+        drop_postgresql_schemas(request.getfixturevalue("postgresql_database"), made)
+
+
+def new_postgresql_schema(base: str) -> str:
+    """The URL of a new empty schema of its own in the run's PostgreSQL database."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(database.normalise_url(base))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    return f"{base}?options={quote(f'-csearch_path={schema}')}"
+
+
+def drop_postgresql_schemas(base: str, urls: list[str]) -> None:
+    """Drop the schemas `new_postgresql_schema` made for these URLs."""
+    engine = sa.create_engine(database.normalise_url(base))
+    with engine.begin() as conn:
+        for url in urls:
+            schema = url.rsplit("%3D", 1)[-1]
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
 
 
 @pytest.fixture

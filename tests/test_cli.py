@@ -7,7 +7,7 @@ import io
 import json
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
+from tests.conftest import BACKENDS, drop_postgresql_schemas, new_postgresql_schema
 from timeline import database
 from timeline.cli import main
 from timeline.events import stable_id
@@ -557,8 +558,39 @@ BAD_INPUT = [
 ]
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def libya_once(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Invoke]:
+    """The `libya` database of `libya`, made once per backend for the bad-input cases: each
+    of them asserts that it leaves the database as it was, so they can share one."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('bad-input') / 'libya.sqlite'}"
+    else:
+        base = request.getfixturevalue("postgresql_database")
+        url = new_postgresql_schema(base)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        full = list(args) if args and args[0] == "--db" else ["--db", url, *args]
+        result = runner.invoke(main, full, input=input)
+        no_traceback(result)
+        return result
+
+    ok(invoke("create", "libya", "--zone", "Africa/Tripoli", "--title", "Libyan civil war"))
+    path = tmp_path_factory.mktemp("definitions") / "definitions.yaml"
+    path.write_text(DEFINITIONS, encoding="utf-8")
+    assert len(ok(invoke("add", "--from-file", str(path))).split()) == 4
+    yield invoke
+    if request.param == "postgresql":
+        drop_postgresql_schemas(base, [url])
+
+
 @pytest.mark.parametrize(("args", "code", "needle"), BAD_INPUT)
-def test_bad_input(libya: Invoke, tmp_path: Path, args: list[str], code: int, needle: str) -> None:
+def test_bad_input(
+    libya_once: Invoke, tmp_path: Path, args: list[str], code: int, needle: str
+) -> None:
+    libya = libya_once
     (tmp_path / "broken.yaml").write_text("- kind: note\n  title: [unclosed\n", encoding="utf-8")
     (tmp_path / "middle.yaml").write_text(MIDDLE, encoding="utf-8")
     for name, date in (("leap", "2019-02-29"), ("hour", "2019-04-04 25:00:00")):
