@@ -140,6 +140,32 @@ def event_row(
     return (*values, chain_hash(prev_hash, row_content(values)), prev_hash)
 
 
+def chain(
+    pending: Sequence[NewEvent],
+    head: tuple[int, str, int] | None,
+    now: datetime,
+    import_run: int | None,
+) -> tuple[list[tuple[Any, ...]], list[Event], datetime]:
+    """The rows of a batch appended after the log's `head` (its last seq, hash and recording
+    micros; None for an empty log), each chained to the one before; the Events they store;
+    and their recording time: `now`, or the head's when the clock went back, so that
+    knowledge time never runs backwards along the log. Every store chains with this, so that
+    the same appends give the same chain whatever keeps the rows."""
+    seq, prev_hash, last_recorded = head if head is not None else (0, GENESIS_HASH, 0)
+    recorded_us = max(to_micros(now), last_recorded)
+    recorded_at = from_micros(recorded_us)
+    rows: list[tuple[Any, ...]] = []
+    added: list[Event] = []
+    for event in pending:
+        seq += 1
+        row = event_row(event, seq, recorded_us, import_run, prev_hash)
+        digest = row[-2]
+        rows.append(row)
+        added.append(stored_event(event, seq, recorded_at, import_run, digest, prev_hash))
+        prev_hash = digest
+    return rows, added, recorded_at
+
+
 def dumps_record(record: Mapping[str, Any]) -> str:
     """The stored text of a source record."""
     # Kept in the dataset's own column order: it is stored text, never compared, so any JSON

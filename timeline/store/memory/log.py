@@ -6,11 +6,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from timeline.dates import from_micros, to_micros
+from timeline.dates import from_micros
 from timeline.errors import InvalidInput, NotFound, TimelineError
-from timeline.events import GENESIS_HASH, Event, NewEvent
+from timeline.events import Event, NewEvent
 from timeline.revisions import REVISION_KINDS
-from timeline.store.codec import ROW_COLUMNS, RowDecoder, event_row, stored_event, verify_rows
+from timeline.store.codec import ROW_COLUMNS, RowDecoder, chain, verify_rows
 from timeline.store.memory.database import (
     HASH,
     ID,
@@ -85,21 +85,11 @@ class MemoryLog(MemoryPart):
         # whole even for a caller that catches the error and goes on in the transaction.
         self._check_constraints(pending, import_run)
 
-        head = database.rows[tables.length - 1] if tables.length else None
-        seq, prev_hash, last_recorded = (
-            (head[SEQ], head[HASH], head[RECORDED_AT]) if head else (0, GENESIS_HASH, 0)
-        )
-        # Knowledge time never runs backwards along the log, even if the clock does.
-        recorded_us = max(to_micros(self._store.clock()), last_recorded)
-        recorded_at = from_micros(recorded_us)
-        for event in pending:
-            seq += 1
-            row = event_row(event, seq, recorded_us, import_run, prev_hash)
+        last = database.rows[tables.length - 1] if tables.length else None
+        head = (last[SEQ], last[HASH], last[RECORDED_AT]) if last is not None else None
+        rows, result.added, recorded_at = chain(pending, head, self._store.clock(), import_run)
+        for row in rows:
             database.push(row)
-            result.added.append(
-                stored_event(event, seq, recorded_at, import_run, row[HASH], prev_hash)
-            )
-            prev_hash = row[HASH]
         tables.length = len(database.rows)
         self._store.snapshots.supersede(earliest_reached(pending, self._earliest_of), recorded_at)
         return result

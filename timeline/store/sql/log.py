@@ -14,15 +14,14 @@ from sqlalchemy.exc import DBAPIError
 from timeline import schema
 from timeline.dates import from_micros, to_micros
 from timeline.errors import InvalidInput, NotFound, TimelineError
-from timeline.events import GENESIS_HASH, Event, NewEvent
+from timeline.events import Event, NewEvent
 from timeline.revisions import REVISION_KINDS
 from timeline.store.codec import (
     HASHED_COLUMNS,
     ROW_COLUMNS,
     RowDecoder,
-    event_row,
+    chain,
     read_json,
-    stored_event,
     verify_rows,
 )
 from timeline.store.query import EventQuery, mentions
@@ -77,22 +76,8 @@ class SqlLog(SqlPart):
         head = conn.execute(
             sa.select(_E.c.seq, _E.c.hash, _E.c.recorded_at).order_by(_E.c.seq.desc()).limit(1)
         ).first()
-        seq, prev_hash, last_recorded = (
-            (head.seq, head.hash, head.recorded_at) if head else (0, GENESIS_HASH, 0)
-        )
-        # Knowledge time never runs backwards along the log, even if the clock does.
-        recorded_us = max(to_micros(self._store.clock()), last_recorded)
-        recorded_at = from_micros(recorded_us)
-        rows = []
-        for event in pending:
-            seq += 1
-            row = event_row(event, seq, recorded_us, import_run, prev_hash)
-            digest = row[-2]
-            rows.append(row)
-            result.added.append(
-                stored_event(event, seq, recorded_at, import_run, digest, prev_hash)
-            )
-            prev_hash = digest
+        last = (head.seq, head.hash, head.recorded_at) if head is not None else None
+        rows, result.added, recorded_at = chain(pending, last, self._store.clock(), import_run)
         try:
             # The driver's executemany with prepared tuples: appends are the hot path of
             # imports, and SQLAlchemy's per-row parameter processing would double their cost.
