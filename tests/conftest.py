@@ -1,5 +1,11 @@
-"""Shared fixtures: every database test runs on SQLite and on PostgreSQL; the store contract
-(tests/store/) runs on the in-memory store too.
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL, unless its module
+overrides the `backend` fixture; the store contract (tests/store/) runs on the in-memory store
+too, and so does the logic above the store (imports, answers, the commands), with a thin layer
+of the same tests kept on both databases.
+
+The in-memory backend reaches the command line as well: on it, `db_url` is a `memory:NAME`
+URL that `timeline --db` opens as one `MemoryStore` for the whole test (the store lives in the
+test's process, so a test on it runs the CLI through CliRunner, never as a subprocess).
 
 PostgreSQL: each test run creates its own database on the server named by
 TIMELINE_TEST_POSTGRESQL (default postgresql://postgres@127.0.0.1:5432/test) and drops it at
@@ -28,6 +34,7 @@ POSTGRESQL_SERVER = os.environ.get(
     "TIMELINE_TEST_POSTGRESQL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ["sqlite", "postgresql"]
+MEMORY_URL_PREFIX = "memory:"
 
 
 def _in_ci() -> bool:
@@ -64,6 +71,24 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def memory_stores(monkeypatch: pytest.MonkeyPatch) -> dict[str, MemoryStore]:
+    """The in-memory stores of this test by `memory:NAME` URL, which `timeline --db` (through
+    `api.open_store`) opens as such for as long as the test lasts."""
+    from timeline import api
+
+    stores: dict[str, MemoryStore] = {}
+    open_store = api.open_store
+
+    def open_store_or_memory(url: str | None = None, **kwargs: Any) -> Store:
+        if url is not None and url.startswith(MEMORY_URL_PREFIX):
+            return stores.setdefault(url, MemoryStore())
+        return open_store(url, **kwargs)
+
+    monkeypatch.setattr(api, "open_store", open_store_or_memory)
+    return stores
+
+
+@pytest.fixture
 def make_db_url(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[], str]]:
@@ -72,6 +97,11 @@ def make_db_url(
     counter = iter(range(1000))
 
     def make() -> str:
+        if backend == "memory":
+            stores = request.getfixturevalue("memory_stores")
+            url = f"{MEMORY_URL_PREFIX}db{next(counter)}"
+            stores[url] = MemoryStore()
+            return url
         if backend == "sqlite":
             url = f"sqlite:///{tmp_path / f'db{next(counter)}.sqlite'}"
         else:
@@ -114,7 +144,7 @@ def db_url(make_db_url: Callable[[], str]) -> str:
 def store(backend: str, request: pytest.FixtureRequest) -> Iterator[Store]:
     """An empty store on this test's backend: a database at schema head, or memory."""
     if backend == "memory":
-        yield MemoryStore()
+        yield request.getfixturevalue("memory_stores")[request.getfixturevalue("db_url")]
         return
     engine = database.open_engine(request.getfixturevalue("db_url"))
     yield SqlStore(engine)

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.conftest import BACKENDS
 from timeline.cli import main
 from timeline.events import stable_id
 
@@ -35,6 +36,17 @@ SUMMARY = re.compile(
 DEFINITION_KINDS = ("actor.defined", "place.defined")
 REVISION_KINDS = ("correction", "retraction")
 LATER = "2030-01-01"  # every imported event has ended by then
+
+
+@pytest.fixture(params=["memory"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The logic of imports runs on the in-memory store; the tests marked `ON_EVERY_STORE`
+    run on SQLite and PostgreSQL too, end to end (and every refusal does, since each must
+    leave the database as it was)."""
+    return str(request.param)
+
+
+ON_EVERY_STORE = pytest.mark.parametrize("backend", ["memory", *BACKENDS])
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -279,6 +291,7 @@ def test_acled_2019_schema_with_agreements(libya: Cli) -> None:
     check_acled_import(libya, FIXTURES / "acled_2019.csv", SCHEMA_2019)
 
 
+@ON_EVERY_STORE
 def test_acled_current_schema(libya: Cli) -> None:
     check_acled_import(libya, FIXTURES / "acled_current.csv", CURRENT)
 
@@ -314,6 +327,7 @@ def test_actors_and_places_already_defined_are_matched_by_alias(libya: Cli, tmp_
 # -- 2. idempotence -------------------------------------------------------------------------------
 
 
+@ON_EVERY_STORE
 def test_the_same_file_twice_adds_nothing(libya: Cli) -> None:
     source = str(FIXTURES / "acled_pre2019.csv")
     expect(libya.ok("import", "--format", "acled", source), new=11)
@@ -343,6 +357,7 @@ def changed_current(tmp_path: Path, *, fatalities: str = "15", stamp: str = "170
     return write_csv(tmp_path / "acled_current_v2.csv", rows)
 
 
+@ON_EVERY_STORE
 def test_a_changed_record_becomes_one_correction(libya: Cli, tmp_path: Path) -> None:
     expect(libya.ok("import", "--format", "acled", str(FIXTURES / "acled_current.csv")), new=4)
     before = libya.at()["fatalities"]["total"]
@@ -550,6 +565,7 @@ def comparable(cli: Cli) -> dict[str, dict[str, Any]]:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "yaml"])
+@ON_EVERY_STORE
 def test_an_export_imports_into_an_empty_database_loss_free(
     populated: Cli, make_db_url: Callable[[], str], tmp_path: Path, fmt: str
 ) -> None:
@@ -738,6 +754,7 @@ def test_several_files(libya: Cli) -> None:
     assert [(r["source"], r["new"]) for r in libya.runs()] == [(files[1], 4), (files[0], 11)]
 
 
+@ON_EVERY_STORE
 def test_a_missing_file_among_several_stops_the_run_before_anything_is_written(
     libya: Cli, tmp_path: Path
 ) -> None:
@@ -776,6 +793,7 @@ REJECTED = re.compile(
 )
 
 
+@ON_EVERY_STORE
 def test_rejected_rows_exit_1_and_are_reported_with_file_and_line(
     libya: Cli, tmp_path: Path
 ) -> None:
@@ -862,6 +880,7 @@ def test_with_several_timelines_the_timeline_must_be_named(libya: Cli) -> None:
     assert libya.events("--timeline", "syria") == []
 
 
+@ON_EVERY_STORE
 def test_imports_lists_every_run_with_counts_and_status(libya: Cli) -> None:
     ok_source = str(FIXTURES / "acled_current.csv")
     libya.ok("import", "--format", "acled", ok_source)
@@ -900,6 +919,7 @@ def state(cli: Cli) -> tuple[str, str]:
         ("junk.bin", ["binary"]),
     ],
 )
+@ON_EVERY_STORE
 def test_a_source_refused_as_a_whole_leaves_the_database_as_it_was(
     libya: Cli, name: str, needles: list[str]
 ) -> None:
@@ -912,6 +932,7 @@ def test_a_source_refused_as_a_whole_leaves_the_database_as_it_was(
     assert (failed["status"], failed["new"], failed["source"]) == ("failed", 0, source)
 
 
+@ON_EVERY_STORE
 def test_a_missing_column_is_refused_before_any_row_is_read(libya: Cli, tmp_path: Path) -> None:
     # Good rows, but no `fatalities` column: nothing of the file may go in.
     rows = csv_rows(FIXTURES / "acled_current.csv")
@@ -929,6 +950,7 @@ def test_a_missing_column_is_refused_before_any_row_is_read(libya: Cli, tmp_path
     assert libya.events() == []
 
 
+@ON_EVERY_STORE
 def test_latin1_rows_are_rejected_naming_field_and_line(libya: Cli, tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes(
@@ -947,6 +969,7 @@ def test_latin1_rows_are_rejected_naming_field_and_line(libya: Cli, tmp_path: Pa
     assert list(by_origin(libya.events())) == ["acled:LBY1"]
 
 
+@ON_EVERY_STORE
 def test_bad_values_in_ucdp_rows(libya: Cli, tmp_path: Path) -> None:
     rows = csv_rows(FIXTURES / "ucdp_current.csv")
     rows[0]["date_end"] = "2019-12-01"  # before date_start
@@ -979,6 +1002,7 @@ def test_a_header_without_rows_imports_nothing_and_succeeds(libya: Cli) -> None:
     assert libya.runs()[0]["status"] == "ok"
 
 
+@ON_EVERY_STORE
 def test_dry_run_writes_nothing_but_says_what_it_would_import(libya: Cli) -> None:
     source = str(FIXTURES / "acled_current.csv")
     out = libya.ok("import", "--dry-run", "--format", "acled", source)
@@ -1010,6 +1034,7 @@ def test_dry_run_of_a_native_export_into_an_empty_database_writes_nothing(
     assert json.loads(empty.ok("timelines", "--format", "json")) == []
 
 
+@ON_EVERY_STORE
 def test_bad_native_documents_are_rejected_by_line(libya: Cli, tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(
@@ -1035,6 +1060,7 @@ def test_bad_native_documents_are_rejected_by_line(libya: Cli, tmp_path: Path) -
     assert [e["title"] for e in libya.events()] == ["fine"]
 
 
+@ON_EVERY_STORE
 def test_a_bad_date_in_a_native_document_names_the_field_once(libya: Cli, tmp_path: Path) -> None:
     path = tmp_path / "bad_date.jsonl"
     path.write_text('{"kind": "note", "date": "2020-13-45", "title": "x"}\n', encoding="utf-8")
