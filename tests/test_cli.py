@@ -51,6 +51,18 @@ def no_traceback(result: Result) -> None:
         raise AssertionError(f"the command raised instead of reporting:\n{shown}")
 
 
+@pytest.fixture(params=["memory"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The commands' logic runs on the in-memory store; the tests marked `ON_EVERY_STORE` run
+    on SQLite and PostgreSQL too, and so do the bad-input cases (each on a database of its
+    backend, which it must leave as it was)."""
+    return str(request.param)
+
+
+ON_EVERY_STORE = pytest.mark.parametrize("backend", ["memory", *BACKENDS])
+ON_THE_DATABASES = pytest.mark.parametrize("backend", BACKENDS)
+
+
 @pytest.fixture
 def cli(db_url: str) -> Invoke:
     """Run `timeline --db URL ARGS...` (or `timeline ARGS` when ARGS start with --db)."""
@@ -165,6 +177,7 @@ def test_the_same_event_typed_twice_is_stored_once(libya: Invoke) -> None:
     assert len(events_json(libya, "--kind", "note")) == 1
 
 
+@ON_EVERY_STORE
 def test_add_from_yaml(libya: Invoke, tmp_path: Path) -> None:
     path = tmp_path / "watiya.yaml"
     path.write_text(
@@ -247,6 +260,7 @@ def test_add_from_stdin(libya: Invoke) -> None:
 # -- events ------------------------------------------------------------------------------------
 
 
+@ON_EVERY_STORE
 def test_events_in_every_format(libya: Invoke) -> None:
     records = events_json(libya)
     assert len(records) == 4
@@ -331,6 +345,7 @@ def test_show(libya: Invoke) -> None:
     assert record["revisions"] == []
 
 
+@ON_EVERY_STORE
 def test_correct(libya: Invoke) -> None:
     event_id = stable_id("libya", "slug:tripoli-offensive")
     out = ok(
@@ -386,6 +401,7 @@ def test_correcting_the_target_place_of_an_offensive(libya: Invoke) -> None:
     assert [r["id"] for r in shown["revisions"]] == [correction_id]
 
 
+@ON_EVERY_STORE
 def test_retract(libya: Invoke) -> None:
     event_id = stable_id("libya", "slug:tripoli-offensive")
     retraction_id = ok(libya("retract", event_id, "--reason", "duplicate")).strip()
@@ -408,6 +424,7 @@ def test_retracting_a_corrected_event_twice_stores_one_retraction(libya: Invoke)
     assert len(events_json(libya, "--kind", "retraction")) == 1
 
 
+@ON_THE_DATABASES
 def test_verify(libya: Invoke, db_url: str) -> None:
     assert ok(libya("verify")) == "ok: 4 events, hash chain intact\n"
 
@@ -426,6 +443,7 @@ def test_verify(libya: Invoke, db_url: str) -> None:
     assert result.stderr == "Error: seq 2: content does not match its hash\n"
 
 
+@ON_EVERY_STORE
 def test_timelines(libya: Invoke) -> None:
     ok(libya("create", "syria", "--zone", "Asia/Damascus"))
     ok(libya("add", "-t", "libya", "note", "2020-05-18~", "late"))
@@ -466,6 +484,7 @@ def test_the_timeline_option(cli: Invoke, tmp_path: Path) -> None:
     assert [r["title"] for r in events_json(cli, "-t", "syria")] == ["in syria", "header"]
 
 
+@ON_THE_DATABASES
 def test_db_commands(cli: Invoke) -> None:
     assert ok(cli("db", "current")) == "base (empty) (head is 0003)\n"
     assert ok(cli("db", "upgrade")) == "at revision 0003\n"
