@@ -352,7 +352,11 @@ def _pages(
         try:
             envelope = session.get_page(url)
         except HttpStatusError as err:
-            raise SourceError(f"{endpoint} page {page}: {_after_colon(str(err))}") from None
+            message = f"{endpoint} page {page}: {_after_colon(str(err))}"
+            raise HttpStatusError(message, err.status) from None
+        except SourceError as err:
+            # The same error, naming the page (AuthRefused and RateLimited stay what they are).
+            raise type(err)(f"{endpoint} page {page}: {_after_colon(str(err))}") from None
         data = _data(envelope)
         if isinstance(data, str):
             raise SourceError(session.http.mask(f"{endpoint} page {page}: {data}"))

@@ -192,7 +192,7 @@ class Http:
         limits: Limits | None = None,
         *,
         secrets: Iterable[str] = (),
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         user_agent: str = "timeline-import",
     ) -> None:
@@ -200,7 +200,7 @@ class Http:
 
         self.limits = limits or Limits()
         self.mask = Masker(secrets)
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else _sleep
         self._clock = clock
         self._ends = None if self.limits.deadline is None else clock() + self.limits.deadline
         self._pool = urllib3.PoolManager(retries=False, headers={"User-Agent": user_agent})
@@ -447,6 +447,11 @@ class _BoundedStream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _sleep(seconds: float) -> None:
+    """How a run waits, unless told otherwise (tests put a recorder here)."""
+    time.sleep(seconds)
 
 
 def _too_large(limit: int) -> str:
