@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import json
 import re
 import time
 import urllib.parse
@@ -125,9 +126,10 @@ def _spellings(secret: str) -> str:
     parts: list[str] = []
     for char in secret:
         forms = [re.escape(char)]
-        encoded = "".join(f"%{b:02x}" for b in char.encode("utf-8"))
+        encoded = "".join(f"%{b:02x}" for b in char.encode("utf-8", "surrogatepass"))
         forms.append("".join(f"%[{h}{h.upper()}][{lo}{lo.upper()}]" for _, h, lo in _hex(encoded)))
-        forms.append(f"\\\\u00{ord(char):02x}" if ord(char) < 256 else f"\\\\u{ord(char):04x}")
+        # As JSON writes it: \u00e9, \ud83d\ude00, \", \n, \/ ...
+        forms.append(re.escape(json.dumps(char)[1:-1]))
         if char == " ":
             forms.append(r"\+")
         if char == "/":
@@ -203,7 +205,8 @@ class Http:
         self._sleep = sleep if sleep is not None else _sleep
         self._clock = clock
         self._ends = None if self.limits.deadline is None else clock() + self.limits.deadline
-        self._pool = urllib3.PoolManager(retries=False, headers={"User-Agent": user_agent})
+        self._user_agent = user_agent
+        self._pool = urllib3.PoolManager(retries=False)
 
     def add_secrets(self, secrets: Iterable[str]) -> None:
         """Mask these too from now on (a token obtained during the run)."""
@@ -301,7 +304,7 @@ class Http:
                     method,
                     url,
                     body=body,
-                    headers=dict(headers),
+                    headers={"User-Agent": self._user_agent, **headers},
                     redirect=False,
                     preload_content=False,
                     timeout=urllib3.Timeout(connect=timeout, read=timeout),
