@@ -155,7 +155,8 @@ def no_secrets(*texts: str) -> None:
     for text in texts:
         assert KEY not in text
         assert "S3cr3t" not in text
-        assert "acc-" not in text and "ref-" not in text  # the tokens the service issued
+        assert "acc-" not in text  # the tokens the service issued
+        assert "ref-" not in text
 
 
 def one_line_error(result: Result, code: int) -> str:
@@ -196,7 +197,8 @@ def test_the_api_is_read_page_by_page_with_credentials_that_are_never_shown(
     }
     for request in [*reads, *acled.deletion_reads()]:
         assert request.headers["Authorization"] == "Bearer acc-1-xyz"
-        assert "email" not in request.query and "key" not in request.query
+        assert "email" not in request.query
+        assert "key" not in request.query
         assert request.query["country"] == "Libya"
         assert "timestamp" not in request.query  # nothing imported yet: everything
         assert int(request.query["limit"]) >= acled.page_cap

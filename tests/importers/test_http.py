@@ -11,7 +11,7 @@ import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from hypothesis import given
@@ -128,6 +128,11 @@ def test_credentials_never_follow_a_redirect_to_another_origin(services: Service
         assert services.requests[-1].headers["Authorization"] == "Bearer T0KEN"
 
 
+def drain(stream: BinaryIO) -> None:
+    while stream.read(1 << 12):
+        pass
+
+
 # --- size and time ---------------------------------------------------------------------------
 
 
@@ -166,8 +171,7 @@ def test_a_server_that_dribbles_cannot_outlast_the_deadline(dribbling: str) -> N
     started = time.monotonic()
     stream = http.open(dribbling)
     with pytest.raises(SourceError, match="deadline passed"):
-        while stream.read(1 << 16):
-            pass
+        drain(stream)
     assert time.monotonic() - started < 3
 
 
@@ -177,8 +181,7 @@ def test_a_body_larger_than_the_limit_is_refused_while_it_streams(
     http, _ = client(max_bytes=20)
     stream = http.open(dribbling)  # no Content-Length: counted as it comes
     with pytest.raises(SourceError, match="larger than 20 bytes"):
-        while stream.read(4):
-            pass
+        drain(stream)
     services.files["/big"] = (200, b"y" * 100)  # declared: refused before reading
     with pytest.raises(SourceError, match="larger than 20 bytes"):
         http.get(f"{services.base}/big")
@@ -288,7 +291,7 @@ def test_a_record_echoing_a_credential_is_rejected(services: Services, tmp_path:
 
 
 def test_the_retired_email_and_key_are_refused_with_what_to_set() -> None:
-    with pytest.raises(InvalidInput, match="ACLED retired email/key access.*ACLED_USERNAME"):
+    with pytest.raises(InvalidInput, match=r"ACLED retired email/key access.*ACLED_USERNAME"):
         credentials_from({"ACLED_EMAIL": "a@b.org", "ACLED_KEY": "k"})
     found = credentials_from({"ACLED_USERNAME": "u", "ACLED_PASSWORD": "p", "UCDP_TOKEN": "t"})
     assert (found.acled.username, found.acled.password, found.ucdp_token) == ("u", "p", "t")

@@ -2,9 +2,9 @@
 
 A `Store` is six parts over one database: the timeline catalog, the event log, the origin
 index, the snapshot store, the import-run ledger and the named feeds. Code above the store
-asks for the part it uses. `Store.writing()` gives a store of the same shape whose every part works inside one
-locked write transaction: everything done through it commits together or not at all, and
-reads through it see the transaction's own writes.
+asks for the part it uses. `Store.writing()` gives a store of the same shape whose every part
+works inside one locked write transaction: everything done through it commits together or
+not at all, and reads through it see the transaction's own writes.
 
 Two implementations keep the same contract (tests/store/ runs one suite over both): the SQL
 store (SQLite and PostgreSQL, `timeline.store.sql`) and the in-memory store

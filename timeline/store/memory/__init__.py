@@ -6,8 +6,9 @@ so that upcasting and decoding are shared, and a caller never holds the store's 
 
 One writer at a time, as on a database: `writing()` takes the store's lock, appends to the
 log and works on copies of the small tables (timelines, snapshots, import runs, feeds); at
-commit the copies and the new length of the log are published together, and on an exception the log is
-cut back and the copies are dropped. Readers outside the transaction see the last commit only.
+commit the copies and the new length of the log are published together, and on an exception
+the log is cut back and the copies are dropped. Readers outside the transaction see the last
+commit only.
 """
 
 from __future__ import annotations
