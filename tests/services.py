@@ -112,10 +112,11 @@ class Services:
             rows = _since(self.deleted, "deleted_timestamp", query)
         size = min(limit, self.page_cap)
         chunk = rows[(page - 1) * size : page * size]
-        body = {"status": 200, "success": True, "count": len(chunk), "data": chunk}
-        return 200, {}, json.dumps(body).encode()
+        envelope = {"status": 200, "success": True, "count": len(chunk), "data": chunk}
+        return 200, {}, json.dumps(envelope).encode()
 
     def _token(self, form: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        refused: tuple[int, dict[str, str], bytes]
         refused = 400, {}, b'{"error": "invalid_grant", "error_description": "refused"}'
         if form.get("client_id") != "acled":
             return refused
