@@ -70,7 +70,8 @@ class DatasetImport:
         base, params = parse_api_url(url), api_url_params(url)
         credentials = self.options.credentials
         store = None
-        if credentials.token_dir is not None:
+        # A dry run checks the credentials themselves, not the tokens they once got.
+        if credentials.token_dir is not None and not self.options.dry_run:
             store = token_file(credentials.token_dir, base, credentials.acled.username)
         session = AcledSession(self.run.http, base, credentials.acled, store)
         session.token()  # credentials refused: nothing is recorded or written
