@@ -215,7 +215,7 @@ def test_the_exit_code_is_the_worst_of_the_feeds(cli: Cli) -> None:
     assert "no feed 'nope'" in unknown.stderr
 
 
-# --- ACLED over OAuth ------------------------------------------------------------------------------
+# --- ACLED over OAuth ---------------------------------------------------------------------------
 
 
 def test_a_wrong_password_exits_3_in_one_line_writing_nothing(cli: Cli, tmp_path: Path) -> None:
