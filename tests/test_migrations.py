@@ -17,7 +17,7 @@ from timeline.errors import InvalidInput
 from timeline.events import NewEvent, stable_id
 from timeline.store.sql import SqlStore
 
-TABLES = {"timelines", "imports", "events", "snapshots"}
+TABLES = {"timelines", "imports", "events", "snapshots", "feeds"}
 
 
 @pytest.fixture
