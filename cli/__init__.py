@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import (
     database_commands,
     event_commands,
+    feed_commands,
     import_commands,
     picture_commands,
     state_commands,
@@ -20,6 +21,7 @@ from .app import main
 __all__ = [
     "database_commands",
     "event_commands",
+    "feed_commands",
     "import_commands",
     "main",
     "picture_commands",

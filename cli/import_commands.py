@@ -21,14 +21,31 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from timeline.importers.sources import Rejection
+    from timeline.importing.credentials import Credentials
 
 EXIT_REJECTED = 1
 MAX_REJECTION_LINES = 20
-CREDENTIAL_VARIABLES = {
-    "email": "ACLED_EMAIL",
-    "key": "ACLED_KEY",
-    "access_token": "ACLED_ACCESS_TOKEN",
-}
+# The overall deadline of a run's http(s) requests, by default.
+DEFAULT_TIMEOUT = 3600.0
+
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Deadline of the run's http(s) requests (each read also times out after 60 s).",
+)
+
+
+def environment_credentials() -> Credentials:
+    """The live feeds' credentials from the environment; ACLED's tokens kept in the user's
+    cache folder."""
+    from platformdirs import user_cache_path
+
+    from timeline.importing.credentials import credentials_from
+
+    return credentials_from(os.environ, user_cache_path("timeline"))
 
 
 @main.command(name="import")
@@ -64,6 +81,7 @@ CREDENTIAL_VARIABLES = {
     metavar="SECONDS",
     help="How long to wait for another writer before exit 3.",
 )
+@timeout_option
 @pass_app
 def import_(
     app: AppContext,
@@ -75,13 +93,16 @@ def import_(
     quiet: bool,
     since: int | None,
     lock_timeout: float,
+    timeout: float,
 ) -> None:
     """Import SOURCE... (files, directories, - for stdin, http(s) URLs) idempotently.
 
     Exit codes: 0 success; 1 some records rejected (the good ones imported); 2 usage error;
-    3 the database lock or a source could not be had. ACLED API credentials come from
-    ACLED_EMAIL and ACLED_KEY (or ACLED_ACCESS_TOKEN) and are never printed.
+    3 the database lock or a source could not be had (refused credentials, a rate limit or
+    network failure included). ACLED's API takes ACLED_USERNAME and ACLED_PASSWORD (or
+    ACLED_ACCESS_TOKEN / ACLED_REFRESH_TOKEN), UCDP's UCDP_TOKEN; none is ever printed.
     """
+    from timeline.importers.http import Limits
     from timeline.importing import ImportOptions, run_import, write_rejects
 
     rejected: list[Rejection] = []
@@ -94,14 +115,14 @@ def import_(
             click.echo(f"rejected {rejection.message()}", err=True)
         shown += 1
 
-    credentials = {k: os.environ[v] for k, v in CREDENTIAL_VARIABLES.items() if os.environ.get(v)}
     options = ImportOptions(
         fmt=fmt,
         timeline=timeline,
         dry_run=dry_run,
         lock_timeout=lock_timeout,
         since=since,
-        credentials=credentials,
+        credentials=environment_credentials(),
+        limits=Limits(deadline=timeout),
     )
     with _progress(quiet) as on_progress:
         report = run_import(

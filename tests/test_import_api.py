@@ -1,8 +1,8 @@
 """`timeline import` from http(s) URLs: ACLED's paged JSON API and CSV exports on a web server.
 
 A real HTTP server on 127.0.0.1 stands in for ACLED; every test runs on SQLite and PostgreSQL.
-Credentials come from ACLED_EMAIL / ACLED_KEY and must reach the server and nothing else: not
-stdout, not stderr, not `timeline imports`.
+Credentials come from ACLED_USERNAME / ACLED_PASSWORD (an OAuth password grant) and must reach
+the token endpoint and nothing else: not stdout, not stderr, not `timeline imports`.
 """
 
 from __future__ import annotations
@@ -10,127 +10,45 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.services import PASSWORD, STAMP, USERNAME, Services, serve
 from timeline.cli import main
+from timeline.importers import http as http_module
 from timeline.importing import BATCH_SIZE
 
 FIXTURES = Path(__file__).parent / "importers" / "fixtures"
-EMAIL = "analyst@example.org"
-KEY = "S3cr3t-K3y-0123"
 CREDENTIALS: dict[str, str | None] = {
-    "ACLED_EMAIL": EMAIL,
-    "ACLED_KEY": KEY,
+    "ACLED_USERNAME": USERNAME,
+    "ACLED_PASSWORD": PASSWORD,
     "ACLED_ACCESS_TOKEN": None,
+    "ACLED_REFRESH_TOKEN": None,
+    "ACLED_EMAIL": None,
+    "ACLED_KEY": None,
+    "UCDP_TOKEN": None,
 }
 NO_CREDENTIALS: dict[str, str | None] = dict.fromkeys(CREDENTIALS)
 SUMMARY = re.compile(
     r"imported (?P<new>\d+) new, (?P<corrected>\d+) corrected, (?P<retracted>\d+) retracted, "
     r"(?P<unchanged>\d+) unchanged, (?P<rejected>\d+) rejected from .+ in \d+\.\d s"
 )
-STAMP = 1_700_000_000
-
-
-# -- a stand-in for ACLED --------------------------------------------------------------------------
-
-
-@dataclass
-class Request:
-    path: str
-    query: dict[str, str]
-
-
-@dataclass
-class FakeAcled:
-    """ACLED's read and deleted endpoints, paged by `limit` and `page` (a page holds at most
-    `page_cap` records, as a server that caps `limit` does), filtered by `timestamp` and
-    `deleted_timestamp` like the real API; other paths serve `files`."""
-
-    base: str = ""
-    records: list[dict[str, Any]] = field(default_factory=list)
-    deleted: list[dict[str, Any]] = field(default_factory=list)
-    page_cap: int = 3
-    failing_pages: dict[int, int] = field(default_factory=dict)  # page -> HTTP status
-    bodies: dict[int, bytes] = field(default_factory=dict)  # page -> raw answer
-    files: dict[str, tuple[int, bytes]] = field(default_factory=dict)
-    requests: list[Request] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def url(self, query: str = "country=Libya") -> str:
-        return f"{self.base}/api/acled/read?{query}"
-
-    def reads(self) -> list[Request]:
-        return [r for r in self.requests if r.path == "/api/acled/read"]
-
-    def deletion_reads(self) -> list[Request]:
-        return [r for r in self.requests if r.path == "/api/deleted/read"]
-
-    def answer(self, path: str, query: dict[str, str]) -> tuple[int, bytes]:
-        with self.lock:
-            self.requests.append(Request(path, query))
-        if path in self.files:
-            return self.files[path]
-        if path not in ("/api/acled/read", "/api/deleted/read"):
-            return 404, b"not found"
-        page, limit = int(query["page"]), int(query["limit"])
-        if path == "/api/acled/read":
-            if page in self.failing_pages:
-                return self.failing_pages[page], b"<html>Internal Server Error</html>"
-            if page in self.bodies:
-                return 200, self.bodies[page]
-            rows = _since(self.records, "timestamp", query)
-        else:
-            rows = _since(self.deleted, "deleted_timestamp", query)
-        size = min(limit, self.page_cap)
-        chunk = rows[(page - 1) * size : page * size]
-        body = {"status": 200, "success": True, "count": len(chunk), "data": chunk}
-        return 200, json.dumps(body).encode()
-
-
-def _since(rows: list[dict[str, Any]], column: str, query: dict[str, str]) -> list[dict[str, Any]]:
-    if column not in query:
-        return rows
-    assert query.get(f"{column}_where") == ">", query
-    return [r for r in rows if int(r[column]) > int(query[column])]
+KEY = "S3cr3t-K3y-0123"
+FakeAcled = Services
 
 
 @pytest.fixture
-def acled() -> Iterator[FakeAcled]:
-    fake = FakeAcled()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            status, body = fake.answer(parts.path, dict(parse_qsl(parts.query)))
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+def acled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    # Tokens are kept under the user's cache folder: this test's own. Backoff waits are
+    # recorded, not slept.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(http_module, "_sleep", lambda seconds: None)
+    yield from serve(Services())
 
 
 def record(n: int, **changes: Any) -> dict[str, Any]:
@@ -236,9 +154,9 @@ def summary(
 def no_secrets(*texts: str) -> None:
     for text in texts:
         assert KEY not in text
-        assert EMAIL not in text
         assert "S3cr3t" not in text
-        assert "analyst%40example.org" not in text
+        assert "acc-" not in text  # the tokens the service issued
+        assert "ref-" not in text
 
 
 def one_line_error(result: Result, code: int) -> str:
@@ -270,9 +188,17 @@ def test_the_api_is_read_page_by_page_with_credentials_that_are_never_shown(
 
     reads = acled.reads()
     assert [r.query["page"] for r in reads] == ["1", "2", "3", "4"]
+    [grant] = acled.grants()
+    assert grant.form == {
+        "grant_type": "password",
+        "client_id": "acled",
+        "username": USERNAME,
+        "password": PASSWORD,
+    }
     for request in [*reads, *acled.deletion_reads()]:
-        assert request.query["email"] == EMAIL
-        assert request.query["key"] == KEY
+        assert request.headers["Authorization"] == "Bearer acc-1-xyz"
+        assert "email" not in request.query
+        assert "key" not in request.query
         assert request.query["country"] == "Libya"
         assert "timestamp" not in request.query  # nothing imported yet: everything
         assert int(request.query["limit"]) >= acled.page_cap
@@ -306,11 +232,13 @@ def test_since_defaults_to_the_newest_timestamp_already_imported(
     acled.requests.clear()
     result = libya.api(acled.url())
     assert result.exit_code == 0, result.output
-    assert counts(result.stdout) == summary(new=1, corrected=1)
+    # >= the mark: record 5, stamped at it, is read again (and is unchanged), so that a record
+    # ACLED stamped in the same second after the last run is never missed.
+    assert counts(result.stdout) == summary(new=1, corrected=1, unchanged=1)
     for request in acled.reads():
         assert (request.query["timestamp"], request.query["timestamp_where"]) == (
             str(STAMP + 5),
-            ">",
+            ">=",
         )
     [deletions] = acled.deletion_reads()
     assert deletions.query["deleted_timestamp"] == str(STAMP + 5)
@@ -320,7 +248,7 @@ def test_since_defaults_to_the_newest_timestamp_already_imported(
     assert correction["fields"]["fields"]["fatalities"] == 9
 
     acled.requests.clear()
-    assert counts(libya.api(acled.url()).stdout) == summary()
+    assert counts(libya.api(acled.url()).stdout) == summary(unchanged=1)  # the newest again
     assert {r.query["timestamp"] for r in acled.reads()} == {str(STAMP + 100)}
 
     # --since asks for more than the default.
@@ -425,7 +353,7 @@ def test_the_run_after_a_failed_one_completes_the_import(libya: Cli, acled: Fake
         (b'{"status": 200, "success": true, "rows": []}', "no data list"),
         (
             json.dumps(
-                {"success": False, "status": 403, "error": {"message": f"Invalid key {KEY}"}}
+                {"success": False, "status": 403, "error": {"message": f"Bad {PASSWORD}"}}
             ).encode(),
             "refused",
         ),
@@ -457,22 +385,32 @@ def test_a_dry_run_reads_the_api_and_writes_nothing(libya: Cli, acled: FakeAcled
     assert libya.runs() == []
 
 
-def test_credentials_in_the_url_are_refused_and_never_shown(libya: Cli, acled: FakeAcled) -> None:
+@pytest.mark.parametrize(
+    ("query", "needle"),
+    [
+        (f"country=Libya&access_token={KEY}", "carries credentials (access_token)"),
+        (f"country=Libya&key={KEY}", "ACLED retired email/key access"),
+        (f"email=a%40b.org&country=Libya&key={KEY}", "set ACLED_USERNAME and ACLED_PASSWORD"),
+    ],
+)
+def test_credentials_in_the_url_are_refused_and_never_shown(
+    libya: Cli, acled: FakeAcled, query: str, needle: str
+) -> None:
     acled.records = [record(1)]
-    result = libya("import", "--format", "acled", acled.url(f"country=Libya&key={KEY}"))
-    assert result.exit_code != 0
-    line = one_line_error(result, result.exit_code)
-    assert "credentials" in line
+    result = libya("import", "--format", "acled", acled.url(query))
+    line = one_line_error(result, 2)
+    assert needle in line
     no_secrets(result.output, libya.ok("imports"), libya.ok("imports", "--format", "json"))
     assert acled.requests == []  # never sent anywhere
     assert libya.records() == {}
 
 
-def test_without_credentials_the_api_is_asked_without_them(libya: Cli, acled: FakeAcled) -> None:
+def test_without_credentials_the_run_stops_before_asking(libya: Cli, acled: FakeAcled) -> None:
     acled.records = [record(1)]
-    result = libya("import", "--format", "acled", acled.url())
-    assert result.exit_code == 0, result.output
-    assert all("key" not in r.query and "email" not in r.query for r in acled.requests)
+    line = one_line_error(libya("import", "--format", "acled", acled.url()), 3)
+    assert "ACLED_USERNAME" in line
+    assert acled.requests == []
+    assert libya.runs() == []
 
 
 # -- CSV exports at a URL --------------------------------------------------------------------------

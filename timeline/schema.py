@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # The revision the code expects; a test checks it is the head of alembic/versions, so that
 # start-up can compare it with the database's without reading the migration scripts.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004_feeds"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -55,7 +55,22 @@ imports = sa.Table(
     sa.Column("high_water", sa.BigInteger, nullable=True),
     sa.Column("host", sa.String(255), nullable=True),
     sa.Column("pid", sa.Integer, nullable=True),
+    # The named feed the run read (see `feeds`), when it was one.
+    sa.Column("feed", sa.String(64), nullable=True),
     sa.Index(None, "timeline", "started_at"),
+    sa.Index(None, "feed", "id"),
+)
+
+# Named live feeds: a dataset API URL read into a timeline by `timeline feeds run`. Never a
+# credential: those come from the environment of the run.
+feeds = sa.Table(
+    "feeds",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("timeline", sa.String(64), sa.ForeignKey("timelines.name"), nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
 )
 
 events = sa.Table(

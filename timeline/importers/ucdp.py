@@ -202,7 +202,8 @@ def _record(raw: RawRow) -> SourceRecord:
         source=raw.source,
         row=raw.row,
         content_hash=raw.content_hash,
-        stamp=None,
+        # None from a CSV export; the rank of the release from the API (see ucdp_api).
+        stamp=raw.stamp,
         kind=kind,
         date=when,
         title=title,

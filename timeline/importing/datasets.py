@@ -8,6 +8,7 @@ onto the vocabulary, their entity names resolved (`entities`), and appended.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -49,33 +50,59 @@ class DatasetImport:
             self._batch(rest, [])
 
     def fetch(self, url: str) -> None:
-        """Import what ACLED's API at `url` revised or deleted since the last run."""
+        """Import what the dataset's API at `url` holds: for ACLED, what it revised or
+        deleted since the last completed run; for UCDP, every page of the release."""
+        if self.parser.format == "ucdp":
+            self._fetch_ucdp(url)
+        else:
+            self._fetch_acled(url)
+
+    def _fetch_acled(self, url: str) -> None:
         from timeline.importers.acled_api import (
+            AcledSession,
             api_url_params,
             fetch_acled,
             fetch_acled_deletions,
             parse_api_url,
         )
+        from timeline.importing.credentials import token_file
 
-        since = self.options.since
-        if since is None:
-            # Incremental by default: what ACLED revised after the newest revision a finished
-            # run saw. Not the newest stored: a run that died half-way stored some records of
-            # a revision stamp and not others.
-            since = self.store.imports.high_water(self.info.name, self.parser.format)
-        self.run.high_water = since
         base, params = parse_api_url(url), api_url_params(url)
         credentials = self.options.credentials
-        rest = self._batches(fetch_acled(base, params=params, credentials=credentials, since=since))
+        store = None
+        # A dry run checks the credentials themselves, not the tokens they once got.
+        if credentials.token_dir is not None and not self.options.dry_run:
+            store = token_file(credentials.token_dir, base, credentials.acled.username)
+        session = AcledSession(self.run.http, base, credentials.acled, store)
+        session.token()  # credentials refused: nothing is recorded or written
+        self.run.start()
+        since = self.options.since
+        if since is None:
+            # Incremental by default: what ACLED revised at or after the newest revision a
+            # completed run saw. Not the newest stored: a run that died half-way stored some
+            # records of a revision stamp and not others.
+            since = self.store.imports.high_water(
+                self.info.name, self.parser.format, feed=self.options.feed
+            )
+        self.run.high_water = since
+        rest = self._batches(fetch_acled(session, params=params, since=since))
         deletions: list[Deletion] = []
-        for deletion in fetch_acled_deletions(
-            base, params=params, credentials=credentials, since=since
-        ):
+        for deletion in fetch_acled_deletions(session, params=params, since=since):
             if isinstance(deletion, Rejection):
                 self.run.reject(deletion)
             else:
                 deletions.append(deletion)
         self._batch(rest, deletions)
+
+    def _fetch_ucdp(self, url: str) -> None:
+        from timeline.importers.ucdp_api import fetch_ucdp
+
+        rows = fetch_ucdp(self.run.http, url, self.options.credentials.ucdp_token)
+        first = next(rows, None)  # the first page: the token is accepted before the run starts
+        self.run.start()
+        rest = self._batches(itertools.chain([] if first is None else [first], rows))
+        if rest:
+            self._batch(rest, [])
 
     def _batches(self, items: Iterable[RawRow | Rejection]) -> list[RawRow]:
         """Import rows in full batches, passing rejections on; returns the last, partial one

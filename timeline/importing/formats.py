@@ -17,6 +17,7 @@ from timeline.importers.sources import Format, Parser, read_head
 from timeline.importers.ucdp import UcdpParser
 from timeline.importing.native import JsonLines, YamlDocuments
 from timeline.importing.sources import (
+    api_format,
     display_name,
     expand_sources,
     is_api_url,
@@ -28,8 +29,9 @@ REGISTRY: dict[str, Format] = {
     f.format: f for f in (AcledParser(), UcdpParser(), JsonLines(), YamlDocuments())
 }
 FORMATS = tuple(REGISTRY)
-# ACLED's paged JSON API: an http(s) URL whose path has /api/ is read through it, as acled.
-API_FORMAT = "acled"
+# The datasets with a paged JSON API: an http(s) URL whose path has /api/ is read through
+# it (UCDP's /api/gedevents/..., ACLED's any other).
+API_FORMATS = ("acled", "ucdp")
 
 
 def is_dataset(fmt: Format) -> TypeGuard[Parser]:
@@ -83,7 +85,7 @@ class PlannedSource:
 
     Files are detected when planned, so that a wrong one among many is refused before
     anything is written; stdin and URLs can be read once only, and are detected when opened
-    (`format` is then the one given, or None). `api`: read through ACLED's API.
+    (`format` is then the one given, or None). `api`: read through the dataset's API.
     """
 
     spec: str
@@ -101,8 +103,9 @@ def plan_sources(specs: Sequence[str], fmt: str | None) -> list[PlannedSource]:
         extensions = list(dict.fromkeys(e for f in REGISTRY.values() for e in f.extensions))
     planned: list[PlannedSource] = []
     for spec in expand_sources(specs, extensions):
-        if is_api_url(spec) and (given is None or given.format == API_FORMAT):
-            planned.append(PlannedSource(spec, REGISTRY[API_FORMAT], api=True))
+        if is_api_url(spec) and (given is None or given.format in API_FORMATS):
+            name = given.format if given is not None else api_format(spec)
+            planned.append(PlannedSource(spec, REGISTRY[name], api=True))
         elif is_local(spec):
             with open_source(spec) as stream:
                 head = read_head(stream, spec)

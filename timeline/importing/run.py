@@ -7,15 +7,17 @@ import contextlib
 import io
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, BinaryIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from timeline import lookups
-from timeline.errors import TimelineError
+from timeline.errors import SourceUnavailable, TimelineError
 from timeline.events import NewEvent
+from timeline.importers.http import Http, Limits
 from timeline.importers.sources import Format, Rejection, read_head
+from timeline.importing.credentials import Credentials
 from timeline.importing.datasets import DatasetImport
 from timeline.importing.entities import EntityNames
 from timeline.importing.formats import PlannedSource, is_dataset, plan_sources, resolve
@@ -103,7 +105,11 @@ class ImportOptions:
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     batch_size: int = BATCH_SIZE
     since: int | None = None
-    credentials: Mapping[str, str] = field(default_factory=dict)
+    credentials: Credentials = field(default_factory=Credentials)
+    # Bounds of the run's http(s) requests: per-read timeout, overall deadline, size, retries.
+    limits: Limits = field(default_factory=Limits)
+    # The named feed this run reads (its high-water mark is its own).
+    feed: str | None = None
 
 
 def run_import(
@@ -123,8 +129,10 @@ def run_import(
     started = time.monotonic()
     info: TimelineInfo | None = None
     touched: set[str] = set()
+    # One client for the run: its deadline spans every source.
+    http = Http(options.limits, secrets=options.credentials.secrets())
     for source in planned:
-        importer = SourceImport(store, source, options, info, on_reject, on_progress)
+        importer = SourceImport(store, source, options, info, on_reject, on_progress, http)
         counts = importer.run()
         report.counts.add(counts)
         report.sources.append(importer.name)
@@ -157,8 +165,10 @@ class SourceImport:
         info: TimelineInfo | None,
         on_reject: RejectHandler | None,
         on_progress: ProgressHandler | None,
+        http: Http | None = None,
     ) -> None:
         self.store = store
+        self.http = http or Http(options.limits, secrets=options.credentials.secrets())
         self.source = source
         self.spec = source.spec
         self.name = display_name(source.spec)
@@ -188,11 +198,11 @@ class SourceImport:
         try:
             if self.source.api:
                 api = self._settle(self._format)
-                self.start()
                 assert is_dataset(api)
+                # The run is recorded once the service has accepted the credentials.
                 DatasetImport(self, api).fetch(self.spec)
             else:
-                opened = open_source(self.spec)
+                opened = open_source(self.spec, http=self.http)
                 # Read ahead to check or detect the format before the run is recorded; the
                 # reader passes these bytes on first, so the hash is of the whole source.
                 head = read_head(opened, self.name)
@@ -202,9 +212,10 @@ class SourceImport:
                 self.start()
                 self._read(fmt, stream)
         except BaseException as err:
+            masked = self.http.mask(str(err))
             if self.run_id is not None:
                 status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
-                message = str(err).splitlines()[0] if str(err) else type(err).__name__
+                message = masked.splitlines()[0] if masked else type(err).__name__
                 # Best effort: the run's own error is what the user must see; a run left
                 # "running" shows as interrupted once its process is gone.
                 with (
@@ -214,6 +225,9 @@ class SourceImport:
                     tx.imports.finish(
                         self.run_id, status=status, counts=self.counts.as_dict(), error=message
                     )
+            if masked != str(err):
+                # A credential in a message (a server echoing it back): never shown.
+                raise SourceUnavailable(masked) from None
             raise
         finally:
             if opened is not None and self.spec != STDIN:
@@ -252,10 +266,20 @@ class SourceImport:
         if self.options.dry_run or self.info is None or self.run_id is not None:
             return
         with self.store.writing(lock_timeout=self.options.lock_timeout) as tx:
-            self.run_id = tx.imports.start(self.info.name, self.name, self.fmt, None)
+            self.run_id = tx.imports.start(
+                self.info.name, self.name, self.fmt, None, feed=self.options.feed
+            )
 
     def reject(self, rejection: Rejection) -> None:
-        """Count a rejected record and pass it on; the run goes on without it."""
+        """Count a rejected record and pass it on, credentials masked; the run goes on
+        without it."""
+        mask = self.http.mask
+        rejection = replace(
+            rejection,
+            source=mask(rejection.source),
+            value=mask(rejection.value) if rejection.value is not None else None,
+            reason=mask(rejection.reason),
+        )
         self.counts.rejected += 1
         if self.on_reject is not None:
             self.on_reject(rejection)

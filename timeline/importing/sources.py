@@ -6,15 +6,17 @@ from __future__ import annotations
 import hashlib
 import io
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from timeline.documents import check_url
 from timeline.errors import InvalidInput, SourceUnavailable, ValidationError
+from timeline.importers.http import clean_url
+
+if TYPE_CHECKING:
+    from timeline.importers.http import Http
 
 STDIN = "-"
 
@@ -41,7 +43,7 @@ def expand_sources(specs: Sequence[str], extensions: Sequence[str]) -> list[str]
                     check_url(spec, "source")
                 except ValidationError:
                     raise InvalidInput(
-                        f"{spec!r} is not an http(s) URL with a host", subject="source"
+                        f"{clean_url(spec)!r} is not an http(s) URL with a host", subject="source"
                     ) from None
             out.append(spec)
             continue
@@ -96,21 +98,15 @@ class HashingReader(io.RawIOBase):
         return n
 
 
-def open_source(spec: str, *, timeout: float = 60.0) -> BinaryIO:
-    """Open a file, stdin (`-`) or an http(s) URL for reading bytes."""
+def open_source(spec: str, *, http: Http | None = None) -> BinaryIO:
+    """Open a file, stdin (`-`) or an http(s) URL for reading bytes; a URL is read through
+    `http` (its size limit, deadline and retries), streamed."""
     if spec == STDIN:
         return sys.stdin.buffer
     if is_url(spec):
-        try:
-            response: BinaryIO = urllib.request.urlopen(spec, timeout=timeout)
-        except urllib.error.HTTPError as err:
-            raise SourceUnavailable(
-                f"{public_name(spec)}: the server answered {err.code} {err.reason}"
-            ) from None
-        except (urllib.error.URLError, OSError) as err:
-            reason = getattr(err, "reason", err)
-            raise SourceUnavailable(f"{public_name(spec)}: cannot fetch: {reason}") from None
-        return response
+        from timeline.importers.http import Http
+
+        return (http or Http()).open(spec)
     try:
         return open(spec, "rb")
     except OSError as err:
@@ -125,8 +121,8 @@ def short_name(source: str) -> str:
 
 def public_name(url: str) -> str:
     """A source as messages and the imports ledger show it: credentials travel in query
-    strings, so a URL is shown without its query."""
-    return url.split("?", 1)[0]
+    strings and user:password parts, so a URL is shown without either."""
+    return clean_url(url) if is_url(url) else url
 
 
 def display_name(spec: str) -> str:
@@ -135,5 +131,11 @@ def display_name(spec: str) -> str:
 
 
 def is_api_url(spec: str) -> bool:
-    """Whether a URL designates ACLED's paged JSON API rather than a CSV file."""
+    """Whether a URL designates a paged JSON API (ACLED's or UCDP's) rather than a file."""
     return is_url(spec) and "/api/" in public_name(spec)
+
+
+def api_format(spec: str) -> str:
+    """The dataset whose API a URL names: UCDP's paths are /api/gedevents/..., ACLED's the
+    others."""
+    return "ucdp" if "/api/gedevents/" in public_name(spec) else "acled"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from timeline.store.interfaces import (
     DEFAULT_LOCK_TIMEOUT,
     EventLog,
+    FeedRegistry,
     ImportLedger,
     OriginIndex,
     SnapshotStore,
@@ -22,6 +23,7 @@ from timeline.store.query import EventQuery
 from timeline.store.records import (
     AppendResult,
     EncodedSnapshot,
+    Feed,
     ImportRun,
     OriginVersion,
     Snapshot,
@@ -35,6 +37,8 @@ __all__ = [
     "EncodedSnapshot",
     "EventLog",
     "EventQuery",
+    "Feed",
+    "FeedRegistry",
     "ImportLedger",
     "ImportRun",
     "OriginIndex",

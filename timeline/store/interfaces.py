@@ -1,10 +1,10 @@
 """The store's parts, each behind a narrow interface.
 
-A `Store` is five parts over one database: the timeline catalog, the event log, the origin
-index, the snapshot store and the import-run ledger. Code above the store asks for the part
-it uses. `Store.writing()` gives a store of the same shape whose every part works inside one
-locked write transaction: everything done through it commits together or not at all, and
-reads through it see the transaction's own writes.
+A `Store` is six parts over one database: the timeline catalog, the event log, the origin
+index, the snapshot store, the import-run ledger and the named feeds. Code above the store
+asks for the part it uses. `Store.writing()` gives a store of the same shape whose every part
+works inside one locked write transaction: everything done through it commits together or
+not at all, and reads through it see the transaction's own writes.
 
 Two implementations keep the same contract (tests/store/ runs one suite over both): the SQL
 store (SQLite and PostgreSQL, `timeline.store.sql`) and the in-memory store
@@ -24,6 +24,7 @@ from timeline.store.records import (
     AppendResult,
     Clock,
     EncodedSnapshot,
+    Feed,
     ImportRun,
     OriginVersion,
     Snapshot,
@@ -172,8 +173,16 @@ class SnapshotStore(Protocol):
 class ImportLedger(Protocol):
     """The record of every import run."""
 
-    def start(self, timeline: str, source: str, fmt: str, content_hash: str | None) -> int:
-        """Record that an import run started; returns its id."""
+    def start(
+        self,
+        timeline: str,
+        source: str,
+        fmt: str,
+        content_hash: str | None,
+        *,
+        feed: str | None = None,
+    ) -> int:
+        """Record that an import run started (reading `feed`, when named); returns its id."""
         ...
 
     def finish(
@@ -193,8 +202,29 @@ class ImportLedger(Protocol):
         """The most recent import runs, newest first."""
         ...
 
-    def high_water(self, timeline: str, fmt: str) -> int | None:
-        """The newest source stamp a finished import of `fmt` into `timeline` saw."""
+    def high_water(self, timeline: str, fmt: str, *, feed: str | None = None) -> int | None:
+        """The newest source stamp a finished import of `fmt` into `timeline` saw (of the
+        runs of `feed` only, when named)."""
+        ...
+
+
+class FeedRegistry(Protocol):
+    """The named live feeds: URL, format and timeline, never a credential."""
+
+    def add(self, name: str, timeline: str, fmt: str, url: str) -> Feed:
+        """Record a new feed; InvalidInput when the name is taken."""
+        ...
+
+    def get(self, name: str) -> Feed:
+        """One feed with its latest run; NotFound listing the feeds there are."""
+        ...
+
+    def all(self) -> list[Feed]:
+        """Every feed with its latest run, by name."""
+        ...
+
+    def remove(self, name: str) -> None:
+        """Forget a feed (its runs stay in the import ledger); NotFound when there is none."""
         ...
 
 
@@ -224,6 +254,11 @@ class Store(Protocol):
     @property
     def imports(self) -> ImportLedger:
         """The import runs."""
+        ...
+
+    @property
+    def feeds(self) -> FeedRegistry:
+        """The named live feeds."""
         ...
 
     @property

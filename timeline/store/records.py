@@ -89,6 +89,24 @@ class ImportRun:
     unchanged: int
     rejected: int
     error: str | None
+    # The named feed the run read, and the newest source stamp it saw (completed runs).
+    feed: str | None = None
+    high_water: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A named live feed: a dataset API URL (never credentials) read into a timeline, and
+    its latest run."""
+
+    name: str
+    timeline: str
+    format: str
+    url: str
+    created_at: datetime
+    last_run: ImportRun | None = None
+    # Where its next incremental run starts: the newest stamp a completed run saw.
+    high_water: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

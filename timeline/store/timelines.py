@@ -67,6 +67,8 @@ def import_run(row: Any) -> ImportRun:
         unchanged=row.unchanged,
         rejected=row.rejected,
         error=row.error,
+        feed=row.feed,
+        high_water=row.high_water,
     )
 
 

@@ -5,9 +5,10 @@ identical and `codec.verify_rows` checks it) and decoded by `codec.RowDecoder` o
 so that upcasting and decoding are shared, and a caller never holds the store's own objects.
 
 One writer at a time, as on a database: `writing()` takes the store's lock, appends to the
-log and works on copies of the small tables (timelines, snapshots, import runs); at commit the
-copies and the new length of the log are published together, and on an exception the log is
-cut back and the copies are dropped. Readers outside the transaction see the last commit only.
+log and works on copies of the small tables (timelines, snapshots, import runs, feeds); at
+commit the copies and the new length of the log are published together, and on an exception
+the log is cut back and the copies are dropped. Readers outside the transaction see the last
+commit only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from timeline.store.memory.database import MemoryDatabase, Tables
 from timeline.store.memory.log import MemoryLog
 from timeline.store.memory.tables import (
     MemoryCatalog,
+    MemoryFeeds,
     MemoryImports,
     MemoryOrigins,
     MemorySnapshots,
@@ -52,6 +54,7 @@ class MemoryStore:
         self.origins = MemoryOrigins(self)
         self.snapshots = MemorySnapshots(self)
         self.imports = MemoryImports(self)
+        self.feeds = MemoryFeeds(self)
 
     @property
     def tables(self) -> Tables:

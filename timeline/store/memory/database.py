@@ -61,6 +61,17 @@ class ImportRow:
     rejected: int = 0
     error: str | None = None
     high_water: int | None = None
+    feed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    """A row of the feeds table."""
+
+    timeline: str
+    format: str
+    url: str
+    created_at: int
 
 
 SnapshotKey = tuple[str, int, int]
@@ -78,10 +89,17 @@ class Tables:
     timelines: dict[str, TimelineRow] = field(default_factory=dict)
     snapshots: dict[SnapshotKey, SnapshotRow] = field(default_factory=dict)
     imports: dict[int, ImportRow] = field(default_factory=dict)
+    feeds: dict[str, FeedRow] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A copy to change without changing this one."""
-        return Tables(self.length, dict(self.timelines), dict(self.snapshots), dict(self.imports))
+        return Tables(
+            self.length,
+            dict(self.timelines),
+            dict(self.snapshots),
+            dict(self.imports),
+            dict(self.feeds),
+        )
 
 
 class MemoryDatabase:

@@ -24,6 +24,7 @@ from timeline.store.memory.database import (
     TIMELINE,
     VALID_FROM,
     VALID_TO,
+    FeedRow,
     ImportRow,
     SnapshotRow,
     TimelineRow,
@@ -31,6 +32,7 @@ from timeline.store.memory.database import (
 from timeline.store.memory.log import MemoryPart
 from timeline.store.records import (
     EncodedSnapshot,
+    Feed,
     ImportRun,
     OriginVersion,
     Snapshot,
@@ -276,12 +278,20 @@ class MemorySnapshots(MemoryPart):
 class MemoryImports(MemoryPart):
     """The import runs of a memory store."""
 
-    def start(self, timeline: str, source: str, fmt: str, content_hash: str | None) -> int:
+    def start(
+        self,
+        timeline: str,
+        source: str,
+        fmt: str,
+        content_hash: str | None,
+        *,
+        feed: str | None = None,
+    ) -> int:
         """Record that an import run started; returns its id. Written under the writer lock,
         so that a run waiting for another gives up after its own lock timeout."""
         if not self._store.bound:
             with self._store.writing() as tx:
-                return tx.imports.start(timeline, source, fmt, content_hash)
+                return tx.imports.start(timeline, source, fmt, content_hash, feed=feed)
         runs = self._tables.imports
         run_id = max(runs, default=0) + 1
         runs[run_id] = ImportRow(
@@ -294,6 +304,7 @@ class MemoryImports(MemoryPart):
             status="running",
             host=socket.gethostname()[:255],
             pid=os.getpid(),
+            feed=feed,
         )
         return run_id
 
@@ -337,15 +348,62 @@ class MemoryImports(MemoryPart):
             :limit
         ]
 
-    def high_water(self, timeline: str, fmt: str) -> int | None:
-        """The newest source stamp seen by a finished import of `fmt` into `timeline`: where
-        an incremental run picks up (a failed run never moves it)."""
+    def high_water(self, timeline: str, fmt: str, *, feed: str | None = None) -> int | None:
+        """The newest source stamp seen by a finished import of `fmt` into `timeline` (by
+        `feed`'s runs, when named): where an incremental run picks up (a failed run never
+        moves it)."""
         marks = [
             row.high_water
             for row in self._tables.imports.values()
             if row.timeline == timeline
             and row.format == fmt
+            and (feed is None or row.feed == feed)
             and row.status in ("ok", "rejected")
             and row.high_water is not None
         ]
         return max(marks, default=None)
+
+
+class MemoryFeeds(MemoryPart):
+    """The named feeds of a memory store."""
+
+    def add(self, name: str, timeline: str, fmt: str, url: str) -> Feed:
+        """Record a new feed; InvalidInput when the name is taken."""
+        if not self._store.bound:
+            with self._store.writing() as tx:
+                return tx.feeds.add(name, timeline, fmt, url)
+        if name in self._tables.feeds:
+            raise InvalidInput(f"feed {name!r} exists already", subject="name")
+        self._tables.feeds[name] = FeedRow(timeline, fmt, url, to_micros(self._store.clock()))
+        return self.get(name)
+
+    def get(self, name: str) -> Feed:
+        """One feed with its latest run; NotFound listing the feeds there are."""
+        row = self._tables.feeds.get(name)
+        if row is None:
+            known = ", ".join(sorted(self._tables.feeds)) or "none"
+            raise NotFound(f"no feed {name!r} (feeds: {known})", subject="name")
+        runs = [r for r in self._tables.imports.values() if r.feed == name]
+        last = max(runs, key=lambda r: r.id, default=None)
+        return Feed(
+            name,
+            row.timeline,
+            row.format,
+            row.url,
+            from_micros(row.created_at),
+            import_run(last) if last is not None else None,
+            self._store.imports.high_water(row.timeline, row.format, feed=name),
+        )
+
+    def all(self) -> list[Feed]:
+        """Every feed with its latest run, by name."""
+        return [self.get(name) for name in sorted(self._tables.feeds)]
+
+    def remove(self, name: str) -> None:
+        """Forget a feed (its runs stay in the import ledger)."""
+        if not self._store.bound:
+            with self._store.writing() as tx:
+                tx.feeds.remove(name)
+            return
+        self.get(name)
+        del self._tables.feeds[name]

@@ -20,6 +20,7 @@ from timeline.errors import LockTimeout
 from timeline.store.interfaces import DEFAULT_LOCK_TIMEOUT
 from timeline.store.records import Clock, utc_now
 from timeline.store.sql.catalog import SqlCatalog
+from timeline.store.sql.feeds import SqlFeeds
 from timeline.store.sql.imports import SqlImports
 from timeline.store.sql.log import SqlLog
 from timeline.store.sql.origins import SqlOrigins
@@ -46,6 +47,7 @@ class SqlStore:
         self.origins = SqlOrigins(self, _connection)
         self.snapshots = SqlSnapshots(self, _connection)
         self.imports = SqlImports(self, _connection)
+        self.feeds = SqlFeeds(self, _connection)
 
     @contextmanager
     def writing(self, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[SqlStore]:

@@ -20,12 +20,20 @@ _I = schema.imports
 class SqlImports(SqlPart):
     """The import runs of a SQL database."""
 
-    def start(self, timeline: str, source: str, fmt: str, content_hash: str | None) -> int:
+    def start(
+        self,
+        timeline: str,
+        source: str,
+        fmt: str,
+        content_hash: str | None,
+        *,
+        feed: str | None = None,
+    ) -> int:
         """Record that an import run started; returns its id. Written under the writer lock,
         so that a run waiting for another gives up after its own lock timeout."""
         if not self._bound:
             with self._store.writing() as tx:
-                return tx.imports.start(timeline, source, fmt, content_hash)
+                return tx.imports.start(timeline, source, fmt, content_hash, feed=feed)
         result = self._conn.execute(
             sa.insert(_I).values(
                 timeline=timeline,
@@ -36,6 +44,7 @@ class SqlImports(SqlPart):
                 status="running",
                 host=socket.gethostname()[:255],
                 pid=os.getpid(),
+                feed=feed,
             )
         )
         run_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
@@ -78,15 +87,17 @@ class SqlImports(SqlPart):
             rows = conn.execute(query).all()
         return [import_run(row) for row in rows]
 
-    def high_water(self, timeline: str, fmt: str) -> int | None:
-        """The newest source stamp seen by a finished import of `fmt` into `timeline`: where
-        an incremental run picks up (a failed run never moves it)."""
+    def high_water(self, timeline: str, fmt: str, *, feed: str | None = None) -> int | None:
+        """The newest source stamp seen by a finished import of `fmt` into `timeline` (by
+        `feed`'s runs, when named): where an incremental run picks up (a failed run never
+        moves it)."""
+        query = sa.select(sa.func.max(_I.c.high_water)).where(
+            _I.c.timeline == timeline,
+            _I.c.format == fmt,
+            _I.c.status.in_(("ok", "rejected")),
+        )
+        if feed is not None:
+            query = query.where(_I.c.feed == feed)
         with self._reading() as conn:
-            value = conn.execute(
-                sa.select(sa.func.max(_I.c.high_water)).where(
-                    _I.c.timeline == timeline,
-                    _I.c.format == fmt,
-                    _I.c.status.in_(("ok", "rejected")),
-                )
-            ).scalar()
+            value = conn.execute(query).scalar()
         return int(value) if value is not None else None
