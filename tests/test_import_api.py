@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.conftest import BACKENDS
 from tests.services import PASSWORD, STAMP, USERNAME, Services, serve
 from timeline.cli import main
 from timeline.importers import http as http_module
@@ -42,12 +43,17 @@ KEY = "S3cr3t-K3y-0123"
 FakeAcled = Services
 
 
+@pytest.fixture(autouse=True)
+def _no_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backoff waits are skipped, not slept: every test here, a refused connection's
+    retries included, runs at the speed of its requests."""
+    monkeypatch.setattr(http_module, "_sleep", lambda seconds: None)
+
+
 @pytest.fixture
 def acled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
-    # Tokens are kept under the user's cache folder: this test's own. Backoff waits are
-    # recorded, not slept.
+    # Tokens are kept under the user's cache folder: this test's own.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(http_module, "_sleep", lambda seconds: None)
     yield from serve(Services())
 
 
@@ -167,6 +173,18 @@ def one_line_error(result: Result, code: int) -> str:
     return lines[0]
 
 
+@pytest.fixture(params=["memory"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The logic of API imports runs on the in-memory store; the tests marked
+    `ON_EVERY_STORE` run on SQLite and PostgreSQL too, end to end."""
+    return str(request.param)
+
+
+ON_EVERY_STORE = pytest.mark.parametrize("backend", ["memory", *BACKENDS])
+# What a database transaction keeps of a failed run is a question for the databases alone.
+ON_THE_DATABASES = pytest.mark.parametrize("backend", BACKENDS)
+
+
 @pytest.fixture
 def libya(db_url: str) -> Cli:
     cli = Cli(db_url)
@@ -177,6 +195,7 @@ def libya(db_url: str) -> Cli:
 # -- the ACLED API ---------------------------------------------------------------------------------
 
 
+@ON_EVERY_STORE
 def test_the_api_is_read_page_by_page_with_credentials_that_are_never_shown(
     libya: Cli, acled: FakeAcled
 ) -> None:
@@ -257,6 +276,7 @@ def test_since_defaults_to_the_newest_timestamp_already_imported(
     assert {r.query["timestamp"] for r in acled.reads()} == {"0"}
 
 
+@ON_EVERY_STORE
 def test_deleted_records_become_retractions(libya: Cli, acled: FakeAcled) -> None:
     libya.ok("import", "--format", "acled", str(FIXTURES / "acled_current.csv"))
     total = libya.total_fatalities()
@@ -301,6 +321,7 @@ def test_a_record_served_unchanged_and_deleted_in_one_run_is_retracted(
     assert libya.total_fatalities() == sum(n % 4 for n in (1, 3))
 
 
+@ON_THE_DATABASES
 def test_a_page_answering_500_fails_the_run_keeping_whole_batches(
     libya: Cli, acled: FakeAcled
 ) -> None:
@@ -393,6 +414,7 @@ def test_a_dry_run_reads_the_api_and_writes_nothing(libya: Cli, acled: FakeAcled
         (f"email=a%40b.org&country=Libya&key={KEY}", "set ACLED_USERNAME and ACLED_PASSWORD"),
     ],
 )
+@ON_EVERY_STORE
 def test_credentials_in_the_url_are_refused_and_never_shown(
     libya: Cli, acled: FakeAcled, query: str, needle: str
 ) -> None:
