@@ -467,20 +467,20 @@ def test_the_timeline_option(cli: Invoke, tmp_path: Path) -> None:
 
 
 def test_db_commands(cli: Invoke) -> None:
-    assert ok(cli("db", "current")) == "base (empty) (head is 0003)\n"
-    assert ok(cli("db", "upgrade")) == "at revision 0003\n"
-    assert ok(cli("db", "current")) == "0003 (head)\n"
+    assert ok(cli("db", "current")) == "base (empty) (head is 0004_published)\n"
+    assert ok(cli("db", "upgrade")) == "at revision 0004_published\n"
+    assert ok(cli("db", "current")) == "0004_published (head)\n"
     ok(cli("create", "libya", "--zone", "UTC"))
     ok(cli("add", "note", "2020", "x"))
     assert ok(cli("db", "downgrade", "0001")) == "at revision 0001\n"
-    assert ok(cli("db", "current")) == "0001 (head is 0003)\n"
-    assert ok(cli("db", "upgrade")) == "at revision 0003\n"
+    assert ok(cli("db", "current")) == "0001 (head is 0004_published)\n"
+    assert ok(cli("db", "upgrade")) == "at revision 0004_published\n"
     assert [r["title"] for r in events_json(cli)] == ["x"]
     assert ok(cli("db", "downgrade", "base")) == "at revision base\n"
-    assert ok(cli("db", "current")) == "base (empty) (head is 0003)\n"
+    assert ok(cli("db", "current")) == "base (empty) (head is 0004_published)\n"
     # The next command brings the schema back to head, empty.
     assert json.loads(ok(cli("timelines", "--format", "json"))) == []
-    assert ok(cli("db", "current")) == "0003 (head)\n"
+    assert ok(cli("db", "current")) == "0004_published (head)\n"
 
 
 # -- bad input ---------------------------------------------------------------------------------
