@@ -35,9 +35,9 @@ SQLITE_NO_UPDATE = """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 def upgrade() -> None:
     op.add_column("events", sa.Column("published_at", sa.BigInteger, nullable=True))
     bind = op.get_bind()
-    zones: dict[str, str] = {
-        name: zone for name, zone in bind.execute(sa.text("SELECT name, zone FROM timelines"))
-    }
+    zones: dict[str, str] = {}
+    for name, zone in bind.execute(sa.text("SELECT name, zone FROM timelines")):
+        zones[name] = zone
     updates = []
     for seq, timeline, sources, reported in bind.execute(
         sa.text("SELECT seq, timeline, sources, reported_at FROM events")
