@@ -31,19 +31,28 @@ CONFIDENCE_LEVELS = choices.CONFIDENCE_LEVELS
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a fact was published: the publication, its date as text, and a URL if known."""
+    """Where a fact was published: the publication, its date as text, and a URL if known.
+
+    `retrospective` marks an account published long after the fact (a later report looking
+    back), as opposed to one reporting it at the time.
+    """
 
     name: str
     url: str | None = None
     published: str | None = None
+    retrospective: bool = False
 
-    def to_json(self) -> dict[str, str]:
-        """The source as a document mapping, leaving out what is unknown."""
-        out = {"name": self.name}
+    def to_json(self) -> dict[str, Any]:
+        """The source as a document mapping, leaving out what is unknown (and
+        `retrospective` unless it is true, so that the stored text of every other source,
+        which the hash chain covers, stays as it was)."""
+        out: dict[str, Any] = {"name": self.name}
         if self.url:
             out["url"] = self.url
         if self.published:
             out["published"] = self.published
+        if self.retrospective:
+            out["retrospective"] = True
         return out
 
 
