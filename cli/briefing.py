@@ -143,9 +143,19 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
 
 def header(answer: Mapping[str, Any]) -> str:
     """The line saying which instant, and which knowledge, an answer shows."""
-    known = answer.get("as_known")
-    knowledge = f"as known at {known}" if known else "with everything recorded"
-    return f"{answer['timeline']} at {answer['at']}, {knowledge}"
+    return f"{answer['timeline']} at {answer['at']}, {knowledge(answer)}"
+
+
+def knowledge(result: Mapping[str, Any]) -> str:
+    """Which knowledge bounds an answer (or diff, or history) used, in words."""
+    known, published = result.get("as_known"), result.get("as_published")
+    if published is None:
+        return f"as known at {known}" if known else "with everything recorded"
+    recorded = f"as known at {known} and " if known else "as "
+    left_out = result.get("unpublished") or 0
+    events = f"{left_out:,} event{'' if left_out == 1 else 's'}"
+    note = f" ({events} with no publication date left out)" if left_out else ""
+    return f"{recorded}published by {published}{note}"
 
 
 def fatality_lines(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from .briefing import UNCERTAIN, _name
+from .briefing import UNCERTAIN, _name, knowledge
 
 
 def _words(words: Any) -> str:
@@ -21,8 +21,14 @@ def _mark(item: Mapping[str, Any]) -> str:
 
 def print_diff(result: Mapping[str, Any], console: Console) -> None:
     """What changed between two instants, one line per change."""
+    bounds = (
+        f", {knowledge(result)}" if result.get("as_known") or result.get("as_published") else ""
+    )
     console.print(
-        f"[bold]{result['timeline']}: what changed from {result['from']} to {result['to']}[/bold]"
+        Text(
+            f"{result['timeline']}: what changed from {result['from']} to {result['to']}{bounds}",
+            style="bold",
+        )
     )
     lines: list[str] = []
     for c in result["control"]:
@@ -87,7 +93,12 @@ def print_diff(result: Mapping[str, Any], console: Console) -> None:
 
 def print_history(result: Mapping[str, Any], console: Console) -> None:
     """An entity's intervals, section by section."""
-    console.print(Text(f"History of {_name(result['entity'])} ({result['type']})", style="bold"))
+    bounds = (
+        f", {knowledge(result)}" if result.get("as_known") or result.get("as_published") else ""
+    )
+    console.print(
+        Text(f"History of {_name(result['entity'])} ({result['type']}){bounds}", style="bold")
+    )
     for section in ("control", "presence", "support"):
         items = result.get(section) or []
         if not items:

@@ -30,6 +30,23 @@ as_known_option = click.option(
     metavar="WHEN",
     help="Use only what the database had recorded by then (a date or timestamp).",
 )
+as_published_option = click.option(
+    "--as-published",
+    metavar="WHEN",
+    help="Use only what had been published by then (a date or timestamp): an event counts "
+    "from the earliest publication date of its sources; events with none are left out.",
+)
+
+
+def unpublished_note(count: int | None) -> None:
+    """On stderr, how many events a publication bound left out for having no date."""
+    if count:
+        click.echo(f"note: {plural(count, 'event')} with no publication date left out", err=True)
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 event`, `2 events`."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def parse_field(text: str) -> tuple[str, Any]:
@@ -212,6 +229,7 @@ CSV_COLUMNS = [
 )
 @click.option("--entity", "-e", metavar="NAME", help="Only events naming this actor or place.")
 @as_known_option
+@as_published_option
 @records_format_option
 @pass_app
 def events(
@@ -221,6 +239,7 @@ def events(
     between: tuple[str, str] | None,
     entity: str | None,
     as_known: str | None,
+    as_published: str | None,
     fmt: str,
 ) -> None:
     """List the events of a timeline in valid-time order."""
@@ -234,18 +253,16 @@ def events(
             values.fuzzy(between[0], info.zone, "--between"),
             values.fuzzy(between[1], info.zone, "--between"),
         )
-    found = api.list_events(
-        app.store,
-        info,
-        kinds=kinds,
-        between=dates,
-        entity=entity,
-        as_known=values.instant(as_known, info.zone, "--as-known"),
-    )
+    known = values.instant(as_known, info.zone, "--as-known")
+    published = values.instant(as_published, info.zone, "--as-published")
+    filters: dict[str, Any] = {"kinds": kinds, "between": dates, "entity": entity}
+    found = api.list_events(app.store, info, **filters, as_known=known, as_published=published)
     columns = CSV_COLUMNS if fmt == "csv" else EVENT_COLUMNS
     count = print_records((event_record(e) for e in found), fmt, columns=columns)
     if fmt == "table":
         click.echo(f"{count} events", err=True)
+    if published is not None:
+        unpublished_note(api.count_unpublished_events(app.store, info, **filters, as_known=known))
 
 
 @main.command()

@@ -9,7 +9,7 @@ from timeline.errors import InvalidInput
 
 from . import values
 from .app import AppContext, main, pass_app
-from .event_commands import as_known_option, timeline_option
+from .event_commands import as_known_option, as_published_option, timeline_option
 from .output import console, print_json, text_or_json_option
 
 ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
@@ -19,6 +19,7 @@ ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
 @click.argument("date", metavar="DATE")
 @timeline_option
 @as_known_option
+@as_published_option
 @click.option(
     "--format",
     "fmt",
@@ -58,6 +59,7 @@ def at(
     date: str,
     timeline: str | None,
     as_known: str | None,
+    as_published: str | None,
     fmt: str,
     sections: tuple[str, ...],
     entities: tuple[str, ...],
@@ -77,6 +79,7 @@ def at(
         info,
         values.instant(date, info.zone, "DATE"),
         as_known=known,
+        as_published=values.instant(as_published, info.zone, "--as-published"),
         sections=sections,
         entities=entities,
         recent_limit=recent_limit,
@@ -102,10 +105,17 @@ def at(
 @click.argument("second", metavar="D2")
 @timeline_option
 @as_known_option
+@as_published_option
 @text_or_json_option
 @pass_app
 def diff(
-    app: AppContext, first: str, second: str, timeline: str | None, as_known: str | None, fmt: str
+    app: AppContext,
+    first: str,
+    second: str,
+    timeline: str | None,
+    as_known: str | None,
+    as_published: str | None,
+    fmt: str,
 ) -> None:
     """What changed between D1 and D2: places that changed hands, offensives, support,
     forces, materiel, ceasefires, and the fatalities in between."""
@@ -116,7 +126,10 @@ def diff(
     if after <= before:
         raise InvalidInput(f"D2: {second!r} is not after {first!r}")
     known = values.instant(as_known, info.zone, "--as-known")
-    result = answers.diff_between(app.store, info, before, after, as_known=known).to_json()
+    published = values.instant(as_published, info.zone, "--as-published")
+    result = answers.diff_between(
+        app.store, info, before, after, as_known=known, as_published=published
+    ).to_json()
     if fmt == "json":
         print_json(result)
         return
@@ -129,10 +142,16 @@ def diff(
 @click.argument("entity", metavar="ENTITY")
 @timeline_option
 @as_known_option
+@as_published_option
 @text_or_json_option
 @pass_app
 def history(
-    app: AppContext, entity: str, timeline: str | None, as_known: str | None, fmt: str
+    app: AppContext,
+    entity: str,
+    timeline: str | None,
+    as_known: str | None,
+    as_published: str | None,
+    fmt: str,
 ) -> None:
     """The history of a place (its controllers) or an actor (what it held, where it was,
     whom it backed or was backed by), as intervals with the events that open and close them."""
@@ -140,7 +159,10 @@ def history(
 
     info = api.pick_timeline(app.store, timeline)
     known = values.instant(as_known, info.zone, "--as-known")
-    result = answers.history_of(app.store, info, entity, as_known=known).to_json()
+    published = values.instant(as_published, info.zone, "--as-published")
+    result = answers.history_of(
+        app.store, info, entity, as_known=known, as_published=published
+    ).to_json()
     if fmt == "json":
         print_json(result)
         return

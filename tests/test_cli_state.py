@@ -61,6 +61,8 @@ def test_at_json_is_the_documented_schema(libya: Invoke) -> None:
         "timeline",
         "at",
         "as_known",
+        "as_published",
+        "unpublished",
         "control",
         "offensives",
         "support",

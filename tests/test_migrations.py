@@ -12,9 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from timeline import database, schema
-from timeline.dates import parse_fuzzy
+from timeline.dates import parse_fuzzy, parse_instant
 from timeline.errors import InvalidInput
-from timeline.events import NewEvent, stable_id
+from timeline.events import NewEvent, Source, stable_id
+from timeline.store import EventQuery
 from timeline.store.sql import SqlStore
 
 TABLES = {"timelines", "imports", "events", "snapshots", "feeds"}
@@ -155,3 +156,37 @@ def test_the_origin_and_target_indexes_are_partial(engine: Engine) -> None:
         definitions = {name: sql for name, sql in conn.execute(sa.text(query)) if sql}
     for name, where in PARTIAL.items():
         assert where in definitions[name].replace("(", "").replace(")", ""), definitions[name]
+
+
+def test_the_publication_migration_fills_in_the_events_stored_before_it(engine: Engine) -> None:
+    database.upgrade(engine)
+    store = SqlStore(engine)
+    store.catalog.create("libya", "Africa/Tripoli")
+    dated = NewEvent(
+        id=stable_id("libya", "dated"),
+        timeline="libya",
+        kind="note",
+        title="Al Watiya captured",
+        date=parse_fuzzy("2020-05-18", "Africa/Tripoli"),
+        sources=(Source("Reuters", published="2020-05-19"), Source("AA", published="2020-05-18")),
+    )
+    undated = NewEvent(
+        id=stable_id("libya", "undated"),
+        timeline="libya",
+        kind="note",
+        title="A rumour",
+        date=parse_fuzzy("2020-05-18", "Africa/Tripoli"),
+        sources=(Source("Somebody"),),
+    )
+    store.log.append([dated, undated])
+    published = {e.id: e.published_at for e in store.log.select(EventQuery("libya"))}
+    # The end of 18 May in Tripoli, the earlier of the two sources.
+    assert published == {dated.id: parse_instant("2020-05-18", "Africa/Tripoli"), undated.id: None}
+
+    database.downgrade(engine, "0003")  # the release before publication dates
+    database.upgrade(engine)
+    assert {e.id: e.published_at for e in store.log.select(EventQuery("libya"))} == published
+    assert store.log.verify().ok
+    # The triggers lifted for the fill are back.
+    with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE events SET title = 'x'"))

@@ -9,6 +9,7 @@ Checks:
 - `controller`: who holds the place (an actor id).
 - `backs`: whether "backer -> backed" support is in effect.
 - `presence`: the actor's forces: "present", "withdrawing" or "absent".
+- `presence at`: the same, at one place ("actor: place").
 - `on behalf of`: whom the actor's forces are there for.
 - `contested`: whether the actor's presence rests on an event someone denies.
 - `materiel`: how many of an item are at a place ("place: item").
@@ -19,9 +20,16 @@ Checks:
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+
+from timeline.dates import FuzzyDate, Precision, parse_fuzzy
+from timeline.entities import DEFINITION_KINDS
+from timeline.events import Event, Source
+from timeline.store import EventQuery, Store
+from timeline.store.query import mentions
 
 Answer = dict[str, Any]
 LibyaAt = Callable[..., dict[str, Any]]
@@ -96,6 +104,16 @@ def observe(answer: Answer, check: str, subject: str) -> Expected:
     if check == "materiel":
         place, item = (s.strip() for s in subject.split(":"))
         return materiel_at(answer, place).get(item, 0)
+    if check == "presence at":
+        actor, place = subject.split(": ")
+        statuses = sorted(
+            {
+                str(p["status"])
+                for p in present(answer, actor)
+                if (p["place"] or {}).get("id") == place
+            }
+        )
+        return ", ".join(statuses) or "absent"
     if check == "offensive":
         actor, name = (s.strip() for s in subject.split(":", 1))
         return name in offensives_of(answer, actor)
@@ -163,6 +181,10 @@ RECORD: list[tuple[str, str, str, Expected, str]] = [
      "Zintani brigades held Tripoli's airport from August 2011 to August 2014"),
     ("2014-09-01", "controller", "tripoli-airport", "libya-dawn",
      "Libya Dawn captured the airport on 2014-08-23"),
+    ("2016-06-01", "controller", "tripoli-airport", "libya-dawn",
+     "Reuters, 2017-06-01: groups loyal to the rival Tripoli government held it until May 2017"),
+    ("2017-06-02", "controller", "tripoli-airport", "gna",
+     "Reuters, 2017-06-01: the GNA's Presidential Guard was securing the airport"),
     ("2020-06-02", "controller", "tripoli-airport", "lna",
      "The LNA held the old airport from April 2019 until 2020-06-03"),
     ("2020-06-04", "controller", "tripoli-airport", "gna",
@@ -206,6 +228,16 @@ RECORD: list[tuple[str, str, str, Expected, str]] = [
     ("2019-12-15", "on behalf of", "wagner", "lna", "Wagner fought for Haftar's LNA"),
     ("2020-05-26", "presence", "wagner", "withdrawing",
      "GNA-aligned forces said on 2020-05-25 that Wagner was evacuating the front"),
+    ("2020-06-20", "presence at", "wagner: tripoli-front", "absent",
+     "The GNA declared all of Greater Tripoli retaken on 2020-06-04: the front was gone"),
+    ("2020-06-20", "presence at", "syrian-mercenaries-lna: tripoli-front", "absent",
+     "Likewise the LNA's Syrian fighters"),
+    ("2020-06-20", "presence at", "syrian-mercenaries-gna: tripoli-front", "absent",
+     "Likewise the GNA's Syrian fighters (where they went is not recorded)"),
+    ("2020-06-24", "presence at", "wagner: sharara", "absent",
+     "The NOC: the convoy entered El Sharara on the evening of 2020-06-25"),
+    ("2020-06-27", "presence at", "wagner: sharara", "present",
+     "Libya Herald and Libyan Express, 2020-06-27: Wagner at El Sharara"),
     ("2020-05-26", "contested", "wagner", True,
      "The Kremlin has consistently denied the presence of Russian troops"),
     ("2020-05-26", "presence", "syrian-mercenaries-lna", "withdrawing",
@@ -292,3 +324,80 @@ def test_the_gna_claims_of_the_withdrawal_are_listed(libya_at: LibyaAt) -> None:
     assert any(c["by"]["id"] == "gna" for c in claims)
     assert any(c["by"]["id"] == "us-africom" for c in claims)
     assert any(c["by"]["id"] == "libyan-interior-minister" for c in claims)
+
+
+# -- the sources ----------------------------------------------------------------------------------
+
+# A source published this long after the end of the event it attests is a later account
+# looking back, and says so (`retrospective: true`).
+RETROSPECTIVE_AFTER = timedelta(days=60)
+# Periodic reports (a monthly or yearly publication) may give only their month or year.
+PERIODIC_REPORTS: frozenset[str] = frozenset()
+
+
+def seed_events(store: Store) -> list[Event]:
+    """Every event of the shipped timeline but the definitions of actors and places."""
+    return [
+        e
+        for e in store.log.select(EventQuery("libya", exclude_kinds=sorted(DEFINITION_KINDS)))
+        if e.kind not in DEFINITION_KINDS
+    ]
+
+
+def publication(source: Source) -> FuzzyDate:
+    assert source.published is not None
+    return parse_fuzzy(source.published, "Africa/Tripoli")
+
+
+def test_every_event_has_a_source_dated_to_the_day(libya_store: Store) -> None:
+    undated = [e.title for e in seed_events(libya_store) if not any(s.published for s in e.sources)]
+    assert undated == []
+    vague = [
+        (e.title, s.name, s.published)
+        for e in seed_events(libya_store)
+        for s in e.sources
+        if s.published
+        and s.name not in PERIODIC_REPORTS
+        and publication(s).precision not in (Precision.DAY, Precision.MINUTE)
+    ]
+    assert vague == []
+
+
+def test_no_source_is_dated_before_the_event_it_attests(libya_store: Store) -> None:
+    early = [
+        (e.date.text, e.title, s.name, s.published)
+        for e in seed_events(libya_store)
+        for s in e.sources
+        if s.published and publication(s).end <= e.date.start
+    ]
+    assert early == []
+
+
+def test_a_late_account_says_it_is_retrospective(libya_store: Store) -> None:
+    late = [
+        (e.date.text, e.title, s.name, s.published)
+        for e in seed_events(libya_store)
+        for s in e.sources
+        if s.published
+        and not s.retrospective
+        and publication(s).start - e.date.end > RETROSPECTIVE_AFTER
+    ]
+    assert late == []
+
+
+def test_every_defined_entity_is_referenced(libya_store: Store) -> None:
+    # By an event, or by another definition (a spokesman `speaks_for` an organisation).
+    definitions = [fields for _, _, fields in libya_store.log.definitions("libya")]
+    defined = {str(fields.get("actor") or fields.get("place")) for fields in definitions}
+    referring = [e.fields for e in seed_events(libya_store)] + [
+        {k: v for k, v in fields.items() if k not in ("actor", "place")} for fields in definitions
+    ]
+    unused = sorted(d for d in defined if not any(mentions(f, d) for f in referring))
+    assert unused == []
+
+
+def test_every_event_is_public_from_its_sources(libya_store: Store) -> None:
+    # What `--as-published` rests on: each event's first publication is its earliest source.
+    for event in seed_events(libya_store):
+        first = min(publication(s).end for s in event.sources if s.published)
+        assert event.published_at == first, event.title

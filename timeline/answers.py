@@ -1,13 +1,22 @@
 """Answers from the log: the state at an instant, what changed between two, an entity's
 history. Each folds only what it needs (see `timeline.folding`).
+
+Each takes two knowledge bounds, which combine: `as_known` keeps what this database had
+recorded by then, `as_published` what had been published by then (an event counts from the
+earliest publication date among its sources, or its `reported` time: see
+`timeline.events.first_published`). Under a publication bound, events with no publication
+date at all are left out, and the answer says how many.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from timeline import lookups
+from timeline.dates import format_instant
+from timeline.entities import DEFINITION_KINDS
 from timeline.errors import InvalidInput
 from timeline.folding import collector_paused, projector_at
 from timeline.projections import SECTIONS, Answer, Diff, History, diff, history
@@ -22,24 +31,34 @@ def state_at(
     at: datetime,
     *,
     as_known: datetime | None = None,
+    as_published: datetime | None = None,
     sections: Sequence[str] = (),
     entities: Sequence[str] = (),
     recent_limit: int = 50,
 ) -> Answer:
-    """The state of a timeline at the instant `at`, as known at `as_known` (now when None),
-    narrowed to some sections or to what concerns some entities (names, ids or aliases)."""
+    """The state of a timeline at the instant `at`, as known at `as_known` (now when None)
+    and published by `as_published` (no bound when None), narrowed to some sections or to
+    what concerns some entities (names, ids or aliases)."""
     for name in sections:
         if name not in SECTIONS:
             raise InvalidInput(f"{name!r} is not one of {', '.join(SECTIONS)}", subject="section")
     with collector_paused():
+        # The registry is the timeline's vocabulary, not a fact anyone published: only the
+        # recording bound applies to it.
         registry = lookups.load_registry(store, info.name, as_known)
         entity_ids = [registry.resolve(name, subject="entity").id for name in entities]
-        projector = projector_at(store, info.name, at, as_known)
+        projector = projector_at(store, info.name, at, as_known, as_published)
         answer = projector.answer(
             at, registry, timeline=info.name, as_known=as_known, recent_limit=recent_limit
         )
         # Freed here, while the collector is paused: only the answer is left for it to see.
         del projector
+    if as_published is not None:
+        answer = replace(
+            answer,
+            as_published=as_published,
+            unpublished=count_unpublished(store, info.name, as_known, before=at),
+        )
     if sections or entity_ids:
         answer = answer.filter(sections or None, entity_ids or None)
     return answer
@@ -52,19 +71,26 @@ def diff_between(
     second: datetime,
     *,
     as_known: datetime | None = None,
+    as_published: datetime | None = None,
 ) -> Diff:
-    """What changed between two instants (the second after the first)."""
+    """What changed between two instants (the second after the first), under the same
+    knowledge bounds at both."""
     if second <= first:
         raise InvalidInput(
             f"{second.isoformat()} is not after {first.isoformat()}", subject="second"
         )
-    before = state_at(store, info, first, as_known=as_known)
-    after = state_at(store, info, second, as_known=as_known)
+    before = state_at(store, info, first, as_known=as_known, as_published=as_published)
+    after = state_at(store, info, second, as_known=as_known, as_published=as_published)
     return diff(before, after)
 
 
 def history_of(
-    store: Store, info: TimelineInfo, name: str, *, as_known: datetime | None = None
+    store: Store,
+    info: TimelineInfo,
+    name: str,
+    *,
+    as_known: datetime | None = None,
+    as_published: datetime | None = None,
 ) -> History:
     """A place's controllers, or an actor's control, presence and support, as intervals."""
     registry = lookups.load_registry(store, info.name, as_known)
@@ -74,5 +100,41 @@ def history_of(
     # it leaves; and a correction may have added the entity to an event that did not name it.
     # The cost is linear in the timeline's events of those kinds (control, presence and
     # support: few beside the clashes and strikes that make up most of an imported log).
-    query = EventQuery(info.name, kinds=followed_kinds(), as_known=as_known, with_record=False)
-    return history(entity.id, entity.type, effective(store.log, query), registry)
+    kinds = followed_kinds()
+    query = EventQuery(
+        info.name, kinds=kinds, as_known=as_known, as_published=as_published, with_record=False
+    )
+    result = history(entity.id, entity.type, effective(store.log, query), registry)
+    return replace(
+        result,
+        as_known=format_instant(as_known) if as_known is not None else None,
+        as_published=format_instant(as_published) if as_published is not None else None,
+        unpublished=(
+            None
+            if as_published is None
+            else count_unpublished(store, info.name, as_known, kinds=kinds)
+        ),
+    )
+
+
+def count_unpublished(
+    store: Store,
+    timeline: str,
+    as_known: datetime | None,
+    *,
+    before: datetime | None = None,
+    kinds: Collection[str] | None = None,
+) -> int:
+    """How many events (revisions included, definitions not) recorded by `as_known` have no
+    publication date at all: what a publication bound leaves out whatever its instant. Only
+    those starting before `before`, and of some kinds, when given."""
+    query = EventQuery(
+        timeline,
+        kinds=kinds,
+        exclude_kinds=None if kinds is not None else tuple(DEFINITION_KINDS),
+        valid_before=before,
+        as_known=as_known,
+        published=False,
+        with_record=False,
+    )
+    return sum(1 for _ in store.log.select(query))

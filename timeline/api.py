@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ __all__ = [
     "add_documents",
     "add_event",
     "correct_event",
+    "count_unpublished_events",
     "list_events",
     "load_registry",
     "open_store",
@@ -134,10 +135,40 @@ def list_events(
     between: tuple[FuzzyDate, FuzzyDate] | None = None,
     entity: str | None = None,
     as_known: datetime | None = None,
+    as_published: datetime | None = None,
 ) -> Iterator[Event]:
     """The recorded events of a timeline in valid-time order, filtered (revisions included,
     so that the log reads as it was written): of some kinds, starting between the start of
-    one fuzzy date and the end of another, naming an entity, recorded by `as_known`."""
+    one fuzzy date and the end of another, naming an entity, recorded by `as_known`, first
+    published by `as_published` (events with no publication date are then left out: see
+    `count_unpublished_events`)."""
+    query = _events_query(store, info, kinds, between, entity, as_known)
+    return store.log.select(replace(query, as_published=as_published))
+
+
+def count_unpublished_events(
+    store: Store,
+    info: TimelineInfo,
+    *,
+    kinds: Sequence[str] = (),
+    between: tuple[FuzzyDate, FuzzyDate] | None = None,
+    entity: str | None = None,
+    as_known: datetime | None = None,
+) -> int:
+    """How many of the events `list_events` would list with these filters have no
+    publication date at all: what any publication bound leaves out."""
+    query = _events_query(store, info, kinds, between, entity, as_known)
+    return sum(1 for _ in store.log.select(replace(query, published=False, with_record=False)))
+
+
+def _events_query(
+    store: Store,
+    info: TimelineInfo,
+    kinds: Sequence[str],
+    between: tuple[FuzzyDate, FuzzyDate] | None,
+    entity: str | None,
+    as_known: datetime | None,
+) -> EventQuery:
     start = end = None
     if between is not None:
         first, last = between
@@ -154,13 +185,11 @@ def list_events(
             kind_spec(kind)
         except ValidationError as err:
             raise InvalidInput(str(err), subject="kind") from None
-    return store.log.select(
-        EventQuery(
-            info.name,
-            kinds=list(kinds) or None,
-            valid_from=start,
-            valid_before=end,
-            as_known=as_known,
-            entity=entity_id,
-        )
+    return EventQuery(
+        info.name,
+        kinds=list(kinds) or None,
+        valid_from=start,
+        valid_before=end,
+        as_known=as_known,
+        entity=entity_id,
     )

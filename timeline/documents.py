@@ -473,7 +473,8 @@ def _origin(value: Any) -> Origin | None:
 
 
 def parse_sources(value: Any) -> tuple[Source, ...]:
-    """Sources from a document: a list of `{name, url, published}` mappings or names."""
+    """Sources from a document: a list of `{name, url, published, retrospective}` mappings
+    or names."""
     if value is None:
         return ()
     if isinstance(value, str | Mapping):
@@ -487,7 +488,7 @@ def parse_sources(value: Any) -> tuple[Source, ...]:
             item = {"name": item}
         if not isinstance(item, Mapping):
             raise ValidationError(f"{where}: {item!r} is not a source", field="sources")
-        unknown = set(item) - {"name", "url", "published"}
+        unknown = set(item) - {"name", "url", "published", "retrospective"}
         if unknown:
             raise ValidationError(f"{where}: unknown key {sorted(unknown)[0]!r}", field="sources")
         name = _text(item.get("name"), f"{where}.name")
@@ -500,7 +501,12 @@ def parse_sources(value: Any) -> tuple[Source, ...]:
                 published = parse_fuzzy(_date_text(published)).text
             except DateError as err:
                 raise ValidationError(f"{where}.published: {err}", field="sources") from None
-        out.append(Source(name=name, url=url, published=published))
+        retrospective = item.get("retrospective", False)
+        if not isinstance(retrospective, bool):
+            raise ValidationError(
+                f"{where}.retrospective: {retrospective!r} is not true or false", field="sources"
+            )
+        out.append(Source(name=name, url=url, published=published, retrospective=retrospective))
     return tuple(out)
 
 

@@ -7,6 +7,7 @@ it into an `Event` by assigning its place in the log (`seq`), the time it learne
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -16,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from timeline import choices
-from timeline.dates import FuzzyDate
+from timeline.dates import OPEN_END, DateError, FuzzyDate, parse_fuzzy
 
 # All stable ids live under one namespace so that the same (timeline, key) gives the same
 # UUID in every database: that is what makes re-imports no-ops.
@@ -30,19 +31,28 @@ CONFIDENCE_LEVELS = choices.CONFIDENCE_LEVELS
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a fact was published: the publication, its date as text, and a URL if known."""
+    """Where a fact was published: the publication, its date as text, and a URL if known.
+
+    `retrospective` marks an account published long after the fact (a later report looking
+    back), as opposed to one reporting it at the time.
+    """
 
     name: str
     url: str | None = None
     published: str | None = None
+    retrospective: bool = False
 
-    def to_json(self) -> dict[str, str]:
-        """The source as a document mapping, leaving out what is unknown."""
-        out = {"name": self.name}
+    def to_json(self) -> dict[str, Any]:
+        """The source as a document mapping, leaving out what is unknown (and
+        `retrospective` unless it is true, so that the stored text of every other source,
+        which the hash chain covers, stays as it was)."""
+        out: dict[str, Any] = {"name": self.name}
         if self.url:
             out["url"] = self.url
         if self.published:
             out["published"] = self.published
+        if self.retrospective:
+            out["retrospective"] = True
         return out
 
 
@@ -108,6 +118,9 @@ class Event:
     prev_hash: str = ""
     # The source record it was imported from; None when not imported, or not read.
     record: Mapping[str, Any] | None = None
+    # When it was first public (see `first_published`); derived from the sources and
+    # `reported_at` when the store records it, so not covered by the hash on its own.
+    published_at: datetime | None = None
 
     @property
     def target(self) -> str | None:
@@ -118,6 +131,36 @@ class Event:
     def revised(self, **changes: Any) -> Event:
         """A copy with some attributes replaced (used to apply corrections in memory)."""
         return replace(self, **changes)
+
+
+def first_published(
+    sources: tuple[Source, ...], reported_at: datetime | None, zone: str
+) -> datetime | None:
+    """When an event was first public: the earliest of its `reported_at` instant and the
+    publication dates of its sources, or None when it has neither.
+
+    A source's date counts from its end, read in the timeline's zone: a source published
+    "2020-05-18" is certainly public once that day is over in the timeline (the instant
+    `--as-published 2020-05-18` names), and one published "2016-05" once May is over, since
+    nothing says which day of it. A date that does not parse, or is open-ended, says nothing.
+    """
+    instants = [reported_at] if reported_at is not None else []
+    for source in sources:
+        if source.published:
+            end = _publication_end(source.published, zone)
+            if end is not None:
+                instants.append(end)
+    return min(instants, default=None)
+
+
+# An import's rows repeat a few publication dates over and over.
+@functools.lru_cache(maxsize=4096)
+def _publication_end(text: str, zone: str) -> datetime | None:
+    try:
+        end = parse_fuzzy(text, zone).end
+    except DateError:
+        return None
+    return end if end < OPEN_END else None
 
 
 def stable_id(timeline: str, key: str) -> str:

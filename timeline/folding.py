@@ -40,8 +40,10 @@ def fold_window(
     start: datetime | None,
     end: datetime,
     as_known: datetime | None,
+    as_published: datetime | None = None,
 ) -> list[Event]:
-    """The effective events whose (corrected) start lies in [start, end), in fold order.
+    """The effective events whose (corrected) start lies in [start, end), in fold order
+    (recorded by `as_known` and first public by `as_published`, revisions too, when given).
 
     Revisions sit in the log at their target's corrected date, so a window's rows plus the
     revisions of its events are all that is needed to know what the window holds.
@@ -53,6 +55,7 @@ def fold_window(
             valid_from=start,
             valid_before=end,
             as_known=as_known,
+            as_published=as_published,
             with_record=False,
         )
     )
@@ -66,11 +69,22 @@ def fold_window(
             originals[event.id] = event
     outside_targets -= set(originals)
     if outside_targets:
-        query = EventQuery(ids=sorted(outside_targets), as_known=as_known, with_record=False)
+        query = EventQuery(
+            ids=sorted(outside_targets),
+            as_known=as_known,
+            as_published=as_published,
+            with_record=False,
+        )
         for event in store.log.select(query):
             originals[event.id] = event
     lower = start or OPEN_START
-    revised = revise(store.log, originals.values(), as_known=as_known, with_record=False)
+    revised = revise(
+        store.log,
+        originals.values(),
+        as_known=as_known,
+        as_published=as_published,
+        with_record=False,
+    )
     out = [e for e in revised.values() if e is not None and lower <= e.date.start < end]
     out.sort(key=fold_order)
     return out
@@ -96,12 +110,26 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def projector_at(store: Store, timeline: str, at: datetime, as_known: datetime | None) -> Projector:
-    """A projector fed exactly the effective events starting before `at`."""
+def projector_at(
+    store: Store,
+    timeline: str,
+    at: datetime,
+    as_known: datetime | None,
+    as_published: datetime | None = None,
+) -> Projector:
+    """A projector fed exactly the effective events starting before `at` (of those recorded
+    by `as_known` and first public by `as_published`)."""
     with collector_paused():
-        snapshot = store.snapshots.before(timeline, at, as_known=as_known)
+        # Snapshots fold every event recorded by their knowledge time, published or not, so
+        # none can serve an answer bounded by publication: that one folds from the start, and
+        # costs the length of the log before `at`.
+        snapshot = (
+            None
+            if as_published is not None
+            else store.snapshots.before(timeline, at, as_known=as_known)
+        )
         projector, start = _resume(snapshot)
-        projector.apply_all(fold_window(store, timeline, start, at, as_known))
+        projector.apply_all(fold_window(store, timeline, start, at, as_known, as_published))
     return projector
 
 

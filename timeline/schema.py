@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # The revision the code expects; a test checks it is the head of alembic/versions, so that
 # start-up can compare it with the database's without reading the migration scripts.
-SCHEMA_REVISION = "0004_feeds"
+SCHEMA_REVISION = "0005_published"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -111,6 +111,9 @@ events = sa.Table(
     # Tamper evidence: the hash of this row's content chained to the previous row's hash.
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
+    # When it was first public: derived from the sources and reported_at (which the hash
+    # covers) in the timeline's zone, for `--as-published`; NULL when it has no date.
+    sa.Column("published_at", sa.BigInteger, nullable=True),
     sa.Index(None, "timeline", "valid_from"),
     sa.Index(None, "timeline", "kind"),
     # The three indexes below are partial in the database: WHERE origin IS NOT NULL (resp.

@@ -88,7 +88,7 @@ REQUIRED = {
 def test_to_json_schema() -> None:
     result = answer(rich_log(), "2020-05-25", REGISTRY)
     doc = result.to_json()
-    assert list(doc) == ["timeline", "at", "as_known", *SECTIONS]
+    assert list(doc) == ["timeline", "at", "as_known", "as_published", "unpublished", *SECTIONS]
     assert doc["timeline"] == "t"
     assert doc["at"] == "2020-05-26T00:00:00Z"
     assert doc["as_known"] is None
@@ -131,7 +131,15 @@ def test_filter_sections_and_entities() -> None:
     result = answer(rich_log(), "2020-05-25")
     only = result.filter({"control", "presence"}, None)
     assert only.sections() == ("control", "presence")
-    assert list(only.to_json()) == ["timeline", "at", "as_known", "control", "presence"]
+    assert list(only.to_json()) == [
+        "timeline",
+        "at",
+        "as_known",
+        "as_published",
+        "unpublished",
+        "control",
+        "presence",
+    ]
     about_lna = result.filter(None, {"lna"})
     assert [i["place"]["id"] for i in about_lna.control] == ["al-watiya"]  # taken from lna
     assert about_lna.offensives == ()  # gna's offensive does not mention lna

@@ -78,6 +78,11 @@ class Diff:
     materiel_changed: tuple[Item, ...] = ()
     ceasefires: tuple[Item, ...] = ()
     fatalities: dict[str, Any] = field(default_factory=dict)
+    # The knowledge both answers were bounded by, as ISO text (None: no bound), and the
+    # events the publication bound left out for having no publication date.
+    as_known: str | None = None
+    as_published: str | None = None
+    unpublished: int | None = None
 
     def is_empty(self) -> bool:
         """Whether nothing changed at all."""
@@ -103,7 +108,7 @@ class Diff:
     def to_json(self) -> dict[str, Any]:
         """The diff as a JSON document::
 
-        {"timeline", "from", "to",
+        {"timeline", "from", "to", "as_known", "as_published", "unpublished",
          "control": [{"place", "from", "to", "since", "certain", "events", "sources"}],
          "offensives": {"begun": [..], "ended": [..]},
          "support": {"begun": [..], "ended": [..],
@@ -124,6 +129,9 @@ class Diff:
             "timeline": self.timeline,
             "from": self.before,
             "to": self.after,
+            "as_known": self.as_known,
+            "as_published": self.as_published,
+            "unpublished": self.unpublished,
             "control": list(self.control),
             "offensives": {
                 "begun": list(self.offensives_begun),
@@ -315,6 +323,10 @@ def diff(before: Answer, after: Answer) -> Diff:
         timeline=after.timeline,
         before=format_instant(before.at),
         after=format_instant(after.at),
+        as_known=format_instant(after.as_known) if after.as_known else None,
+        as_published=format_instant(after.as_published) if after.as_published else None,
+        # The later answer's count: it covers every event the earlier one left out.
+        unpublished=after.unpublished,
         control=tuple(_control(before, after)),
         offensives_begun=tuple(offensives[0]),
         offensives_ended=tuple(offensives[1]),

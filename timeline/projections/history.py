@@ -49,11 +49,17 @@ class History:
     control: tuple[Interval, ...] = ()
     presence: tuple[Interval, ...] = ()
     support: tuple[Interval, ...] = ()
+    # The knowledge the history was bounded by, as ISO text (None: no bound), and the events
+    # the publication bound left out for having no publication date.
+    as_known: str | None = None
+    as_published: str | None = None
+    unpublished: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The history as a JSON document::
 
         {"entity": {"id", "name"}, "type": "actor" | "place",
+         "as_known", "as_published", "unpublished",
          "control": [{"place", "controller", "from", "until", "opened_by", "closed_by",
                       "certain"}],
          "presence": [{"actor", "place", "strength", "on_behalf_of", "from", "until",
@@ -69,6 +75,9 @@ class History:
             {
                 "entity": self.entity,
                 "type": self.type,
+                "as_known": self.as_known,
+                "as_published": self.as_published,
+                "unpublished": self.unpublished,
                 "control": list(self.control),
                 "presence": list(self.presence),
                 "support": list(self.support),

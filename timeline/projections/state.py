@@ -77,6 +77,10 @@ class Answer:
     claims: tuple[Item, ...] = ()
     recent: tuple[Item, ...] = ()
     included: tuple[str, ...] = SECTIONS
+    # The publication bound (None: none), and how many events it left out for having no
+    # publication date at all (None when there was no bound).
+    as_published: datetime | None = None
+    unpublished: int | None = None
 
     @staticmethod
     def order() -> tuple[str, ...]:
@@ -98,7 +102,7 @@ class Answer:
 
         ::
 
-            {"timeline", "at", "as_known",
+            {"timeline", "at", "as_known", "as_published", "unpublished",
              "control": [{"place", "controller", "from", "since", "certain", "events",
                           "sources", ...}],
              "offensives": [{"actor", "target", "name", "since", "certain", "events", ...}],
@@ -119,6 +123,8 @@ class Answer:
             "timeline": self.timeline,
             "at": format_instant(self.at),
             "as_known": format_instant(self.as_known) if self.as_known else None,
+            "as_published": format_instant(self.as_published) if self.as_published else None,
+            "unpublished": self.unpublished,
         }
         for name in self.sections():
             value = getattr(self, name)

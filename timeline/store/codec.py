@@ -22,6 +22,7 @@ from timeline.events import (
     Source,
     chain_hash,
     dumps_canonical,
+    first_published,
 )
 from timeline.revisions import REVISION_KINDS
 from timeline.store.records import EncodedSnapshot, Snapshot, VerifyResult
@@ -81,7 +82,9 @@ HASHED_COLUMNS = (
     "reported_at", "sources", "confidence", "origin", "origin_version", "origin_hash",
     "origin_stamp", "import_run", "target",
 )  # fmt: skip
-ROW_COLUMNS = (*HASHED_COLUMNS, "hash", "prev_hash")
+# `published_at` is derived from hashed columns (the sources and `reported_at`, read in the
+# timeline's zone), so it needs no place in the hash of its own.
+ROW_COLUMNS = (*HASHED_COLUMNS, "hash", "prev_hash", "published_at")
 
 
 def row_content(values: Sequence[Any]) -> bytes:
@@ -105,7 +108,12 @@ def row_content(values: Sequence[Any]) -> bytes:
 
 
 def event_row(
-    event: NewEvent, seq: int, recorded_us: int, import_run: int | None, prev_hash: str
+    event: NewEvent,
+    seq: int,
+    recorded_us: int,
+    import_run: int | None,
+    prev_hash: str,
+    published_at: datetime | None = None,
 ) -> tuple[Any, ...]:
     """The stored row of an event (values in `ROW_COLUMNS` order), its hash chained to
     `prev_hash`."""
@@ -137,7 +145,8 @@ def event_row(
         import_run,
         event.target if event.kind in REVISION_KINDS else None,
     )
-    return (*values, chain_hash(prev_hash, row_content(values)), prev_hash)
+    published = to_micros(published_at) if published_at is not None else None
+    return (*values, chain_hash(prev_hash, row_content(values)), prev_hash, published)
 
 
 def chain(
@@ -145,11 +154,13 @@ def chain(
     head: tuple[int, str, int] | None,
     now: datetime,
     import_run: int | None,
+    zones: Mapping[str, str],
 ) -> tuple[list[tuple[Any, ...]], list[Event], datetime]:
     """The rows of a batch appended after the log's `head` (its last seq, hash and recording
     micros; None for an empty log), each chained to the one before; the Events they store;
     and their recording time: `now`, or the head's when the clock went back, so that
-    knowledge time never runs backwards along the log. Every store chains with this, so that
+    knowledge time never runs backwards along the log. `zones` gives each timeline's zone,
+    in which the sources' publication dates are read. Every store chains with this, so that
     the same appends give the same chain whatever keeps the rows."""
     seq, prev_hash, last_recorded = head if head is not None else (0, GENESIS_HASH, 0)
     recorded_us = max(to_micros(now), last_recorded)
@@ -158,10 +169,13 @@ def chain(
     added: list[Event] = []
     for event in pending:
         seq += 1
-        row = event_row(event, seq, recorded_us, import_run, prev_hash)
-        digest = row[-2]
+        published = first_published(event.sources, event.reported_at, zones[event.timeline])
+        row = event_row(event, seq, recorded_us, import_run, prev_hash, published)
+        digest = row[-3]
         rows.append(row)
-        added.append(stored_event(event, seq, recorded_at, import_run, digest, prev_hash))
+        added.append(
+            stored_event(event, seq, recorded_at, import_run, digest, prev_hash, published)
+        )
         prev_hash = digest
     return rows, added, recorded_at
 
@@ -178,7 +192,13 @@ def dumps_record(record: Mapping[str, Any]) -> str:
 
 
 def stored_event(
-    event: NewEvent, seq: int, recorded_at: datetime, import_run: int | None, digest: str, prev: str
+    event: NewEvent,
+    seq: int,
+    recorded_at: datetime,
+    import_run: int | None,
+    digest: str,
+    prev: str,
+    published_at: datetime | None = None,
 ) -> Event:
     """The Event an appended NewEvent became, without reading its row back."""
     return Event(
@@ -199,6 +219,7 @@ def stored_event(
         hash=digest,
         prev_hash=prev,
         record=event.record,
+        published_at=published_at,
     )
 
 
@@ -294,6 +315,9 @@ class RowDecoder:
             hash=row["hash"],
             prev_hash=row["prev_hash"],
             record=read_json(text) if with_record and (text := row.get("record")) else None,
+            published_at=(
+                from_micros(value) if (value := row.get("published_at")) is not None else None
+            ),
         )
 
 

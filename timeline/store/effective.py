@@ -22,11 +22,15 @@ def revisions_by_target(
     ids: Iterable[str],
     *,
     as_known: datetime | None = None,
+    as_published: datetime | None = None,
     with_record: bool = True,
 ) -> dict[str, list[Event]]:
-    """The revisions recorded (by `as_known`) of each of these events that has any."""
+    """The revisions recorded (by `as_known`, and public by `as_published`) of each of these
+    events that has any."""
     out: dict[str, list[Event]] = defaultdict(list)
-    for revision in log.revisions_of(ids, as_known=as_known, with_record=with_record):
+    for revision in log.revisions_of(
+        ids, as_known=as_known, as_published=as_published, with_record=with_record
+    ):
         if revision.target:
             out[revision.target].append(revision)
     return dict(out)
@@ -37,11 +41,14 @@ def revise(
     events: Iterable[Event],
     *,
     as_known: datetime | None = None,
+    as_published: datetime | None = None,
     with_record: bool = True,
 ) -> dict[str, Event | None]:
     """Each of these stored events as its revisions left it, by id: None for one withdrawn."""
     originals = {event.id: event for event in events}
-    revisions = revisions_by_target(log, originals, as_known=as_known, with_record=with_record)
+    revisions = revisions_by_target(
+        log, originals, as_known=as_known, as_published=as_published, with_record=with_record
+    )
     return {
         event_id: apply_revisions(event, revisions[event_id]) if event_id in revisions else event
         for event_id, event in originals.items()
@@ -54,5 +61,11 @@ def effective(log: EventLog, query: EventQuery) -> list[Event]:
     events in effect of their own; each original's revisions are read whether or not the
     query selects them."""
     originals = [event for event in log.select(query) if event.kind not in REVISION_KINDS]
-    revised = revise(log, originals, as_known=query.as_known, with_record=query.with_record)
+    revised = revise(
+        log,
+        originals,
+        as_known=query.as_known,
+        as_published=query.as_published,
+        with_record=query.with_record,
+    )
     return sorted((e for e in revised.values() if e is not None), key=fold_order)

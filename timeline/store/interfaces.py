@@ -76,9 +76,15 @@ class EventLog(Protocol):
         ...
 
     def revisions_of(
-        self, ids: Iterable[str], *, as_known: datetime | None = None, with_record: bool = True
+        self,
+        ids: Iterable[str],
+        *,
+        as_known: datetime | None = None,
+        as_published: datetime | None = None,
+        with_record: bool = True,
     ) -> list[Event]:
-        """The corrections and retractions that act on these events, in recording order."""
+        """The corrections and retractions that act on these events, in recording order (those
+        recorded by `as_known` and first public by `as_published`, when given)."""
         ...
 
     def definitions(

@@ -31,7 +31,10 @@ class EventQuery:
     """A read of the event log: every filter given must hold.
 
     `valid_from`/`valid_before` bound the start of the valid interval (half-open);
-    `as_known` keeps events recorded by then; `entity` keeps events whose fields name that
+    `as_known` keeps events recorded by then; `as_published` those first public by then (see
+    `timeline.events.first_published`: an event with no publication date is left out);
+    `published` True keeps only events with a publication date, False only those without;
+    `entity` keeps events whose fields name that
     id; `targets` keeps revisions of those events; `order` is "valid" (valid_from, valid_to,
     seq) or "recorded" (seq). Without `with_record`, imported events come without their
     source record (folds need none).
@@ -43,6 +46,8 @@ class EventQuery:
     valid_from: datetime | None = None
     valid_before: datetime | None = None
     as_known: datetime | None = None
+    as_published: datetime | None = None
+    published: bool | None = None
     entity: str | None = None
     origin: str | None = None
     ids: Collection[str] | None = None
@@ -71,6 +76,11 @@ class EventQuery:
             and (self.valid_from is None or start >= self.valid_from)
             and (self.valid_before is None or start < self.valid_before)
             and (self.as_known is None or event.recorded_at <= self.as_known)
+            and (
+                self.as_published is None
+                or (event.published_at is not None and event.published_at <= self.as_published)
+            )
+            and (self.published is None or (event.published_at is not None) == self.published)
             and (
                 self.origin is None
                 or (event.origin is not None and event.origin.key == self.origin)

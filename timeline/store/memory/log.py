@@ -87,7 +87,10 @@ class MemoryLog(MemoryPart):
 
         last = database.rows[tables.length - 1] if tables.length else None
         head = (last[SEQ], last[HASH], last[RECORDED_AT]) if last is not None else None
-        rows, result.added, recorded_at = chain(pending, head, self._store.clock(), import_run)
+        zones = {e.timeline: tables.timelines[e.timeline].zone for e in pending}
+        rows, result.added, recorded_at = chain(
+            pending, head, self._store.clock(), import_run, zones
+        )
         for row in rows:
             database.push(row)
         tables.length = len(database.rows)
@@ -178,11 +181,21 @@ class MemoryLog(MemoryPart):
         return RowDecoder().event(_mapping(found[0]))
 
     def revisions_of(
-        self, ids: Iterable[str], *, as_known: datetime | None = None, with_record: bool = True
+        self,
+        ids: Iterable[str],
+        *,
+        as_known: datetime | None = None,
+        as_published: datetime | None = None,
+        with_record: bool = True,
     ) -> list[Event]:
-        """The corrections and retractions that act on these events, in recording order."""
+        """The corrections and retractions that act on these events, in recording order (those
+        recorded by `as_known` and first public by `as_published`, when given)."""
         query = EventQuery(
-            targets=list(ids), as_known=as_known, order="recorded", with_record=with_record
+            targets=list(ids),
+            as_known=as_known,
+            as_published=as_published,
+            order="recorded",
+            with_record=with_record,
         )
         return list(self.select(query))
 

@@ -77,7 +77,10 @@ class SqlLog(SqlPart):
             sa.select(_E.c.seq, _E.c.hash, _E.c.recorded_at).order_by(_E.c.seq.desc()).limit(1)
         ).first()
         last = (head.seq, head.hash, head.recorded_at) if head is not None else None
-        rows, result.added, recorded_at = chain(pending, last, self._store.clock(), import_run)
+        known_zones = {name: zone for name, zone in zones.items() if zone is not None}
+        rows, result.added, recorded_at = chain(
+            pending, last, self._store.clock(), import_run, known_zones
+        )
         try:
             # The driver's executemany with prepared tuples: appends are the hot path of
             # imports, and SQLAlchemy's per-row parameter processing would double their cost.
@@ -151,6 +154,12 @@ class SqlLog(SqlPart):
             statement = statement.where(e.c.valid_from < to_micros(query.valid_before))
         if query.as_known is not None:
             statement = statement.where(e.c.recorded_at <= to_micros(query.as_known))
+        if query.as_published is not None:
+            statement = statement.where(e.c.published_at <= to_micros(query.as_published))
+        if query.published is not None:
+            statement = statement.where(
+                e.c.published_at.is_not(None) if query.published else e.c.published_at.is_(None)
+            )
         if query.entity is not None:
             # A coarse filter in SQL on the JSON text, then an exact check on the fields.
             statement = statement.where(e.c.payload.contains(json.dumps(query.entity)))
@@ -207,15 +216,22 @@ class SqlLog(SqlPart):
         return found[0]
 
     def revisions_of(
-        self, ids: Iterable[str], *, as_known: datetime | None = None, with_record: bool = True
+        self,
+        ids: Iterable[str],
+        *,
+        as_known: datetime | None = None,
+        as_published: datetime | None = None,
+        with_record: bool = True,
     ) -> list[Event]:
-        """The corrections and retractions that act on these events, in recording order."""
+        """The corrections and retractions that act on these events, in recording order (those
+        recorded by `as_known` and first public by `as_published`, when given)."""
         id_list = list(ids)
         out: list[Event] = []
         for start in range(0, len(id_list), ID_CHUNK):
             query = EventQuery(
                 targets=id_list[start : start + ID_CHUNK],
                 as_known=as_known,
+                as_published=as_published,
                 order="recorded",
                 with_record=with_record,
             )
