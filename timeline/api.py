@@ -32,6 +32,7 @@ __all__ = [
     "pick_timeline",
     "resolve_entity",
     "retract_event",
+    "timeline_records",
 ]
 
 if TYPE_CHECKING:
@@ -164,3 +165,19 @@ def list_events(
             entity=entity_id,
         )
     )
+
+
+def timeline_records(store: Store) -> list[dict[str, Any]]:
+    """Every timeline as a record: name, zone, event count, first and last dates, title
+    (what `timeline timelines --format json` prints and `/api/timelines` answers)."""
+    return [
+        {
+            "name": t.name,
+            "zone": t.zone,
+            "events": t.events,
+            "first": t.first,
+            "last": t.last,
+            "title": t.title,
+        }
+        for t in store.catalog.summaries()
+    ]
