@@ -13,6 +13,7 @@ from . import (
     event_commands,
     import_commands,
     picture_commands,
+    serve_command,  # noqa: F401 (registers `timeline serve`)
     state_commands,
 )
 from .app import main

@@ -135,10 +135,12 @@ def list_events(
     between: tuple[FuzzyDate, FuzzyDate] | None = None,
     entity: str | None = None,
     as_known: datetime | None = None,
+    starting: datetime | None = None,
 ) -> Iterator[Event]:
     """The recorded events of a timeline in valid-time order, filtered (revisions included,
     so that the log reads as it was written): of some kinds, starting between the start of
-    one fuzzy date and the end of another, naming an entity, recorded by `as_known`."""
+    one fuzzy date and the end of another, naming an entity, recorded by `as_known`; and
+    starting at or after the instant `starting` (where the previous page of a listing ended)."""
     start = end = None
     if between is not None:
         first, last = between
@@ -147,6 +149,8 @@ def list_events(
                 f"{last.text!r} ends before {first.text!r} starts", subject="between"
             )
         start, end = first.start, last.end
+    if starting is not None:
+        start = starting if start is None else max(start, starting)
     entity_id = None
     if entity is not None:
         entity_id = load_registry(store, info.name, as_known).resolve(entity, subject="entity").id

@@ -86,4 +86,6 @@ def test_a_read_transaction_sees_one_state_while_a_writer_commits(libya: SqlStor
         with view.reading() as inner:
             assert inner is view
     assert libya.log.count("libya") == 2
-    assert libya.engine.pool.checkedout() == 0
+    pool = libya.engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedout() == 0
