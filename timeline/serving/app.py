@@ -105,9 +105,7 @@ class AnswerCache:
 
 
 def _error(status: int, message: str, parameter: str | None = None, value: Any = None) -> Answered:
-    body: dict[str, Any] = {"error": message}
-    if parameter is not None:
-        body.update(parameter=parameter, value=value)
+    body = {"error": message, "parameter": parameter, "value": value}
     return Answered(status, orjson.dumps(body), {"content-type": "application/json"})
 
 

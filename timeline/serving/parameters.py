@@ -42,7 +42,9 @@ class Query:
         for name, value in items:
             if name not in allowed:
                 takes = ", ".join(allowed) or "no parameter"
-                raise BadParameter(name, value, f"unknown parameter; this endpoint takes {takes}")
+                raise BadParameter(
+                    name, value, f"unknown parameter {name}={value!r}; this endpoint takes {takes}"
+                )
             self._values.setdefault(name, []).append(value)
 
     def values(self, name: str) -> list[str]:
@@ -53,7 +55,9 @@ class Query:
         """The value of a parameter given at most once, or None."""
         values = self._values.get(name, [])
         if len(values) > 1:
-            raise BadParameter(name, values[1], "given more than once")
+            raise BadParameter(
+                name, values[1], f"given more than once: {values[0]!r}, then {values[1]!r}"
+            )
         return values[0] if values else None
 
     def required(self, name: str) -> str:
