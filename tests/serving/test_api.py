@@ -323,7 +323,7 @@ def test_answers_stay_whole_while_an_import_writes(store: SqlStore) -> None:
             errors.append(err)
 
     writer = threading.Thread(target=write)
-    seen = []
+    seen: list[int] = []
     with TestClient(create_app(store, cache=AnswerCache())) as client:
         writer.start()
         while writer.is_alive() or not seen:
@@ -341,12 +341,12 @@ def test_answers_stay_whole_while_an_import_writes(store: SqlStore) -> None:
 def test_library_errors_without_a_parameter_are_still_400s(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from timeline.serving import questions
+    from timeline import api
 
     def broken(*args: object, **kwargs: object) -> NewEvent:
         raise TimelineError("the timeline cannot say")
 
-    monkeypatch.setattr(questions.api, "timeline_records", broken)
+    monkeypatch.setattr(api, "timeline_records", broken)
     response = client.get("/api/timelines")
     assert response.status_code == 400
     assert response.json() == {"error": "the timeline cannot say", "parameter": None, "value": None}
