@@ -258,16 +258,25 @@ ERROR = _object(
     {"parameter": _nullable(STRING), "value": _nullable(STRING)},
 )
 
+# Formats of this document's own, so that a client (and schemathesis) can tell what a string
+# parameter holds: a fuzzy date or instant, a timeline's name, an actor's or place's name.
+DATE = {"type": "string", "format": "fuzzy-date"}
+TIMELINE_NAME = {"type": "string", "format": "timeline-name"}
+ENTITY_NAME = {"type": "string", "format": "entity-name"}
+
 _DATE_TEXT = (
     "a date or timestamp in the timeline's zone: 2020-05-26 (the end of that day), "
     "2020-05, 2020-05-26T12:00:00Z, now"
 )
 PARAMETERS: dict[str, dict[str, Any]] = {
-    "timeline": {"description": "Which timeline (default: the only one).", "schema": STRING},
-    "date": {"description": f"The instant asked about: {_DATE_TEXT}.", "schema": STRING},
+    "timeline": {
+        "description": "Which timeline (default: the only one).",
+        "schema": TIMELINE_NAME,
+    },
+    "date": {"description": f"The instant asked about: {_DATE_TEXT}.", "schema": DATE},
     "as_known": {
         "description": f"Use only what the database had recorded by then: {_DATE_TEXT}.",
-        "schema": STRING,
+        "schema": DATE,
     },
     "section": {
         "description": "Only this section (repeatable).",
@@ -277,7 +286,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     },
     "entity": {
         "description": "An actor or place: id, name or alias, any case.",
-        "schema": STRING,
+        "schema": ENTITY_NAME,
     },
     "recent": {
         "description": "How many recent events to list at most.",
@@ -325,19 +334,19 @@ _DOCUMENTED: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
 }
 
 _OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
-    ("diff", "from"): {"description": f"The earlier instant: {_DATE_TEXT}.", "schema": STRING},
-    ("diff", "to"): {"description": f"The later instant: {_DATE_TEXT}.", "schema": STRING},
+    ("diff", "from"): {"description": f"The earlier instant: {_DATE_TEXT}.", "schema": DATE},
+    ("diff", "to"): {"description": f"The later instant: {_DATE_TEXT}.", "schema": DATE},
     ("events", "from"): {
         "description": "Events starting from the start of this fuzzy date (with `to`).",
-        "schema": STRING,
+        "schema": DATE,
     },
     ("events", "to"): {
         "description": "... up to the end of this fuzzy date (with `from`).",
-        "schema": STRING,
+        "schema": DATE,
     },
     ("at", "entity"): {
         "description": "Only facts naming this actor or place (repeatable).",
-        "schema": _list(STRING),
+        "schema": _list(ENTITY_NAME),
         "style": "form",
         "explode": True,
     },
