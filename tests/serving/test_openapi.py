@@ -70,7 +70,7 @@ def test_every_response_matches_the_document(libya_store: SqlStore, path: str) -
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
-    def check(case: schemathesis.Case) -> None:
+    def check(case: schemathesis.Case[schemathesis.APIOperation]) -> None:
         case.call_and_validate(checks=CHECKS)
 
     check()
