@@ -156,6 +156,7 @@ def test_sliders_move_al_watiya_between_controllers(served: str, browser: webdri
         "return performance.getEntriesByType('resource').map(e => new URL(e.name).origin)"
     )
     assert set(origins) == {served}
-    errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    logged = browser.get_log("browser")  # type: ignore[no-untyped-call]
+    errors = [e for e in logged if e["level"] in ("SEVERE", "WARNING")]
     assert errors == []
     assert time.monotonic() - started < 20
