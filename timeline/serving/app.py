@@ -50,7 +50,7 @@ from timeline.store.sql import SqlStore
 
 STATIC = Path(__file__).resolve().parent / "static"
 # Answers kept in memory: the last questions asked, up to this many and this many bytes.
-CACHE_ENTRIES = 512
+CACHE_ENTRIES = 4096
 CACHE_BYTES = 64 * 1024 * 1024
 # Questions computed at once. Answers are Python work under one interpreter lock: more
 # threads than cores only make each answer wait longer (bench/serve.py measured it).
