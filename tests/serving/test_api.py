@@ -350,3 +350,31 @@ def test_library_errors_without_a_parameter_are_still_400s(
     response = client.get("/api/timelines")
     assert response.status_code == 400
     assert response.json() == {"error": "the timeline cannot say", "parameter": None, "value": None}
+
+
+def test_a_database_that_cannot_answer_is_a_503(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from timeline import api
+    from timeline.errors import SchemaUpgradeRequired
+
+    def refused(*args: object, **kwargs: object) -> NewEvent:
+        raise SchemaUpgradeRequired("the schema is at 0002: run `timeline db upgrade`")
+
+    monkeypatch.setattr(api, "timeline_records", refused)
+    response = client.get("/api/timelines")
+    assert response.status_code == 503
+    assert response.json()["error"] == "the schema is at 0002: run `timeline db upgrade`"
+
+
+def test_any_etag_matches_a_star_and_a_memory_store_is_served_too() -> None:
+    from tests.store.helpers import note
+    from timeline.store.memory import MemoryStore
+
+    store = MemoryStore()
+    store.catalog.create("t", "UTC")
+    store.log.append([note("t", "2020-01-01", "a")])
+    with TestClient(create_app(store)) as client:
+        assert client.get("/api/events").status_code == 200
+        assert client.get("/api/events", headers={"if-none-match": "*"}).status_code == 304
+        assert client.get("/api/events", headers={"if-none-match": '"other"'}).status_code == 200
