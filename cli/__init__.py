@@ -14,6 +14,7 @@ from . import (
     feed_commands,
     import_commands,
     picture_commands,
+    serve_command,  # noqa: F401 (registers `timeline serve`)
     state_commands,
 )
 from .app import main

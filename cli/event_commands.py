@@ -380,17 +380,9 @@ def verify(app: AppContext) -> None:
 @pass_app
 def timelines(app: AppContext, fmt: str) -> None:
     """List the timelines: name, time zone, event count, date range."""
-    rows = [
-        {
-            "name": t.name,
-            "zone": t.zone,
-            "events": t.events,
-            "first": t.first,
-            "last": t.last,
-            "title": t.title,
-        }
-        for t in app.store.catalog.summaries()
-    ]
+    from timeline import api
+
+    rows = api.timeline_records(app.store)
     print_records(
         rows,
         fmt,

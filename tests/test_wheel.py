@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import os
 import site
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import venv
 import zipfile
 from pathlib import Path
@@ -96,6 +99,9 @@ def test_the_wheel_holds_one_package(wheel: Path) -> None:
     assert any(name.startswith("timeline/seeds/") for name in names)
     assert not any(name.startswith(("cli/", "alembic/", "seeds/")) for name in names)
     assert "timeline/alembic/__init__.py" not in names  # or `import alembic` finds it
+    # The web page of `timeline serve` and everything it loads.
+    for name in ("index.html", "app.js", "style.css", "favicon.svg"):
+        assert f"timeline/serving/static/{name}" in names
 
 
 def test_the_installed_command_works_outside_the_checkout(installed: Path, tmp_path: Path) -> None:
@@ -136,3 +142,42 @@ def test_imports_resolve_to_the_right_packages(installed: Path, tmp_path: Path) 
     site_packages = Path(timeline_file).parent.parent
     assert not (site_packages / "cli").exists()
     assert not (site_packages / "alembic").exists()
+
+
+def test_the_installed_server_serves_its_page_and_answers(installed: Path, tmp_path: Path) -> None:
+    env = clean_env()
+    timeline = installed / "timeline"
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    run(timeline, "--db", db, "create", "t", "--zone", "UTC", cwd=tmp_path, env=env)
+    run(timeline, "--db", db, "add", "note", "2020-01-01", "hello", cwd=tmp_path, env=env)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [timeline, "serve", "--db", db, "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        assert server.stderr.readline() == f"serving on http://127.0.0.1:{port}/ (Ctrl-C stops)\n"
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/events", timeout=5) as response:
+                    [event] = json.load(response)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.1)
+        assert event["title"] == "hello"
+        for path in ("/", "/static/app.js", "/static/style.css"):
+            with urllib.request.urlopen(base + path, timeout=5) as response:
+                assert response.status == 200
+    finally:
+        server.terminate()
+        server.wait(30)

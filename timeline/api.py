@@ -33,6 +33,7 @@ __all__ = [
     "pick_timeline",
     "resolve_entity",
     "retract_event",
+    "timeline_records",
 ]
 
 if TYPE_CHECKING:
@@ -136,13 +137,15 @@ def list_events(
     entity: str | None = None,
     as_known: datetime | None = None,
     as_published: datetime | None = None,
+    starting: datetime | None = None,
 ) -> Iterator[Event]:
     """The recorded events of a timeline in valid-time order, filtered (revisions included,
     so that the log reads as it was written): of some kinds, starting between the start of
     one fuzzy date and the end of another, naming an entity, recorded by `as_known`, first
     published by `as_published` (events with no publication date are then left out: see
-    `count_unpublished_events`)."""
-    query = _events_query(store, info, kinds, between, entity, as_known)
+    `count_unpublished_events`); and starting at or after the instant `starting` (where the
+    previous page of a listing ended)."""
+    query = _events_query(store, info, kinds, between, entity, as_known, starting)
     return store.log.select(replace(query, as_published=as_published))
 
 
@@ -157,7 +160,7 @@ def count_unpublished_events(
 ) -> int:
     """How many of the events `list_events` would list with these filters have no
     publication date at all: what any publication bound leaves out."""
-    query = _events_query(store, info, kinds, between, entity, as_known)
+    query = _events_query(store, info, kinds, between, entity, as_known, None)
     return sum(1 for _ in store.log.select(replace(query, published=False, with_record=False)))
 
 
@@ -168,6 +171,7 @@ def _events_query(
     between: tuple[FuzzyDate, FuzzyDate] | None,
     entity: str | None,
     as_known: datetime | None,
+    starting: datetime | None,
 ) -> EventQuery:
     start = end = None
     if between is not None:
@@ -177,6 +181,8 @@ def _events_query(
                 f"{last.text!r} ends before {first.text!r} starts", subject="between"
             )
         start, end = first.start, last.end
+    if starting is not None:
+        start = starting if start is None else max(start, starting)
     entity_id = None
     if entity is not None:
         entity_id = load_registry(store, info.name, as_known).resolve(entity, subject="entity").id
@@ -193,3 +199,19 @@ def _events_query(
         as_known=as_known,
         entity=entity_id,
     )
+
+
+def timeline_records(store: Store) -> list[dict[str, Any]]:
+    """Every timeline as a record: name, zone, event count, first and last dates, title
+    (what `timeline timelines --format json` prints and `/api/timelines` answers)."""
+    return [
+        {
+            "name": t.name,
+            "zone": t.zone,
+            "events": t.events,
+            "first": t.first,
+            "last": t.last,
+            "title": t.title,
+        }
+        for t in store.catalog.summaries()
+    ]

@@ -70,3 +70,22 @@ def test_select_streams(libya: SqlStore) -> None:
     with libya.writing(lock_timeout=2) as tx:
         tx.log.append([note("libya", "2020")])
     assert libya.log.count() == 5001
+
+
+def test_a_read_transaction_sees_one_state_while_a_writer_commits(libya: SqlStore) -> None:
+    before = note("libya", "2019", "before")
+    libya.log.append([before])
+    with libya.reading() as view:
+        assert view.log.count("libya") == 1
+        # Another connection commits while the reader is open, and is not blocked by it.
+        with libya.writing(lock_timeout=5) as tx:
+            tx.log.append([note("libya", "2020", "during")])
+        assert view.log.count("libya") == 1
+        assert [e.id for e in view.log.select(EventQuery("libya"))] == [before.id]
+        # Nested reads share the transaction.
+        with view.reading() as inner:
+            assert inner is view
+    assert libya.log.count("libya") == 2
+    pool = libya.engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedout() == 0

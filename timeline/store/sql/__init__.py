@@ -90,6 +90,28 @@ class SqlStore:
                 _set_busy_timeout(conn, SQLITE_BUSY_TIMEOUT_MS / 1000)
             conn.close()
 
+    @contextmanager
+    def reading(self) -> Iterator[SqlStore]:
+        """One read-only transaction, as a store whose reads all see the database as it was
+        at the first of them, whatever writers commit meanwhile: an answer made of several
+        reads (the registry, a snapshot, the events after it) is then the answer of one state
+        of the log. SQLite in WAL mode keeps the reader's snapshot without blocking writers;
+        PostgreSQL is asked for REPEATABLE READ, whose snapshot is taken at the first read.
+        Inside a transaction, the same transaction."""
+        if self._connection is not None:
+            yield self
+            return
+        conn = self.engine.connect()
+        if self.backend == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        try:
+            with conn.begin():
+                if self.backend == "postgresql":
+                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                yield SqlStore(self.engine, clock=self.clock, _connection=conn)
+        finally:
+            conn.close()
+
     def refresh_statistics(self) -> None:
         """Have PostgreSQL's planner sample the events table again.
 
