@@ -60,11 +60,22 @@ def state_geojson(
 
 
 def map_scene(
-    store: Store, info: TimelineInfo, at: datetime, *, as_known: datetime | None = None
+    store: Store,
+    info: TimelineInfo,
+    at: datetime,
+    *,
+    as_known: datetime | None = None,
+    as_published: datetime | None = None,
 ) -> mapping.Scene:
-    """The map of the state at `at` as known at `as_known`."""
+    """The map of the state at `at` as known at `as_known` and published by `as_published`."""
     answer = answers.state_at(
-        store, info, at, as_known=as_known, sections=("control", "offensives"), recent_limit=0
+        store,
+        info,
+        at,
+        as_known=as_known,
+        as_published=as_published,
+        sections=("control", "offensives"),
+        recent_limit=0,
     ).to_json()
     registry = lookups.load_registry(store, info.name, as_known)
     current = registry if as_known is None else lookups.load_registry(store, info.name)

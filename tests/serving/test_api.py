@@ -62,6 +62,35 @@ SAME_QUESTIONS = [
         "/api/events?kind=control&from=2020-04&to=2020-06",
         ["events", "--kind", "control", "--between", "2020-04", "2020-06", "--format", "json"],
     ),
+    # What had been published by 20 May 2020: Al Watiya's fall (18 May) was, Tarhuna's (5 June)
+    # was not.
+    (
+        "/api/at?date=2020-06-10&as_published=2020-05-20",
+        ["at", "2020-06-10", "--as-published", "2020-05-20", "--format", "json"],
+    ),
+    (
+        "/api/diff?from=2020-05-01&to=2020-06-10&as_published=2020-05-20",
+        ["diff", "2020-05-01", "2020-06-10", "--as-published", "2020-05-20", "--format", "json"],
+    ),
+    (
+        "/api/history?entity=tarhuna&as_published=2020-05-20",
+        ["history", "tarhuna", "--as-published", "2020-05-20", "--format", "json"],
+    ),
+    (
+        "/api/events?kind=control&from=2020-05&to=2020-06&as_published=2020-05-20",
+        [
+            "events",
+            "--kind",
+            "control",
+            "--between",
+            "2020-05",
+            "2020-06",
+            "--as-published",
+            "2020-05-20",
+            "--format",
+            "json",
+        ],
+    ),
 ]
 
 
@@ -179,6 +208,7 @@ BAD_INPUT = [
     ("/api/at?date=2020&recent=-1", "recent", "-1"),
     ("/api/at?date=2020&recent=many", "recent", "many"),
     ("/api/at?date=2020&as_known=soon", "as_known", "soon"),
+    ("/api/at?date=2020&as_published=later", "as_published", "later"),
     ("/api/at?date=2020&as-known=2021", "as-known", "2021"),
     ("/api/state.geojson?date=2019/..", "date", "2019/.."),
     ("/api/diff?from=2020-06&to=2020-04", "to", "2020-04"),

@@ -94,16 +94,18 @@ def _move(browser: webdriver.Chrome, slider: str, value: int) -> None:
     )
 
 
-def _shown(browser: webdriver.Chrome, date: str, as_known: str) -> dict[str, str]:
-    """Wait until the map shows `date` as known at `as_known` ("" for everything); returns
-    each place's controller as its marker says."""
+def _shown(
+    browser: webdriver.Chrome, date: str, as_known: str, as_published: str = ""
+) -> dict[str, str]:
+    """Wait until the map shows `date` as known at `as_known` and published by `as_published`
+    ("" for no bound); returns each place's controller as its marker says."""
 
     def ready(driver: webdriver.Chrome) -> bool:
         state = driver.execute_script(
             "const m = document.getElementById('map');"
-            "return [m.dataset.state, m.dataset.date, m.dataset.asKnown];"
+            "return [m.dataset.state, m.dataset.date, m.dataset.asKnown, m.dataset.asPublished];"
         )
-        return bool(state == ["ready", date, as_known])
+        return bool(state == ["ready", date, as_known, as_published])
 
     WebDriverWait(browser, WAIT).until(ready)
     markers = browser.find_elements(By.CSS_SELECTOR, "#map g.place")
@@ -150,6 +152,27 @@ def test_sliders_move_al_watiya_between_controllers(served: str, browser: webdri
     items = browser.find_elements(By.CSS_SELECTOR, "#nearby-list li[data-event]")
     assert items
     assert all(link.get_attribute("href") or "".startswith("http") for link in links)
+
+    # What had been published by 10 May 2020: the capture of 18 May had not been.
+    browser.execute_script(
+        "const k = document.getElementById('knowledge-kind'); k.value = 'as_published';"
+        "k.dispatchEvent(new Event('change', {bubbles: true}));"
+    )
+    position = browser.execute_script(
+        "const span = knowledgeSpan('as_published');"
+        "const first = Date.parse(span.first), last = Date.parse(span.last);"
+        "return Math.floor(KNOWN_STEPS * (Date.parse('2020-05-10') - first) / (last - first));"
+    )
+    _move(browser, "known", position)
+    published_by = browser.execute_script("return knowledge().as_published")
+    assert published_by.startswith("2020-05-0")
+    # Before the capture was public, the base is shown with whoever the sources published by
+    # then had holding it (the LNA's 2014 holding rests on a later account), never the GNA.
+    assert _shown(browser, "2020-05-26", "", published_by)["al-watiya"] != "gna"
+    label = browser.find_element(By.ID, "known-label").text
+    assert label == f"as published by {published_by}"
+    _move(browser, "known", 1000)
+    assert _shown(browser, "2020-05-26", "")["al-watiya"] == "gna"
 
     # Nothing was asked of any other server, and the page logged no error.
     origins = browser.execute_script(

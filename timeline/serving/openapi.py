@@ -45,8 +45,17 @@ def _list(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": item}
 
 
+# The knowledge bounds an answer was given under (null: none), and how many events the
+# publication bound left out for having no publication date.
+KNOWLEDGE_KEYS = {
+    "as_known": _nullable(STRING),
+    "as_published": _nullable(STRING),
+    "unpublished": _nullable(INTEGER),
+}
+
+
 ANSWER = _object(
-    {"timeline": STRING, "at": STRING, "as_known": _nullable(STRING)},
+    {"timeline": STRING, "at": STRING, **KNOWLEDGE_KEYS},
     {
         "control": _list(
             _object(
@@ -116,6 +125,7 @@ DIFF = _object(
         "timeline": STRING,
         "from": STRING,
         "to": STRING,
+        **KNOWLEDGE_KEYS,
         "control": _list(
             _object({"place": ENTITY, "from": MAYBE_ENTITY, "to": MAYBE_ENTITY, **FACT})
         ),
@@ -151,6 +161,7 @@ HISTORY = _object(
     {
         "entity": ENTITY,
         "type": {"type": "string", "enum": ["actor", "place"]},
+        **KNOWLEDGE_KEYS,
         "control": _list(_object({"place": ENTITY, "controller": ENTITY, **_INTERVAL})),
         "presence": _list(_object({"actor": ENTITY, "place": MAYBE_ENTITY, **_INTERVAL})),
         "support": _list(_object({"backer": ENTITY, "backed": ENTITY, **_INTERVAL})),
@@ -203,7 +214,7 @@ GEOJSON = _object(
             )
         ),
     },
-    {"timeline": STRING, "at": STRING, "as_known": _nullable(STRING)},
+    {"timeline": STRING, "at": STRING, **KNOWLEDGE_KEYS},
 )
 
 SCENE = _object(
@@ -276,6 +287,13 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "date": {"description": f"The instant asked about: {_DATE_TEXT}.", "schema": DATE},
     "as_known": {
         "description": f"Use only what the database had recorded by then: {_DATE_TEXT}.",
+        "schema": DATE,
+    },
+    "as_published": {
+        "description": (
+            "Use only what had been published by then (an event counts from its earliest "
+            f"source's publication date; events with none are left out): {_DATE_TEXT}."
+        ),
         "schema": DATE,
     },
     "section": {

@@ -23,10 +23,10 @@ from timeline.events import Event
 from timeline.serving.parameters import BadParameter, Cursor, Query
 from timeline.store import EventQuery, Store, TimelineInfo
 
-# What the knowledge slider and every question can be asked "as of". A second knowledge
-# time (what had been published by then) joins here: its parameter in this tuple, its value
-# in `knowledge`, and it reaches every question below that takes `**knowledge(...)`.
-KNOWLEDGE = ("as_known",)
+# What the knowledge slider and every question can be asked "as of": what the database had
+# recorded by then, what had been published by then, or both; each reaches every question
+# below that takes `**knowledge(...)`.
+KNOWLEDGE = ("as_known", "as_published")
 
 # The events endpoint's page size: by default, and at most.
 PAGE = 100
@@ -63,7 +63,10 @@ def _timeline(store: Store, query: Query) -> TimelineInfo:
 
 def knowledge(query: Query, zone: str) -> dict[str, datetime | None]:
     """The knowledge time(s) a question is asked at, as the library's keyword arguments."""
-    return {"as_known": query.instant("as_known", zone)}
+    return {
+        "as_known": query.instant("as_known", zone),
+        "as_published": query.instant("as_published", zone),
+    }
 
 
 def timelines(store: Store, query: Query) -> Reply:
@@ -139,6 +142,7 @@ def events(store: Store, query: Query) -> Reply:
         between=(first, last) if first is not None and last is not None else None,
         entity=query.one("entity"),
         as_known=known,
+        as_published=query.instant("as_published", info.zone),
         starting=from_micros(cursor.valid_from) if cursor is not None else None,
     )
     page: list[Event] = []
@@ -219,7 +223,12 @@ def timeline_range(store: Store, query: Query) -> Reply:
 _AT = ("timeline", "date", *KNOWLEDGE, "section", "entity", "recent")
 _DATE = ("timeline", "date", *KNOWLEDGE)
 # The library names the arguments of its calls (`subject`); the server, its parameters.
-_COMMON = {"timeline": "timeline", "as_known": "as_known", "entity": "entity"}
+_COMMON = {
+    "timeline": "timeline",
+    "as_known": "as_known",
+    "as_published": "as_published",
+    "entity": "entity",
+}
 
 QUESTIONS = {
     q.path: q

@@ -58,21 +58,33 @@ function chosenDate() {
   return dayOf(Number($("date").value));
 }
 
-// What the database is asked "as of": one knowledge time today. The seam for a second one
-// (what had been published by then) is here: another slider, and another key in this object.
+// What the database is asked "as of": what it had recorded by an instant (the recording
+// times span the slider), or what had been published by then (the timeline's days span it).
+function knowledgeSpan(kind) {
+  if (kind === "as_known") return state.range.known;
+  const days = state.range.days;
+  return days && { first: `${days.first}T00:00:00Z`, last: `${days.last}T23:59:59Z` };
+}
+
 function knowledge() {
+  const kind = $("knowledge-kind").value;
   const position = Number($("known").value);
-  const known = state.range.known;
-  if (!known || position >= KNOWN_STEPS) return { as_known: null };
-  if (position <= 0) return { as_known: known.first };
-  const first = Date.parse(known.first), last = Date.parse(known.last);
-  return { as_known: new Date(first + ((last - first) * position) / KNOWN_STEPS).toISOString() };
+  const span = knowledgeSpan(kind);
+  if (!span || position >= KNOWN_STEPS) return {};
+  if (position <= 0) return { [kind]: span.first };
+  const first = Date.parse(span.first), last = Date.parse(span.last);
+  return { [kind]: new Date(first + ((last - first) * position) / KNOWN_STEPS).toISOString() };
+}
+
+function knowledgeText(bounds) {
+  if (bounds.as_known) return `as known at ${bounds.as_known}`;
+  if (bounds.as_published) return `as published by ${bounds.as_published}`;
+  return "with everything recorded";
 }
 
 function showSliders() {
   $("date-label").textContent = chosenDate();
-  const { as_known } = knowledge();
-  $("known-label").textContent = as_known ? `as known at ${as_known}` : "everything recorded";
+  $("known-label").textContent = knowledgeText(knowledge());
 }
 
 // -- the map -----------------------------------------------------------------------------------
@@ -160,7 +172,7 @@ const SECTIONS = [
 function drawBriefing(answer) {
   const parts = [element("h2", {}, `${answer.timeline} at ${answer.at}`),
     element("p", { class: "maybe" },
-      answer.as_known ? `as known at ${answer.as_known}` : "with everything recorded",
+      knowledgeText(answer),
       "; ? = possibly, not certainly, in effect")];
   for (const [key, title, headings, row] of SECTIONS) {
     const facts = answer[key] || [];
@@ -234,7 +246,8 @@ async function update() {
   const to = dayOf(Number($("date").value) + NEARBY_DAYS);
   const base = { timeline: state.timeline, ...known };
   $("map").dataset.state = "loading";
-  location.replace(`#${new URLSearchParams({ timeline: state.timeline, date, known: $("known").value })}`);
+  location.replace(`#${new URLSearchParams({
+    timeline: state.timeline, date, known: $("known").value, by: $("knowledge-kind").value })}`);
   try {
     const [scene, answer, events] = await Promise.all([
       ask("map.json", { ...base, date }),
@@ -248,6 +261,7 @@ async function update() {
     $("status").textContent = "";
     $("map").dataset.date = date;
     $("map").dataset.asKnown = known.as_known || "";
+    $("map").dataset.asPublished = known.as_published || "";
     $("map").dataset.state = "ready";
     if (state.chosenPlace) showHistory(state.chosenPlace);
   } catch (error) {
@@ -274,7 +288,8 @@ async function choose(timeline, wanted) {
   $("date").value = Math.min(Math.max(index, 0), last);
   $("known").max = KNOWN_STEPS;
   $("known").value = wanted.get("known") ?? KNOWN_STEPS;
-  $("known").disabled = !state.range.known;
+  $("knowledge-kind").value = wanted.get("by") === "as_published" ? "as_published" : "as_known";
+  $("known").disabled = !knowledgeSpan($("knowledge-kind").value);
   await update();
 }
 
@@ -291,6 +306,10 @@ async function start() {
     select.addEventListener("change", () => choose(select.value, new URLSearchParams()));
     $("date").addEventListener("input", soon);
     $("known").addEventListener("input", soon);
+    $("knowledge-kind").addEventListener("change", () => {
+      $("known").disabled = !knowledgeSpan($("knowledge-kind").value);
+      soon();
+    });
     await choose(name, wanted);
   } catch (error) {
     $("status").textContent = error.message;
