@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
     from timeline.importers.sources import Rejection
 
+# The exit codes of `timeline import` (the README's "Imports from cron" has the table):
+# 1 only when the good records went in; 5 when a source imported nothing or stopped part-way.
 EXIT_REJECTED = 1
+EXIT_FAILED = 5
 MAX_REJECTION_LINES = 20
 CREDENTIAL_VARIABLES = {
     "email": "ACLED_EMAIL",
@@ -79,8 +82,10 @@ def import_(
     """Import SOURCE... (files, directories, - for stdin, http(s) URLs) idempotently.
 
     Exit codes: 0 success; 1 some records rejected (the good ones imported); 2 usage error;
-    3 the database lock or a source could not be had. ACLED API credentials come from
-    ACLED_EMAIL and ACLED_KEY (or ACLED_ACCESS_TOKEN) and are never printed.
+    3 the database lock or a source could not be had; 4 the schema is not this version's;
+    5 nothing imported from a source (every record rejected) or the import stopped part-way.
+    ACLED API credentials come from ACLED_EMAIL and ACLED_KEY (or ACLED_ACCESS_TOKEN) and
+    are never printed.
     """
     from timeline.importing import ImportOptions, run_import, write_rejects
 
@@ -118,6 +123,10 @@ def import_(
             write_rejects(rejected, out)
     if not quiet or rejected:
         click.echo(report.summary(dry_run=dry_run), err=bool(rejected) and quiet)
+    if report.all_rejected:
+        names = ", ".join(report.all_rejected)
+        click.echo(f"Error: nothing imported from {names}: every record was rejected", err=True)
+        sys.exit(EXIT_FAILED)
     if rejected:
         sys.exit(EXIT_REJECTED)
 

@@ -21,6 +21,7 @@ from timeline.importers.sources import Rejection
 from timeline.importing.reconcile import reconcile_document
 from timeline.store import EventQuery, TimelineInfo
 from timeline.store.effective import revise
+from timeline.store.timelines import check_timeline_name
 
 if TYPE_CHECKING:
     from timeline.importing.run import SourceImport
@@ -125,6 +126,10 @@ class NativeImport:
                 f"not {self.options.timeline!r}"
             )
         try:
+            check_timeline_name(name)
+        except InvalidInput as err:
+            raise InvalidInput(f"{item.where}: {err}") from None
+        try:
             info = self.store.catalog.get(name)
         except NotFound:
             if self.options.dry_run:
@@ -169,7 +174,8 @@ class NativeImport:
         else:
             with self.store.writing(lock_timeout=self.options.lock_timeout) as tx:
                 result = tx.log.append(to_append, import_run=run.run_id)
-            run.count_added(to_append, outcome, {e.id for e in result.added})
+                run.count_added(to_append, outcome, {e.id for e in result.added})
+                run.record_progress(tx)
             run.refresh_statistics()
         run.progress(len(pending))
 

@@ -189,6 +189,11 @@ class ImportLedger(Protocol):
         """Record how an import run ended."""
         ...
 
+    def progress(self, run_id: int, counts: Mapping[str, int]) -> None:
+        """Record the counts of a run still under way, in the transaction of the batch they
+        count: a run that stops (a lock timeout, a kill) leaves what it committed on record."""
+        ...
+
     def runs(self, timeline: str | None = None, limit: int = 50) -> list[ImportRun]:
         """The most recent import runs, newest first."""
         ...

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from timeline.dates import from_micros
 from timeline.errors import InvalidInput, NotFound, TimelineError
 from timeline.events import Event, NewEvent
+from timeline.limits import check_event
 from timeline.revisions import REVISION_KINDS
 from timeline.store.codec import ROW_COLUMNS, RowDecoder, chain, verify_rows
 from timeline.store.memory.database import (
@@ -63,6 +64,9 @@ class MemoryLog(MemoryPart):
                 return tx.log.append(events, import_run=import_run)
         database, tables = self._database, self._tables
         result = AppendResult()
+        for event in events:
+            # Whoever drafted them, no event reaches the rows with a value they cannot hold.
+            check_event(event)
         batch_ids: set[str] = set()
         pending: list[NewEvent] = []
         for event in events:

@@ -15,6 +15,7 @@ from timeline import schema
 from timeline.dates import from_micros, to_micros
 from timeline.errors import InvalidInput, NotFound, TimelineError
 from timeline.events import Event, NewEvent
+from timeline.limits import check_event
 from timeline.revisions import REVISION_KINDS
 from timeline.store.codec import (
     HASHED_COLUMNS,
@@ -52,6 +53,9 @@ class SqlLog(SqlPart):
         result = AppendResult()
         if not events:
             return result
+        for event in events:
+            # Whoever drafted them, no event reaches the rows with a value they cannot hold.
+            check_event(event)
         stored = self._existing_ids([e.id for e in events])
         batch_ids: set[str] = set()
         pending: list[NewEvent] = []
