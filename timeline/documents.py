@@ -352,6 +352,7 @@ class Drafter(Resolver):
         else:
             if "date" not in data and "title" not in data and not fields:
                 raise ValidationError("correction: give a new date, title or field to replace")
+            restates = fields.pop("restates", None)
             nested = fields.pop("fields", None) or {}
             if not isinstance(nested, Mapping):
                 raise ValidationError(f"fields: {shown(nested)} is not a mapping", field="fields")
@@ -360,6 +361,13 @@ class Drafter(Resolver):
             # A field set to null is removed from the target.
             changes.update({k: None for k, v in wanted.items() if v is None})
             replaced = {"target": target.id, "fields": changes}
+            if restates is not None:
+                if not isinstance(restates, bool):
+                    raise ValidationError(
+                        f"restates: {shown(restates)} is not true or false", field="restates"
+                    )
+                if restates:
+                    replaced["restates"] = True
             title = data.get("title") or target.title
             date = self._date(data["date"], required=True) if "date" in data else target.date
         draft = NewEvent(

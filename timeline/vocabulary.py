@@ -189,7 +189,10 @@ KINDS: dict[str, KindSpec] = {
         KindSpec("strike", (_f("by", T.ACTOR), _f("place", T.PLACE))),
         # A correction's other keys replace the target's fields; they are checked against
         # the target's kind when the correction is drafted.
-        KindSpec("correction", (_f("target", T.EVENT, True), _f("fields", T.OBJECT))),
+        KindSpec(
+            "correction",
+            (_f("target", T.EVENT, True), _f("fields", T.OBJECT), _f("restates", T.BOOLEAN)),
+        ),
         KindSpec("retraction", (_f("target", T.EVENT, True), _f("reason", T.TEXT, True))),
         KindSpec("note", (_f("about", T.ENTITIES), _f("place", T.PLACE))),
     )

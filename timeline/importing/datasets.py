@@ -233,7 +233,11 @@ class DatasetImport:
             retracted = retraction(timeline, root, previous, None, None, reason, None)
             return [*definitions, retracted, event(record.kind, event_id, validated)]
         removed = {name: None for name in self._root_fields(previous) if name not in validated}
-        replaced = {"target": previous.root_id, "fields": {**validated, **removed}}
+        replaced = {
+            "target": previous.root_id,
+            "fields": {**validated, **removed},
+            "restates": True,
+        }
         return [*definitions, event("correction", event_id, replaced)]
 
     def _root(self, previous: OriginVersion) -> NewEvent | Event:
