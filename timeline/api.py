@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from timeline import database
 from timeline.dates import FuzzyDate
-from timeline.errors import InvalidInput, ValidationError
+from timeline.errors import InvalidInput, NotFound, ValidationError
 from timeline.events import Event, NewEvent
 from timeline.lookups import drafter, load_registry, pick_timeline, resolve_entity
 from timeline.store import EventQuery, Store, TimelineInfo
@@ -41,17 +41,30 @@ if TYPE_CHECKING:
     from timeline.documents import Item
 
 
-def open_store(url: str | None = None, *, announce: Callable[[str], None] | None = None) -> Store:
+def open_store(
+    url: str | None = None,
+    *,
+    announce: Callable[[str], None] | None = None,
+    must_exist: bool = False,
+) -> Store:
     """Open the database named by `url`, TIMELINE_DB or the default, schema at head.
 
     A brand-new *default* database is loaded with the shipped seeds on first use (announced
     through `announce`); a database named explicitly starts empty. An upgrade of an older
-    SQLite schema is announced there too (see `database.ensure_schema`).
+    SQLite schema is announced there too (see `database.ensure_schema`). With `must_exist`
+    (a caller that only reads), a SQLite file named explicitly that does not exist is
+    NotFound, and nothing is created: not the file, not its folder.
     """
     from timeline.store.sql import SqlStore
 
     explicit = url or os.environ.get(database.ENV_VAR)
     if explicit:
+        if must_exist and (missing := database.missing_file(explicit)) is not None:
+            raise NotFound(
+                f"no database at {str(missing)!r}: there is nothing to read, and reading "
+                "creates no database",
+                subject="db",
+            )
         return SqlStore(database.open_engine(explicit, announce=announce))
     path = database.default_path()
     store = SqlStore(database.open_engine(database.default_url(), announce=announce))

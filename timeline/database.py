@@ -70,6 +70,22 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def missing_file(url: str) -> Path | None:
+    """The file a SQLite `url` names when it does not exist yet (None for any other URL, or
+    a file that exists): what a command that only reads must not create."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    path = Path(database).expanduser()
+    return None if path.exists() else path
+
+
 def create(url: str) -> Engine:
     """An engine for `url` (any SQLAlchemy URL), with the settings this project relies on.
 
