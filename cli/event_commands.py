@@ -125,9 +125,7 @@ def add(
     if from_file is not None:
         if kind or fields or sources:
             raise click.UsageError("give either KIND DATE TITLE or --from-file, not both")
-        documents = _read_document(from_file)
-        info = api.pick_timeline(app.store, timeline or _header_timeline(documents))
-        added = api.add_documents(app.store, info, documents)
+        info, added = api.add_document(app.store, _read_document(from_file), timeline)
     else:
         if not kind or date is None:
             raise click.UsageError("give KIND DATE TITLE (or --from-file FILE)")
@@ -168,15 +166,6 @@ def _read_document(path: Path) -> list[Item]:
     if not documents:
         raise InvalidInput(f"--from-file: {name!r} holds no events")
     return documents
-
-
-def _header_timeline(documents: list[Item]) -> str | None:
-    for item in documents:
-        if item.is_header:
-            return str(item.data["timeline"])
-        if "timeline" in item.data:
-            return str(item.data["timeline"])
-    return None
 
 
 EVENT_COLUMNS = [

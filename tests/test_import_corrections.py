@@ -101,3 +101,57 @@ def test_a_correction_typed_by_hand_adds_its_source(libya: Cli, tmp_path: Path) 
     [event] = libya.events("--kind", "control")
     libya.ok("correct", event["id"], "--date", "2020-06-04", "--source", "AFP")
     assert cited(libya, "Tarhuna") == ["Reuters", "AFP"]
+
+
+# -- the same document, added or imported ----------------------------------------------------------
+
+NEW_TIMELINE = (
+    "- timeline: syria\n  zone: Asia/Damascus\n  title: Syrian civil war\n"
+    "- kind: actor.defined\n  actor: sdf\n  name: Syrian Democratic Forces\n"
+    "- kind: note\n  id: raqqa\n  date: 2017-10-17\n  title: SDF declare Raqqa taken\n"
+    "  text: x\n  about: [sdf]\n"
+)
+
+
+def test_a_document_for_a_new_timeline_means_the_same_added_or_imported(
+    make_db_url: Callable[[], str], tmp_path: Path
+) -> None:
+    path = tmp_path / "syria.yaml"
+    path.write_text(NEW_TIMELINE, encoding="utf-8")
+    added, imported = Cli(make_db_url()), Cli(make_db_url())
+    added.ok("create", "libya", "--zone", "Africa/Tripoli")
+    imported.ok("create", "libya", "--zone", "Africa/Tripoli")
+
+    added.ok("add", "--from-file", str(path))
+    expect(imported.ok("import", "--format", "yaml", str(path)), new=2)
+
+    timelines = [json.loads(c.ok("timelines", "--format", "json")) for c in (added, imported)]
+    assert timelines[0] == timelines[1]
+    assert {t["name"]: t["zone"] for t in timelines[0]} == {
+        "libya": "Africa/Tripoli",
+        "syria": "Asia/Damascus",
+    }
+
+    def events(cli: Cli) -> list[tuple[str, str, str]]:
+        return [(e["id"], e["kind"], e["date"]) for e in cli.events("--timeline", "syria")]
+
+    assert events(added) == events(imported)
+    assert len(events(added)) == 2
+    # Again: nothing new either way.
+    added.ok("add", "--from-file", str(path))
+    assert len(events(added)) == 2
+
+
+def test_a_document_whose_header_contradicts_the_database_adds_nothing(
+    libya: Cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "wrong.yaml"
+    path.write_text(NEW_TIMELINE.replace("syria", "libya"), encoding="utf-8")
+    result = libya("add", "--from-file", str(path))
+    assert result.exit_code == 2, result.output
+    assert "zone 'Asia/Damascus' differs from timeline 'libya'" in result.stderr
+    other = libya("add", "--from-file", str(tmp_path / "wrong.yaml"), "--timeline", "syria")
+    assert other.exit_code == 2
+    assert "the document is for timeline 'libya', not 'syria'" in other.stderr
+    assert libya.events() == []
+    assert [t["name"] for t in json.loads(libya.ok("timelines", "--format", "json"))] == ["libya"]

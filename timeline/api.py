@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from timeline import database
+from timeline import database, lookups
 from timeline.dates import FuzzyDate
 from timeline.errors import InvalidInput, NotFound, ValidationError
 from timeline.events import Event, NewEvent
@@ -95,6 +95,35 @@ def add_documents(store: Store, info: TimelineInfo, documents: Sequence[Item]) -
     drafts = [draft.draft(item) for item in documents if not item.is_header]
     result = store.log.append(drafts)
     return Added(result.added, drafts, result.unchanged)
+
+
+def add_document(
+    store: Store, documents: Sequence[Item], timeline: str | None = None
+) -> tuple[TimelineInfo, Added]:
+    """Add the events of one document, all of them or none, into the timeline its header
+    names (created when there is none of that name, as an import of the document does), or
+    `timeline`, or the only one there is."""
+    headers = [item for item in documents if item.is_header]
+    names = {str(item.data.get("timeline")) for item in headers}
+    if len(names) > 1:
+        raise InvalidInput(
+            f"{headers[1].where}: a second timeline header; a document added at once holds "
+            "one timeline (import it to add several)"
+        )
+    with store.writing() as tx:
+        if headers:
+            info = lookups.header_timeline(tx, headers[0], timeline)
+        else:
+            info = pick_timeline(tx, timeline or _named_timeline(documents))
+        return info, add_documents(tx, info, documents)
+
+
+def _named_timeline(documents: Sequence[Item]) -> str | None:
+    # Without a header, the `timeline` key of the first event that has one.
+    for item in documents:
+        if "timeline" in item.data:
+            return str(item.data["timeline"])
+    return None
 
 
 def add_event(store: Store, info: TimelineInfo, document: Mapping[str, Any]) -> Added:

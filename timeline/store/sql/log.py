@@ -183,7 +183,10 @@ class SqlLog(SqlPart):
 
     def _stream(self, statement: sa.Select[Any], with_record: bool = True) -> Iterator[Event]:
         with self._reading() as conn:
-            result = conn.execution_options(yield_per=READ_BATCH).execute(statement)
+            # On the statement, not the connection: Connection.execution_options() changes the
+            # connection itself, and a write transaction's connection that streamed once
+            # could no longer executemany its appends (psycopg's server-side cursors).
+            result = conn.execute(statement.execution_options(yield_per=READ_BATCH))
             decoder = RowDecoder()
             for row in result:
                 yield decoder.event(row._mapping, with_record=with_record)
@@ -298,8 +301,8 @@ class SqlLog(SqlPart):
         """Walk the hash chain in recording order and report the first row that breaks it."""
         statement = sa.select(*(_E.c[name] for name in (*HASHED_COLUMNS, "hash", "prev_hash")))
         with self._reading() as conn:
-            result = conn.execution_options(yield_per=READ_BATCH).execute(
-                statement.order_by(_E.c.seq)
+            result = conn.execute(
+                statement.order_by(_E.c.seq).execution_options(yield_per=READ_BATCH)
             )
             return verify_rows(tuple(row) for row in result)
 
