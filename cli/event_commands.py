@@ -336,15 +336,33 @@ def retract(app: AppContext, event_id: str, reason: str) -> None:
 
 
 @main.command()
+@click.option(
+    "--print-head",
+    is_flag=True,
+    help="Print only the chain's head, SEQ HASH, to keep outside the database.",
+)
+@click.option(
+    "--expect-head",
+    metavar="HASH",
+    help="Also check that the log still holds this head (one --print-head printed).",
+)
 @pass_app
-def verify(app: AppContext) -> None:
-    """Walk the hash chain of the whole log: exit 0 when intact, 1 naming the first bad row."""
-    result = app.store.log.verify()
-    if result.ok:
-        click.echo(f"ok: {result.checked} events, hash chain intact")
+def verify(app: AppContext, print_head: bool, expect_head: str | None) -> None:
+    """Walk the hash chain of the whole log, against the heads recorded as it grew: exit 0
+    when intact, 1 naming the first bad row."""
+    if expect_head is not None:
+        # Either the hash alone or the SEQ HASH line --print-head wrote.
+        expect_head = expect_head.split()[-1] if expect_head.split() else expect_head
+    result = app.store.log.verify(expect_head=expect_head)
+    if not result.ok:
+        click.echo(f"Error: seq {result.first_bad_seq}: {result.reason}", err=True)
+        sys.exit(1)
+    if print_head:
+        seq, digest = result.head or (0, "")
+        click.echo(f"{seq} {digest}".rstrip())
         return
-    click.echo(f"Error: seq {result.first_bad_seq}: {result.reason}", err=True)
-    sys.exit(1)
+    found = ", the expected head among them" if expect_head else ""
+    click.echo(f"ok: {result.checked} events, hash chain intact{found}")
 
 
 @main.command()

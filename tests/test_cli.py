@@ -426,6 +426,38 @@ def test_verify(libya: Invoke, db_url: str) -> None:
     assert result.stderr == "Error: seq 2: content does not match its hash\n"
 
 
+def test_verify_prints_a_head_and_checks_it_later(libya: Invoke, db_url: str) -> None:
+    kept = ok(libya("verify", "--print-head"))
+    seq, digest = kept.split()
+    assert (int(seq), len(digest)) == (4, 64)
+    # A later event: the kept head is still in the log, and so is the new one.
+    ok(libya("add", "note", "2020-01-01", "later", "--field", "text=x"))
+    assert ok(libya("verify", "--expect-head", kept.strip())) == (
+        "ok: 5 events, hash chain intact, the expected head among them\n"
+    )
+    assert ok(libya("verify", "--expect-head", digest)).startswith("ok: 5 events")
+
+    # Cut back to before the kept head, recorded heads and all: only the kept head tells.
+    engine = database.create(db_url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            for trigger in ("events_no_delete", "heads_no_delete"):
+                conn.execute(sa.text(f"DROP TRIGGER {trigger}"))
+        else:
+            conn.execute(sa.text("ALTER TABLE events DISABLE TRIGGER USER"))
+            conn.execute(sa.text("ALTER TABLE heads DISABLE TRIGGER USER"))
+        conn.execute(sa.text("DELETE FROM events WHERE seq > 3"))
+        conn.execute(sa.text("DELETE FROM heads WHERE seq > 3"))
+    engine.dispose()
+    assert ok(libya("verify")) == "ok: 3 events, hash chain intact\n"
+    result = libya("verify", "--expect-head", digest)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: seq 3: no row has the expected head {digest}: the log was cut back before "
+        "it, or re-hashed\n"
+    )
+
+
 def test_timelines(libya: Invoke) -> None:
     ok(libya("create", "syria", "--zone", "Asia/Damascus"))
     ok(libya("add", "-t", "libya", "note", "2020-05-18~", "late"))
@@ -467,20 +499,20 @@ def test_the_timeline_option(cli: Invoke, tmp_path: Path) -> None:
 
 
 def test_db_commands(cli: Invoke) -> None:
-    assert ok(cli("db", "current")) == "base (empty) (head is 0003)\n"
-    assert ok(cli("db", "upgrade")) == "at revision 0003\n"
-    assert ok(cli("db", "current")) == "0003 (head)\n"
+    assert ok(cli("db", "current")) == "base (empty) (head is 0004)\n"
+    assert ok(cli("db", "upgrade")) == "at revision 0004\n"
+    assert ok(cli("db", "current")) == "0004 (head)\n"
     ok(cli("create", "libya", "--zone", "UTC"))
     ok(cli("add", "note", "2020", "x"))
     assert ok(cli("db", "downgrade", "0001")) == "at revision 0001\n"
-    assert ok(cli("db", "current")) == "0001 (head is 0003)\n"
-    assert ok(cli("db", "upgrade")) == "at revision 0003\n"
+    assert ok(cli("db", "current")) == "0001 (head is 0004)\n"
+    assert ok(cli("db", "upgrade")) == "at revision 0004\n"
     assert [r["title"] for r in events_json(cli)] == ["x"]
     assert ok(cli("db", "downgrade", "base")) == "at revision base\n"
-    assert ok(cli("db", "current")) == "base (empty) (head is 0003)\n"
+    assert ok(cli("db", "current")) == "base (empty) (head is 0004)\n"
     # The next command brings the schema back to head, empty.
     assert json.loads(ok(cli("timelines", "--format", "json"))) == []
-    assert ok(cli("db", "current")) == "0003 (head)\n"
+    assert ok(cli("db", "current")) == "0004 (head)\n"
 
 
 # -- bad input ---------------------------------------------------------------------------------

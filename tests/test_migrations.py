@@ -17,7 +17,7 @@ from timeline.errors import InvalidInput
 from timeline.events import NewEvent, stable_id
 from timeline.store.sql import SqlStore
 
-TABLES = {"timelines", "imports", "events", "snapshots"}
+TABLES = {"timelines", "imports", "events", "snapshots", "heads"}
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_the_snapshot_migration_keeps_the_log_both_ways(engine: Engine) -> None:
 
     database.downgrade(engine, "0001")  # the release before superseded snapshots
     assert database.current_revision(engine) == "0001"
-    assert tables(engine) == TABLES
+    assert tables(engine) == TABLES - {"heads"}
     database.upgrade(engine)
     assert database.current_revision(engine) == database.head_revision()
     assert store.log.count() == 1
@@ -155,3 +155,16 @@ def test_the_origin_and_target_indexes_are_partial(engine: Engine) -> None:
         definitions = {name: sql for name, sql in conn.execute(sa.text(query)) if sql}
     for name, where in PARTIAL.items():
         assert where in definitions[name].replace("(", "").replace(")", ""), definitions[name]
+
+
+def test_the_heads_migration_records_the_head_of_an_existing_log(engine: Engine) -> None:
+    database.upgrade(engine)
+    store = SqlStore(engine)
+    use(store)
+    database.downgrade(engine, "0003")  # a log written before heads were recorded
+    database.upgrade(engine)
+    result = store.log.verify()
+    assert result.ok
+    with engine.connect() as conn:
+        heads = conn.exec_driver_sql("SELECT seq, hash FROM heads").all()
+    assert [tuple(h) for h in heads] == [result.head]

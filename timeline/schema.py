@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # The revision the code expects; a test checks it is the head of alembic/versions, so that
 # start-up can compare it with the database's without reading the migration scripts.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -111,6 +111,17 @@ events = sa.Table(
     # answered from this index alone (see the SQL store's origins.latest_hashes).
     sa.Index(None, "timeline", "origin", "origin_version", "origin_hash"),
     sa.Index(None, "target"),
+)
+
+# The heads of the hash chain (the seq and hash of the last row after each append), append-
+# only like the log: `verify` checks the log against them, so that a log cut short at its end
+# or re-hashed from an edited row on is found out.
+heads = sa.Table(
+    "heads",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.BigInteger, nullable=False),
 )
 
 # Derived and disposable: folded states of a timeline at fold-order boundaries, so that an

@@ -302,12 +302,22 @@ class RowDecoder:
 _DECODER_CACHE_LIMIT = 50_000
 
 
-def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyResult:
+def verify_rows(
+    rows: Iterable[Sequence[Any]],
+    heads: Mapping[int, str] | None = None,
+    expect_head: str | None = None,
+) -> VerifyResult:
     """Check a chain of rows (values in `HASHED_COLUMNS` order, then hash and previous hash)
-    in recording order; the first row that breaks it, if any."""
+    in recording order against itself and against the `heads` recorded as it grew (hash by
+    seq), and that a row has the hash `expect_head` when one is given; the first fault, if
+    any. The chain alone cannot tell a log cut short at its end, or re-hashed from an edited
+    row on, from an honest one: the recorded heads can, and a head kept outside the database
+    can when the heads were tampered with too."""
+    heads = heads or {}
     previous_hash = GENESIS_HASH
     previous_seq = 0
     checked = 0
+    found_expected = expect_head is None
     width = len(HASHED_COLUMNS)
     for row in rows:
         seq, digest, prev = row[0], row[width], row[width + 1]
@@ -317,6 +327,28 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyResult:
             return VerifyResult(checked, seq, "does not link to the previous row")
         if chain_hash(previous_hash, row_content(row[:width])) != digest:
             return VerifyResult(checked, seq, "content does not match its hash")
+        recorded = heads.get(seq)
+        if recorded is not None and recorded != digest:
+            return VerifyResult(
+                checked, seq, "is not the head recorded at it: the chain was re-hashed"
+            )
+        if digest == expect_head:
+            found_expected = True
         previous_hash, previous_seq = digest, seq
         checked += 1
-    return VerifyResult(checked)
+    beyond = [seq for seq in heads if seq > previous_seq]
+    if beyond:
+        return VerifyResult(
+            checked,
+            min(beyond),
+            f"is missing: a head was recorded at it, and the log ends at seq {previous_seq} "
+            "(rows were removed from its end)",
+        )
+    if not found_expected:
+        return VerifyResult(
+            checked,
+            previous_seq,
+            f"no row has the expected head {expect_head}: the log was cut back before it, "
+            "or re-hashed",
+        )
+    return VerifyResult(checked, head=(previous_seq, previous_hash) if checked else None)

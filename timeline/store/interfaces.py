@@ -109,8 +109,9 @@ class EventLog(Protocol):
         counting the targets of revisions among them."""
         ...
 
-    def verify(self) -> VerifyResult:
-        """Walk the hash chain in recording order and report the first row that breaks it."""
+    def verify(self, *, expect_head: str | None = None) -> VerifyResult:
+        """Walk the hash chain in recording order, against the heads recorded as it grew (and
+        `expect_head`, a head hash kept elsewhere, when given); report the first fault."""
         ...
 
 

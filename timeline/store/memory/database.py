@@ -78,10 +78,18 @@ class Tables:
     timelines: dict[str, TimelineRow] = field(default_factory=dict)
     snapshots: dict[SnapshotKey, SnapshotRow] = field(default_factory=dict)
     imports: dict[int, ImportRow] = field(default_factory=dict)
+    # The chain's head after each append: hash by seq (see schema.heads).
+    heads: dict[int, str] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A copy to change without changing this one."""
-        return Tables(self.length, dict(self.timelines), dict(self.snapshots), dict(self.imports))
+        return Tables(
+            self.length,
+            dict(self.timelines),
+            dict(self.snapshots),
+            dict(self.imports),
+            dict(self.heads),
+        )
 
 
 class MemoryDatabase:

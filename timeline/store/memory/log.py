@@ -95,6 +95,7 @@ class MemoryLog(MemoryPart):
         for row in rows:
             database.push(row)
         tables.length = len(database.rows)
+        tables.heads[rows[-1][SEQ]] = rows[-1][HASH]
         self._store.snapshots.supersede(earliest_reached(pending, self._earliest_of), recorded_at)
         return result
 
@@ -244,9 +245,12 @@ class MemoryLog(MemoryPart):
 
     # -- tamper evidence -----------------------------------------------------------------------
 
-    def verify(self) -> VerifyResult:
-        """Walk the hash chain in recording order and report the first row that breaks it."""
-        return verify_rows(self._database.visible(self._tables.length))
+    def verify(self, *, expect_head: str | None = None) -> VerifyResult:
+        """Walk the hash chain in recording order, against the heads recorded as it grew and
+        the head `expect_head` when given; report the first fault."""
+        return verify_rows(
+            self._database.visible(self._tables.length), self._tables.heads, expect_head
+        )
 
 
 def _mapping(row: Row) -> dict[str, Any]:
