@@ -346,8 +346,13 @@ def retract(app: AppContext, event_id: str, reason: str) -> None:
     metavar="HASH",
     help="Also check that the log still holds this head (one --print-head printed).",
 )
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also fold every timeline's log again and compare it with every snapshot.",
+)
 @pass_app
-def verify(app: AppContext, print_head: bool, expect_head: str | None) -> None:
+def verify(app: AppContext, print_head: bool, expect_head: str | None, deep: bool) -> None:
     """Walk the hash chain of the whole log, against the heads recorded as it grew: exit 0
     when intact, 1 naming the first bad row."""
     if expect_head is not None:
@@ -357,12 +362,25 @@ def verify(app: AppContext, print_head: bool, expect_head: str | None) -> None:
     if not result.ok:
         click.echo(f"Error: seq {result.first_bad_seq}: {result.reason}", err=True)
         sys.exit(1)
+    if deep:
+        from timeline import folding
+
+        problems = [
+            problem
+            for name in app.store.catalog.names()
+            for problem in folding.check_snapshots(app.store, name)
+        ]
+        for problem in problems:
+            click.echo(f"Error: {problem}", err=True)
+        if problems:
+            sys.exit(1)
     if print_head:
         seq, digest = result.head or (0, "")
         click.echo(f"{seq} {digest}".rstrip())
         return
     found = ", the expected head among them" if expect_head else ""
-    click.echo(f"ok: {result.checked} events, hash chain intact{found}")
+    snapshots = ", every snapshot as the log folds" if deep else ""
+    click.echo(f"ok: {result.checked} events, hash chain intact{found}{snapshots}")
 
 
 @main.command()

@@ -141,4 +141,6 @@ snapshots = sa.Table(
     sa.Column("superseded_at", sa.BigInteger, nullable=True),
     sa.Column("event_count", sa.Integer, nullable=False),
     sa.Column("state", sa.LargeBinary, nullable=False),
+    # codec.snapshot_digest of the row: a snapshot whose content does not match it is not used.
+    sa.Column("digest", sa.String(64), nullable=True),
 )

@@ -1,10 +1,14 @@
-"""The heads of the hash chain, recorded as it grows.
+"""The heads of the hash chain, recorded as it grows; a digest on every snapshot.
 
 Each append records the chain's head (the seq and hash of its last row) in `heads`, itself
 append-only. `timeline verify` checks the log against every recorded head, so that removing
 rows from the end of the log, or re-hashing the chain from an edited row on, no longer
 verifies as intact (the chain alone cannot tell a shorter log from a tampered one). An
 existing log gets its current head recorded by this upgrade.
+
+A snapshot carries the digest of its content, and answers do not use one that does not match
+it. The snapshots stored before have none: they are dropped (derived data, written again by
+the next import or `timeline rebuild`).
 
 Revision ID: 0004
 Revises: 0003
@@ -55,12 +59,17 @@ def upgrade() -> None:
         "INSERT INTO heads (seq, hash, recorded_at) "
         "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
     )
+    op.execute("DELETE FROM snapshots")
+    with op.batch_alter_table("snapshots") as batch:
+        batch.add_column(sa.Column("digest", sa.String(64), nullable=True))
     postgresql = op.get_bind().dialect.name == "postgresql"
     for statement in POSTGRESQL_TRIGGERS if postgresql else SQLITE_TRIGGERS:
         op.execute(statement)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("snapshots") as batch:
+        batch.drop_column("digest")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS heads_no_truncate ON heads")
         op.execute("DROP TRIGGER IF EXISTS heads_no_update_or_delete ON heads")

@@ -63,6 +63,18 @@ def compress_state(snapshot: Snapshot | EncodedSnapshot) -> bytes:
     return zstandard.compress(data, SNAPSHOT_COMPRESSION)
 
 
+def snapshot_digest(
+    timeline: str, boundary_us: int, known_through_us: int, event_count: int, blob: bytes
+) -> str:
+    """The digest a stored snapshot carries: of its timeline, boundary, knowledge time, count
+    and stored state, so that a state changed in the database (a fatality total, a
+    controller) is refused by the answers that would read it."""
+    import hashlib
+
+    head = f"{timeline}\x1f{boundary_us}\x1f{known_through_us}\x1f{event_count}\x1f"
+    return hashlib.sha256(head.encode("utf-8") + bytes(blob)).hexdigest()
+
+
 def load_state(blob: bytes) -> dict[str, Any]:
     """The state of a stored snapshot; ValueError when the bytes cannot be read."""
     try:

@@ -139,6 +139,10 @@ class SnapshotStore(Protocol):
         cannot be read)."""
         ...
 
+    def boundaries(self, timeline: str) -> list[datetime]:
+        """The boundaries of a timeline's current snapshots, in order."""
+        ...
+
     def latest_boundary(self, timeline: str) -> datetime | None:
         """The boundary of the last current snapshot of a timeline."""
         ...

@@ -175,6 +175,15 @@ class MemorySnapshots(MemoryPart):
             return None
         return Snapshot(from_micros(boundary), row.event_count, from_micros(known_through), state)
 
+    def boundaries(self, timeline: str) -> list[datetime]:
+        """The boundaries of a timeline's current snapshots, in order."""
+        stored = self._tables.snapshots
+        return [
+            from_micros(key[1])
+            for key in sorted(stored)
+            if key[0] == timeline and stored[key].superseded_at is None
+        ]
+
     def latest_boundary(self, timeline: str) -> datetime | None:
         """The boundary of the last current snapshot of a timeline."""
         boundaries = [
