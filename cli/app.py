@@ -22,11 +22,20 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
+# Commands that only read: pointed at a SQLite file that does not exist, they say so and
+# create nothing (the default database excepted: the first `timeline at` makes and seeds it).
+READ_ONLY_COMMANDS = frozenset(
+    {"at", "diff", "history", "timelines", "events", "show", "export", "imports", "verify"}
+    | {"map", "chart", "report"}
+)
+
+
 class AppContext:
     """What every command shares: the database, opened on first use."""
 
-    def __init__(self, db: str | None) -> None:
+    def __init__(self, db: str | None, *, read_only: bool = False) -> None:
         self.db = db
+        self.read_only = read_only
         self._store: Store | None = None
 
     @property
@@ -35,7 +44,11 @@ class AppContext:
         if self._store is None:
             from timeline import api
 
-            self._store = api.open_store(self.db, announce=lambda line: click.echo(line, err=True))
+            self._store = api.open_store(
+                self.db,
+                announce=lambda line: click.echo(line, err=True),
+                must_exist=self.read_only,
+            )
         return self._store
 
 
@@ -157,7 +170,7 @@ def main(ctx: click.Context, db: str | None) -> None:
     them into the state of the conflict at that date, and `--as-known` replays what the
     database knew at an earlier time.
     """
-    ctx.obj = AppContext(db)
+    ctx.obj = AppContext(db, read_only=ctx.invoked_subcommand in READ_ONLY_COMMANDS)
 
 
 pass_app = click.make_pass_decorator(AppContext)

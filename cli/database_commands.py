@@ -1,4 +1,4 @@
-"""Operators' commands for the schema: timeline db upgrade | current | downgrade."""
+"""Operators' commands for the schema: timeline db upgrade | current | downgrade | grant."""
 
 from __future__ import annotations
 
@@ -69,3 +69,22 @@ def downgrade(ctx: click.Context, revision: str) -> None:
     engine = _engine(ctx)
     database.downgrade(engine, revision)
     click.echo(f"at revision {database.current_revision(engine) or 'base'}")
+
+
+@db.command()
+@click.option("--importer", metavar="ROLE", help="The role cron's imports connect as.")
+@click.option("--reader", metavar="ROLE", help="The role that only reads (answers, exports).")
+@click.pass_context
+def grant(ctx: click.Context, importer: str | None, reader: str | None) -> None:
+    """PostgreSQL: create least-privilege roles (when missing) and grant them the schema.
+
+    The reader may only SELECT; the importer may SELECT and append (events, runs, timelines)
+    but change nothing stored; only the owner writes snapshots. Run as the owner. Prints
+    the statements it ran.
+    """
+    from timeline import database
+
+    if importer is None and reader is None:
+        raise click.UsageError("name a role: --importer ROLE and/or --reader ROLE")
+    for statement in database.grant_roles(_engine(ctx), importer=importer, reader=reader):
+        click.echo(statement)

@@ -142,9 +142,7 @@ def add(
     if from_file is not None:
         if kind or fields or sources:
             raise click.UsageError("give either KIND DATE TITLE or --from-file, not both")
-        documents = _read_document(from_file)
-        info = api.pick_timeline(app.store, timeline or _header_timeline(documents))
-        added = api.add_documents(app.store, info, documents)
+        info, added = api.add_document(app.store, _read_document(from_file), timeline)
     else:
         if not kind or date is None:
             raise click.UsageError("give KIND DATE TITLE (or --from-file FILE)")
@@ -185,15 +183,6 @@ def _read_document(path: Path) -> list[Item]:
     if not documents:
         raise InvalidInput(f"--from-file: {name!r} holds no events")
     return documents
-
-
-def _header_timeline(documents: list[Item]) -> str | None:
-    for item in documents:
-        if item.is_header:
-            return str(item.data["timeline"])
-        if "timeline" in item.data:
-            return str(item.data["timeline"])
-    return None
 
 
 EVENT_COLUMNS = [
@@ -364,15 +353,51 @@ def retract(app: AppContext, event_id: str, reason: str) -> None:
 
 
 @main.command()
+@click.option(
+    "--print-head",
+    is_flag=True,
+    help="Print only the chain's head, SEQ HASH, to keep outside the database.",
+)
+@click.option(
+    "--expect-head",
+    metavar="HASH",
+    help="Also check that the log still holds this head (one --print-head printed).",
+)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also fold every timeline's log again and compare it with every snapshot.",
+)
 @pass_app
-def verify(app: AppContext) -> None:
-    """Walk the hash chain of the whole log: exit 0 when intact, 1 naming the first bad row."""
-    result = app.store.log.verify()
-    if result.ok:
-        click.echo(f"ok: {result.checked} events, hash chain intact")
+def verify(app: AppContext, print_head: bool, expect_head: str | None, deep: bool) -> None:
+    """Walk the hash chain of the whole log, against the heads recorded as it grew: exit 0
+    when intact, 1 naming the first bad row."""
+    if expect_head is not None:
+        # Either the hash alone or the SEQ HASH line --print-head wrote.
+        expect_head = expect_head.split()[-1] if expect_head.split() else expect_head
+    result = app.store.log.verify(expect_head=expect_head)
+    if not result.ok:
+        click.echo(f"Error: seq {result.first_bad_seq}: {result.reason}", err=True)
+        sys.exit(1)
+    if deep:
+        from timeline import folding
+
+        problems = [
+            problem
+            for name in app.store.catalog.names()
+            for problem in folding.check_snapshots(app.store, name)
+        ]
+        for problem in problems:
+            click.echo(f"Error: {problem}", err=True)
+        if problems:
+            sys.exit(1)
+    if print_head:
+        seq, digest = result.head or (0, "")
+        click.echo(f"{seq} {digest}".rstrip())
         return
-    click.echo(f"Error: seq {result.first_bad_seq}: {result.reason}", err=True)
-    sys.exit(1)
+    found = ", the expected head among them" if expect_head else ""
+    snapshots = ", every snapshot as the log folds" if deep else ""
+    click.echo(f"ok: {result.checked} events, hash chain intact{found}{snapshots}")
 
 
 @main.command()

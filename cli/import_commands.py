@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from timeline.importers.sources import Rejection
     from timeline.importing.credentials import Credentials
 
+# The exit codes of `timeline import` (the README's "Imports from cron" has the table):
+# 1 only when the good records went in; 5 when a source imported nothing or stopped part-way.
 EXIT_REJECTED = 1
+EXIT_FAILED = 5
 MAX_REJECTION_LINES = 20
 # The overall deadline of a run's http(s) requests, by default.
 DEFAULT_TIMEOUT = 3600.0
@@ -99,8 +102,10 @@ def import_(
 
     Exit codes: 0 success; 1 some records rejected (the good ones imported); 2 usage error;
     3 the database lock or a source could not be had (refused credentials, a rate limit or
-    network failure included). ACLED's API takes ACLED_USERNAME and ACLED_PASSWORD (or
-    ACLED_ACCESS_TOKEN / ACLED_REFRESH_TOKEN), UCDP's UCDP_TOKEN; none is ever printed.
+    network failure included); 4 the schema is not this version's; 5 nothing imported from a
+    source (every record rejected) or the import stopped part-way. ACLED's API takes
+    ACLED_USERNAME and ACLED_PASSWORD (or ACLED_ACCESS_TOKEN / ACLED_REFRESH_TOKEN), UCDP's
+    UCDP_TOKEN; none is ever printed.
     """
     from timeline.importers.http import Limits
     from timeline.importing import ImportOptions, run_import, write_rejects
@@ -139,6 +144,10 @@ def import_(
             write_rejects(rejected, out)
     if not quiet or rejected:
         click.echo(report.summary(dry_run=dry_run), err=bool(rejected) and quiet)
+    if report.all_rejected:
+        names = ", ".join(report.all_rejected)
+        click.echo(f"Error: nothing imported from {names}: every record was rejected", err=True)
+        sys.exit(EXIT_FAILED)
     if rejected:
         sys.exit(EXIT_REJECTED)
 

@@ -591,15 +591,23 @@ def test_snapshots_written_before_zstandard_are_still_read(sql_clocked: SqlStore
 
     gna_holds_tripoli(sql_clocked)
     folding.refresh_snapshots(sql_clocked, "t", every=1)
+    from timeline.store.codec import snapshot_digest
+
     with sql_clocked.engine.begin() as conn:
-        rows = conn.exec_driver_sql("SELECT boundary, state FROM snapshots").all()
+        rows = conn.exec_driver_sql(
+            "SELECT boundary, known_through, event_count, state FROM snapshots"
+        ).all()
         assert rows
-        assert all(bytes(state).startswith(b"\x28\xb5\x2f\xfd") for _, state in rows)
-        for boundary, state in rows:
-            old = zlib.compress(_decompress_state(state), 1)
+        assert all(bytes(row.state).startswith(b"\x28\xb5\x2f\xfd") for row in rows)
+        for row in rows:
+            old = zlib.compress(_decompress_state(row.state), 1)
+            digest = snapshot_digest("t", row.boundary, row.known_through, row.event_count, old)
             conn.execute(
-                sa.text("UPDATE snapshots SET state = :state WHERE boundary = :boundary"),
-                {"state": old, "boundary": boundary},
+                sa.text(
+                    "UPDATE snapshots SET state = :state, digest = :digest "
+                    "WHERE boundary = :boundary"
+                ),
+                {"state": old, "digest": digest, "boundary": row.boundary},
             )
     snapshot = sql_clocked.snapshots.before("t", parse_instant("2019-12-31"))
     assert snapshot is not None

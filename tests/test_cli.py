@@ -443,6 +443,39 @@ def test_verify(libya: Invoke, db_url: str) -> None:
     assert result.stderr == "Error: seq 2: content does not match its hash\n"
 
 
+@ON_THE_DATABASES
+def test_verify_prints_a_head_and_checks_it_later(libya: Invoke, db_url: str) -> None:
+    kept = ok(libya("verify", "--print-head"))
+    seq, digest = kept.split()
+    assert (int(seq), len(digest)) == (4, 64)
+    # A later event: the kept head is still in the log, and so is the new one.
+    ok(libya("add", "note", "2020-01-01", "later", "--field", "text=x"))
+    assert ok(libya("verify", "--expect-head", kept.strip())) == (
+        "ok: 5 events, hash chain intact, the expected head among them\n"
+    )
+    assert ok(libya("verify", "--expect-head", digest)).startswith("ok: 5 events")
+
+    # Cut back to before the kept head, recorded heads and all: only the kept head tells.
+    engine = database.create(db_url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            for trigger in ("events_no_delete", "heads_no_delete"):
+                conn.execute(sa.text(f"DROP TRIGGER {trigger}"))
+        else:
+            conn.execute(sa.text("ALTER TABLE events DISABLE TRIGGER USER"))
+            conn.execute(sa.text("ALTER TABLE heads DISABLE TRIGGER USER"))
+        conn.execute(sa.text("DELETE FROM events WHERE seq > 3"))
+        conn.execute(sa.text("DELETE FROM heads WHERE seq > 3"))
+    engine.dispose()
+    assert ok(libya("verify")) == "ok: 3 events, hash chain intact\n"
+    result = libya("verify", "--expect-head", digest)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: seq 3: no row has the expected head {digest}: the log was cut back before "
+        "it, or re-hashed\n"
+    )
+
+
 @ON_EVERY_STORE
 def test_timelines(libya: Invoke) -> None:
     ok(libya("create", "syria", "--zone", "Asia/Damascus"))

@@ -226,10 +226,14 @@ def test_every_format_refuses_bad_input_in_one_line_per_fault_storing_nothing(
         [line] = lines
         assert re.fullmatch(rf"Error: {where}(:\d+)?: .*(binary|not UTF-8).*", line), line
     else:
-        # Cut mid-record: that record is rejected naming its row, or the file refused there.
-        assert result.exit_code in (1, 2), result.output
-        [line] = lines
-        assert re.fullmatch(rf"(rejected|Error:) {where}:\d+: \S.*", line), line
+        # Cut mid-record: that record is rejected naming its row, and with nothing else in
+        # the file nothing was imported (exit 5, not 1); or the file is refused there.
+        assert result.exit_code in (5, 2), result.output
+        assert re.fullmatch(rf"(rejected|Error:) {where}:\d+: \S.*", lines[0]), lines[0]
+        if result.exit_code == 5:
+            assert lines[1:] == [f"Error: nothing imported from {path}: every record was rejected"]
+        else:
+            assert len(lines) == 1
 
 
 # -- `timeline import` with a wrong --format, or none -----------------------------------------

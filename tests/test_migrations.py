@@ -18,7 +18,7 @@ from timeline.events import NewEvent, Source, stable_id
 from timeline.store import EventQuery
 from timeline.store.sql import SqlStore
 
-TABLES = {"timelines", "imports", "events", "snapshots", "feeds"}
+TABLES = {"timelines", "imports", "events", "snapshots", "feeds", "heads"}
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_the_snapshot_migration_keeps_the_log_both_ways(engine: Engine) -> None:
 
     database.downgrade(engine, "0001")  # the release before superseded snapshots
     assert database.current_revision(engine) == "0001"
-    assert tables(engine) == TABLES - {"feeds"}  # feeds came later
+    assert tables(engine) == TABLES - {"feeds", "heads"}  # both came later
     database.upgrade(engine)
     assert database.current_revision(engine) == database.head_revision()
     assert store.log.count() == 1
@@ -190,3 +190,16 @@ def test_the_publication_migration_fills_in_the_events_stored_before_it(engine: 
     # The triggers lifted for the fill are back.
     with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
         conn.execute(sa.text("UPDATE events SET title = 'x'"))
+
+
+def test_the_heads_migration_records_the_head_of_an_existing_log(engine: Engine) -> None:
+    database.upgrade(engine)
+    store = SqlStore(engine)
+    use(store)
+    database.downgrade(engine, "0003")  # a log written before heads were recorded
+    database.upgrade(engine)
+    result = store.log.verify()
+    assert result.ok
+    with engine.connect() as conn:
+        heads = conn.exec_driver_sql("SELECT seq, hash FROM heads").all()
+    assert [tuple(h) for h in heads] == [result.head]

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from timeline import database
+from timeline import database, lookups
 from timeline.dates import FuzzyDate
-from timeline.errors import InvalidInput, ValidationError
+from timeline.errors import InvalidInput, NotFound, ValidationError
 from timeline.events import Event, NewEvent
 from timeline.lookups import drafter, load_registry, pick_timeline, resolve_entity
 from timeline.store import EventQuery, Store, TimelineInfo
@@ -43,17 +43,30 @@ if TYPE_CHECKING:
     from timeline.documents import Item
 
 
-def open_store(url: str | None = None, *, announce: Callable[[str], None] | None = None) -> Store:
+def open_store(
+    url: str | None = None,
+    *,
+    announce: Callable[[str], None] | None = None,
+    must_exist: bool = False,
+) -> Store:
     """Open the database named by `url`, TIMELINE_DB or the default, schema at head.
 
     A brand-new *default* database is loaded with the shipped seeds on first use (announced
     through `announce`); a database named explicitly starts empty. An upgrade of an older
-    SQLite schema is announced there too (see `database.ensure_schema`).
+    SQLite schema is announced there too (see `database.ensure_schema`). With `must_exist`
+    (a caller that only reads), a SQLite file named explicitly that does not exist is
+    NotFound, and nothing is created: not the file, not its folder.
     """
     from timeline.store.sql import SqlStore
 
     explicit = url or os.environ.get(database.ENV_VAR)
     if explicit:
+        if must_exist and (missing := database.missing_file(explicit)) is not None:
+            raise NotFound(
+                f"no database at {str(missing)!r}: there is nothing to read, and reading "
+                "creates no database",
+                subject="db",
+            )
         return SqlStore(database.open_engine(explicit, announce=announce))
     path = database.default_path()
     store = SqlStore(database.open_engine(database.default_url(), announce=announce))
@@ -84,6 +97,35 @@ def add_documents(store: Store, info: TimelineInfo, documents: Sequence[Item]) -
     drafts = [draft.draft(item) for item in documents if not item.is_header]
     result = store.log.append(drafts)
     return Added(result.added, drafts, result.unchanged)
+
+
+def add_document(
+    store: Store, documents: Sequence[Item], timeline: str | None = None
+) -> tuple[TimelineInfo, Added]:
+    """Add the events of one document, all of them or none, into the timeline its header
+    names (created when there is none of that name, as an import of the document does), or
+    `timeline`, or the only one there is."""
+    headers = [item for item in documents if item.is_header]
+    names = {str(item.data.get("timeline")) for item in headers}
+    if len(names) > 1:
+        raise InvalidInput(
+            f"{headers[1].where}: a second timeline header; a document added at once holds "
+            "one timeline (import it to add several)"
+        )
+    with store.writing() as tx:
+        if headers:
+            info = lookups.header_timeline(tx, headers[0], timeline)
+        else:
+            info = pick_timeline(tx, timeline or _named_timeline(documents))
+        return info, add_documents(tx, info, documents)
+
+
+def _named_timeline(documents: Sequence[Item]) -> str | None:
+    # Without a header, the `timeline` key of the first event that has one.
+    for item in documents:
+        if "timeline" in item.data:
+            return str(item.data["timeline"])
+    return None
 
 
 def add_event(store: Store, info: TimelineInfo, document: Mapping[str, Any]) -> Added:

@@ -12,6 +12,7 @@ lock, so that two processes never migrate one database at once.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +69,22 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def missing_file(url: str) -> Path | None:
+    """The file a SQLite `url` names when it does not exist yet (None for any other URL, or
+    a file that exists): what a command that only reads must not create."""
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError:
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    path = Path(database).expanduser()
+    return None if path.exists() else path
 
 
 def create(url: str) -> Engine:
@@ -313,3 +330,61 @@ def open_engine(url: str | None = None, *, announce: Callable[[str], None] | Non
 def _first_line(err: BaseException) -> str:
     text = str(getattr(err, "orig", None) or err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def grant_roles(engine: Engine, *, importer: str | None, reader: str | None) -> list[str]:
+    """Create (when missing) and grant PostgreSQL's least-privilege roles on the database's
+    schema; returns the statements run, for the operator to read.
+
+    The reader may only SELECT. The importer may SELECT, INSERT events and their chain
+    heads, start and finish runs in `imports`, create timelines (a document's header does)
+    and mark snapshots stale (`superseded_at`, which every append does); it may not change
+    or delete an event, a head or a snapshot's state. Only the owner writes snapshots
+    (`timeline rebuild`, the refresh an owner's import ends with): an importer's import
+    leaves them to it. Neither may alter a table, so neither can turn the append-only
+    triggers off.
+    """
+    if engine.dialect.name != "postgresql":
+        raise InvalidInput(
+            "roles are PostgreSQL's: a SQLite database is one file, guarded by its permissions",
+            subject="db",
+        )
+    for role in (importer, reader):
+        if role is not None and not _ROLE_NAME.fullmatch(role):
+            raise InvalidInput(
+                f"role {role!r}: use lowercase letters, digits and '_' (at most 63)",
+                subject="role",
+            )
+    ensure_schema(engine)
+    statements: list[str] = []
+    with engine.begin() as conn:
+        schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+        q = f'"{schema}"'
+        for role, grants in (
+            (reader, [f"GRANT SELECT ON ALL TABLES IN SCHEMA {q} TO {{role}}"]),
+            (
+                importer,
+                [
+                    f"GRANT SELECT ON ALL TABLES IN SCHEMA {q} TO {{role}}",
+                    f"GRANT INSERT ON {q}.events, {q}.heads, {q}.timelines TO {{role}}",
+                    f"GRANT INSERT, UPDATE ON {q}.imports TO {{role}}",
+                    f"GRANT UPDATE (superseded_at) ON {q}.snapshots TO {{role}}",
+                    f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {q} TO {{role}}",
+                ],
+            ),
+        ):
+            if role is None:
+                continue
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)
+            ).scalar()
+            todo = [] if exists else [f"CREATE ROLE {role} LOGIN"]
+            todo += [f"GRANT USAGE ON SCHEMA {q} TO {role}"]
+            todo += [grant.format(role=role) for grant in grants]
+            for statement in todo:
+                conn.exec_driver_sql(statement)
+            statements += todo
+    return statements
+
+
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")

@@ -30,6 +30,7 @@ from timeline.events import (
     is_uuid,
     stable_id,
 )
+from timeline.limits import check_event, shown
 from timeline.revisions import REVISION_KINDS
 from timeline.vocabulary import KINDS, Resolver, kind_spec, validate_fields
 
@@ -82,7 +83,7 @@ def read_items(stream: IO[str], name: str, fmt: str) -> Iterator[Item | ItemErro
             loaded = json.load(stream)
         else:
             raise InvalidInput(
-                f"{fmt!r} is not a native format (yaml, jsonl, json)", subject="format"
+                f"{shown(fmt)} is not a native format (yaml, jsonl, json)", subject="format"
             )
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
@@ -93,6 +94,8 @@ def read_items(stream: IO[str], name: str, fmt: str) -> Iterator[Item | ItemErro
         raise InvalidInput(f"{name}:{err.lineno}: not valid JSON: {err.msg}") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{name}: not UTF-8 text") from None
+    except ValueError as err:  # a number of thousands of digits (int-string limit)
+        raise InvalidInput(f"{name}: not valid JSON: {str(err).split(':')[0]}") from None
     if loaded is None:
         return
     documents = [loaded] if isinstance(loaded, Mapping) else loaded
@@ -103,7 +106,7 @@ def read_items(stream: IO[str], name: str, fmt: str) -> Iterator[Item | ItemErro
         if isinstance(document, Mapping):
             yield Item(where, document)
         else:
-            yield ItemError(where, f"expected a mapping, found {document!r:.60}")
+            yield ItemError(where, f"expected a mapping, found {shown(document)}")
 
 
 # A YAML file is read whole (JSON Lines streams): past this size, the file is refused with a
@@ -194,10 +197,13 @@ def _read_jsonl(stream: IO[str], name: str) -> Iterator[Item | ItemError]:
             except json.JSONDecodeError as err:
                 yield ItemError(where, f"not valid JSON: {err.msg}")
                 continue
+            except ValueError as err:  # a number of thousands of digits (int-string limit)
+                yield ItemError(where, f"not valid JSON: {str(err).split(':')[0]}")
+                continue
             if isinstance(document, Mapping):
                 yield Item(where, document)
             else:
-                yield ItemError(where, f"expected a JSON object, found {line.strip()[:60]!r}")
+                yield ItemError(where, f"expected a JSON object, found {shown(line.strip()[:60])}")
     except UnicodeDecodeError:
         raise InvalidInput(f"{name}:{line_number + 1}: not UTF-8 text") from None
 
@@ -237,7 +243,7 @@ class Drafter(Resolver):
         """The id of the stored or drafted event `reference` designates (id or slug)."""
         found = self._find_event(reference)
         if found is None:
-            raise ValidationError(f"{field}: no event {reference!r}", field=field)
+            raise ValidationError(f"{field}: no event {shown(reference)}", field=field)
         return found.id
 
     def offensive(self, reference: str, field: str) -> str:
@@ -246,7 +252,7 @@ class Drafter(Resolver):
         if found is not None:
             if found.kind != "offensive.started":
                 raise ValidationError(
-                    f"{field}: {reference!r} is a {found.kind}, not an offensive.started",
+                    f"{field}: {shown(reference)} is a {found.kind}, not an offensive.started",
                     field=field,
                 )
             return found.id
@@ -257,9 +263,9 @@ class Drafter(Resolver):
             return ids.pop()
         if ids:
             raise ValidationError(
-                f"{field}: several offensives are named {reference!r}; give the id"
+                f"{field}: several offensives are named {shown(reference)}; give the id"
             )
-        raise ValidationError(f"{field}: no offensive {reference!r}", field=field)
+        raise ValidationError(f"{field}: no offensive {shown(reference)}", field=field)
 
     def _find_event(self, reference: str) -> NewEvent | Event | None:
         if is_uuid(reference):
@@ -274,6 +280,7 @@ class Drafter(Resolver):
         """A validated event from one document; raises ValidationError naming item and field."""
         try:
             event = self._draft(item.data, origin)
+            check_event(event)
         except (ValidationError, UnknownEntity) as err:
             raise ValidationError(str(err), where=item.where) from None
         except DateError as err:
@@ -295,7 +302,8 @@ class Drafter(Resolver):
         timeline = data.get("timeline")
         if timeline is not None and timeline != self.timeline:
             raise ValidationError(
-                f"timeline: {timeline!r} is not the timeline being written ({self.timeline!r})",
+                f"timeline: {shown(timeline)} is not the timeline being written "
+                f"({shown(self.timeline)})",
                 field="timeline",
             )
         fields = {k: v for k, v in data.items() if k not in ENVELOPE_KEYS}
@@ -328,7 +336,7 @@ class Drafter(Resolver):
         reference = _text(fields.pop("target", None), "target")
         target = self._find_event(reference)
         if target is None:
-            raise ValidationError(f"target: no event {reference!r}", field="target")
+            raise ValidationError(f"target: no event {shown(reference)}", field="target")
         if target.kind in REVISION_KINDS:
             # Revisions act on the original event, so that its history reads in one place.
             root = self._find_event(str(target.fields["target"]))
@@ -344,14 +352,22 @@ class Drafter(Resolver):
         else:
             if "date" not in data and "title" not in data and not fields:
                 raise ValidationError("correction: give a new date, title or field to replace")
+            restates = fields.pop("restates", None)
             nested = fields.pop("fields", None) or {}
             if not isinstance(nested, Mapping):
-                raise ValidationError(f"fields: {nested!r} is not a mapping", field="fields")
+                raise ValidationError(f"fields: {shown(nested)} is not a mapping", field="fields")
             wanted = {**fields, **nested}
             changes = validate_fields(target.kind, wanted, self, partial=True)
             # A field set to null is removed from the target.
             changes.update({k: None for k, v in wanted.items() if v is None})
             replaced = {"target": target.id, "fields": changes}
+            if restates is not None:
+                if not isinstance(restates, bool):
+                    raise ValidationError(
+                        f"restates: {shown(restates)} is not true or false", field="restates"
+                    )
+                if restates:
+                    replaced["restates"] = True
             title = data.get("title") or target.title
             date = self._date(data["date"], required=True) if "date" in data else target.date
         draft = NewEvent(
@@ -372,7 +388,7 @@ class Drafter(Resolver):
 
     def _with_id(self, draft: NewEvent, given: Any) -> NewEvent:
         if given is not None and not isinstance(given, str):
-            raise ValidationError(f"id: {given!r} is not a UUID or slug", field="id")
+            raise ValidationError(f"id: {shown(given)} is not a UUID or slug", field="id")
         if draft.origin is not None:
             key = (
                 draft.origin.key
@@ -416,7 +432,7 @@ def _record(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        raise ValidationError(f"record: {value!r:.60} is not a mapping", field="record")
+        raise ValidationError(f"record: {shown(value)} is not a mapping", field="record")
     return dict(value)
 
 
@@ -427,7 +443,7 @@ def _date_text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValidationError(f"date: {value!r} is not a date", field="date")
+        raise ValidationError(f"date: {shown(value)} is not a date", field="date")
     return str(value)
 
 
@@ -435,7 +451,7 @@ def _text(value: Any, field: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValidationError(f"{field}: required", field=field)
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise ValidationError(f"{field}: {value!r} is not a text", field=field)
+        raise ValidationError(f"{field}: {shown(value)} is not a text", field=field)
     return str(value).strip()
 
 
@@ -444,7 +460,7 @@ def _confidence(value: Any) -> str | None:
         return None
     if value not in CONFIDENCE_LEVELS:
         raise ValidationError(
-            f"confidence: {value!r} is not one of {', '.join(CONFIDENCE_LEVELS)}",
+            f"confidence: {shown(value)} is not one of {', '.join(CONFIDENCE_LEVELS)}",
             field="confidence",
         )
     return str(value)
@@ -459,15 +475,16 @@ def _origin(value: Any) -> Origin | None:
         version, stamp = value.get("version", 1), value.get("stamp")
         digest = value.get("hash")
         if key is None or not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise ValidationError(f"origin: {dict(value)!r} is not an origin", field="origin")
+            raise ValidationError(f"origin: {shown(dict(value))} is not an origin", field="origin")
         if stamp is not None and (not isinstance(stamp, int) or isinstance(stamp, bool)):
-            raise ValidationError(f"origin.stamp: {stamp!r} is not an integer", field="origin")
+            raise ValidationError(f"origin.stamp: {shown(stamp)} is not an integer", field="origin")
         if digest is not None and not isinstance(digest, str):
-            raise ValidationError(f"origin.hash: {digest!r} is not a text", field="origin")
+            raise ValidationError(f"origin.hash: {shown(digest)} is not a text", field="origin")
         return Origin(key.key, version, digest, stamp)
     if not isinstance(value, str) or ":" not in value:
         raise ValidationError(
-            f"origin: {value!r} is not 'dataset:record-key' (e.g. acled:LBY9289)", field="origin"
+            f"origin: {shown(value)} is not 'dataset:record-key' (e.g. acled:LBY9289)",
+            field="origin",
         )
     return Origin(value)
 
@@ -480,17 +497,19 @@ def parse_sources(value: Any) -> tuple[Source, ...]:
     if isinstance(value, str | Mapping):
         value = [value]
     if not isinstance(value, list):
-        raise ValidationError(f"sources: {value!r} is not a list", field="sources")
+        raise ValidationError(f"sources: {shown(value)} is not a list", field="sources")
     out = []
     for index, item in enumerate(value):
         where = f"sources[{index}]"
         if isinstance(item, str):
             item = {"name": item}
         if not isinstance(item, Mapping):
-            raise ValidationError(f"{where}: {item!r} is not a source", field="sources")
+            raise ValidationError(f"{where}: {shown(item)} is not a source", field="sources")
         unknown = set(item) - {"name", "url", "published", "retrospective"}
         if unknown:
-            raise ValidationError(f"{where}: unknown key {sorted(unknown)[0]!r}", field="sources")
+            raise ValidationError(
+                f"{where}: unknown key {shown(sorted(unknown)[0])}", field="sources"
+            )
         name = _text(item.get("name"), f"{where}.name")
         url = item.get("url")
         if url is not None:
@@ -514,7 +533,7 @@ def check_url(url: str, field: str) -> str:
     """An http(s) URL with a host, or a ValidationError naming the field and the value."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in url.strip():
-        raise ValidationError(f"{field}: {url!r} is not an http(s) URL", field=field)
+        raise ValidationError(f"{field}: {shown(url)} is not an http(s) URL", field=field)
     return url.strip()
 
 

@@ -18,8 +18,15 @@ class TimelineError(Exception):
     exit_code = 1
 
     def __init__(self, message: str = "", *, subject: str | None = None) -> None:
+        # However long the value it quotes, a message stays a line a person reads.
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 3] + "..."
         super().__init__(message)
         self.subject = subject
+
+
+# The longest message an error carries (timeline.limits shortens the values it quotes first).
+MAX_MESSAGE = 1000
 
 
 class InvalidInput(TimelineError):
@@ -62,6 +69,13 @@ class SourceUnavailable(TimelineError):
     """A source file or URL could not be read at all (exit 3 for imports)."""
 
     exit_code = 3
+
+
+class ImportFailed(TimelineError):
+    """An import stopped part-way on a fault of neither its input nor its options (the
+    database refused a write): exit 5, never 1, which says the good records went in."""
+
+    exit_code = 5
 
 
 class IntegrityError(TimelineError):

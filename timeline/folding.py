@@ -220,6 +220,37 @@ def refresh_snapshots(
     return written
 
 
+def check_snapshots(store: Store, timeline: str) -> list[str]:
+    """Fold the whole log of a timeline again and compare it with every current snapshot;
+    one line for each that does not hold what the log does, or cannot be used (its content
+    no longer matches its digest). Costs a full fold: for `verify --deep`, not for answers."""
+    import orjson
+
+    boundaries = store.snapshots.boundaries(timeline)
+    problems: list[str] = []
+    projector = Projector()
+    count = 0
+
+    def compare(boundary: datetime) -> None:
+        stored = store.snapshots.before(timeline, boundary)
+        where = f"{timeline}: the snapshot at {boundary.isoformat().replace('+00:00', 'Z')}"
+        if stored is None or stored.boundary != boundary:
+            problems.append(f"{where} does not match its digest: it was changed")
+        elif stored.event_count != count or stored.state != orjson.loads(projector.snapshot_json()):
+            problems.append(f"{where} does not hold what the log folds to there")
+
+    pending = list(boundaries)
+    with collector_paused():
+        for event in effective_stream(store, timeline, None):
+            while pending and pending[0] <= event.date.start:
+                compare(pending.pop(0))
+            projector.apply(event)
+            count += 1
+        for boundary in pending:
+            compare(boundary)
+    return problems
+
+
 def _resume(snapshot: Snapshot | None) -> tuple[Projector, datetime | None]:
     """A projector from a stored snapshot and the boundary to fold on from, or a fresh one
     from the beginning when there is none or it was written by another version of the

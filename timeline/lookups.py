@@ -12,11 +12,12 @@ from timeline.events import Event
 from timeline.revisions import apply_revisions, effective_events
 from timeline.store import EventQuery, Store, TimelineInfo
 from timeline.store.effective import revisions_by_target
+from timeline.store.timelines import check_timeline_name
 
 if TYPE_CHECKING:
     # Imported where documents are drafted: an answer needs neither them nor the YAML parser
     # they bring (see tests/test_startup.py).
-    from timeline.documents import Drafter
+    from timeline.documents import Drafter, Item
 
 
 def pick_timeline(store: Store, name: str | None) -> TimelineInfo:
@@ -31,6 +32,40 @@ def pick_timeline(store: Store, name: str | None) -> TimelineInfo:
     raise InvalidInput(
         f"required, the database has several: {', '.join(names)}", subject="timeline"
     )
+
+
+def header_timeline(
+    store: Store, header: Item, wanted: str | None, *, create: bool = True
+) -> TimelineInfo:
+    """The timeline a document's header (`{timeline, zone, title}`) names: created when there
+    is none of that name (unless not `create`: then as it would be), checked when there is
+    (its zone must be the header's). `wanted`, a timeline the caller asked for, must be the
+    header's. The same document means the same to every reader of it."""
+    name = str(header.data.get("timeline") or "")
+    zone = str(header.data.get("zone") or "")
+    title = header.data.get("title")
+    if wanted is not None and wanted != name:
+        raise InvalidInput(f"{header.where}: the document is for timeline {name!r}, not {wanted!r}")
+    try:
+        check_timeline_name(name)
+    except InvalidInput as err:
+        raise InvalidInput(f"{header.where}: {err}") from None
+    try:
+        info = store.catalog.get(name)
+    except NotFound:
+        if not create:
+            return TimelineInfo(name, zone, title)
+        try:
+            info = store.catalog.create(name, zone, title)
+        except InvalidInput as err:
+            if "exists already" not in str(err):
+                raise InvalidInput(f"{header.where}: {err}") from None
+            info = store.catalog.get(name)
+    if info.zone != zone:
+        raise InvalidInput(
+            f"{header.where}: zone {zone!r} differs from timeline {name!r}'s zone {info.zone!r}"
+        )
+    return info
 
 
 def load_registry(store: Store, timeline: str, as_known: datetime | None = None) -> Registry:

@@ -28,11 +28,18 @@ def apply_revisions(event: Event, revisions: Iterable[Event]) -> Event | None:
         replaced = revision.fields.get("fields") or {}
         # A replaced field set to null removes it (a re-imported record that lost a value).
         merged = {k: v for k, v in {**base.fields, **replaced}.items() if v is not None}
+        # A correction typed by a person adds its sources to the event's; one that restates
+        # a whole record (a re-import of a revised dataset row or document) says what the
+        # record cites now, so a source the record dropped is no longer cited.
+        if revision.fields.get("restates"):
+            sources = tuple(revision.sources)
+        else:
+            sources = tuple(dict.fromkeys((*base.sources, *revision.sources)))
         current = base.revised(
             title=revision.title or base.title,
             date=revision.date,
             fields=merged,
-            sources=tuple(dict.fromkeys((*base.sources, *revision.sources))),
+            sources=sources,
             confidence=revision.confidence or base.confidence,
         )
     return current

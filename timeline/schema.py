@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # The revision the code expects; a test checks it is the head of alembic/versions, so that
 # start-up can compare it with the database's without reading the migration scripts.
-SCHEMA_REVISION = "0005_published"
+SCHEMA_REVISION = "0006_chain_heads"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -131,6 +131,17 @@ events = sa.Table(
     sa.Index(None, "target"),
 )
 
+# The heads of the hash chain (the seq and hash of the last row after each append), append-
+# only like the log: `verify` checks the log against them, so that a log cut short at its end
+# or re-hashed from an edited row on is found out.
+heads = sa.Table(
+    "heads",
+    metadata,
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.BigInteger, nullable=False),
+)
+
 # Derived and disposable: folded states of a timeline at fold-order boundaries, so that an
 # answer folds only the events after the nearest one. `timeline rebuild` recreates them.
 # A snapshot serves the knowledge times from `known_through` until `superseded_at`: a late
@@ -148,4 +159,6 @@ snapshots = sa.Table(
     sa.Column("superseded_at", sa.BigInteger, nullable=True),
     sa.Column("event_count", sa.Integer, nullable=False),
     sa.Column("state", sa.LargeBinary, nullable=False),
+    # codec.snapshot_digest of the row: a snapshot whose content does not match it is not used.
+    sa.Column("digest", sa.String(64), nullable=True),
 )

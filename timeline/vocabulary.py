@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from timeline.errors import ValidationError
+from timeline.limits import MAX_COUNT, check_count, shown
 
 
 class FieldType(StrEnum):
@@ -188,7 +189,10 @@ KINDS: dict[str, KindSpec] = {
         KindSpec("strike", (_f("by", T.ACTOR), _f("place", T.PLACE))),
         # A correction's other keys replace the target's fields; they are checked against
         # the target's kind when the correction is drafted.
-        KindSpec("correction", (_f("target", T.EVENT, True), _f("fields", T.OBJECT))),
+        KindSpec(
+            "correction",
+            (_f("target", T.EVENT, True), _f("fields", T.OBJECT), _f("restates", T.BOOLEAN)),
+        ),
         KindSpec("retraction", (_f("target", T.EVENT, True), _f("reason", T.TEXT, True))),
         KindSpec("note", (_f("about", T.ENTITIES), _f("place", T.PLACE))),
     )
@@ -322,15 +326,25 @@ def _list(name: str, value: Any) -> list[Any]:
     raise _wrong(name, value, "a list")
 
 
+# Every integer field counts people or things (fatalities, strength, materiel) or is a small
+# code (where_prec): 0 to limits.MAX_COUNT. More digits than that are out of range before
+# int() is asked to read them (it refuses thousands of digits with its own ValueError).
+_INTEGER_TEXT = re.compile(r"\s*\+?0*(\d{1,30})\s*", re.ASCII)
+
+
 def _integer(name: str, value: Any) -> int:
     if isinstance(value, bool):
         raise _wrong(name, value, "an integer")
     if isinstance(value, int):
-        return value
+        return check_count(name, value)
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        return check_count(name, int(value))
+    if isinstance(value, str) and (match := _INTEGER_TEXT.fullmatch(value)):
+        return check_count(name, int(match[1]))
     if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        return int(value)
+        raise ValidationError(
+            f"{name}: {shown(value)} is out of range (0 to {MAX_COUNT:,})", field=name
+        )
     raise _wrong(name, value, "an integer")
 
 
@@ -357,7 +371,7 @@ def _boolean(name: str, value: Any) -> bool:
 
 
 def _wrong(name: str, value: Any, expected: str) -> ValidationError:
-    return ValidationError(f"{name}: {value!r} is not {expected}", field=name)
+    return ValidationError(f"{name}: {shown(value)} is not {expected}", field=name)
 
 
 # -- upcasting ---------------------------------------------------------------------------------

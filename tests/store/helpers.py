@@ -115,3 +115,64 @@ def disable_append_only(store: SqlStore) -> None:
             conn.execute(sa.text("DROP TRIGGER events_no_delete"))
         else:
             conn.execute(sa.text("ALTER TABLE events DISABLE TRIGGER USER"))
+
+
+def truncate(store: Store, after: int) -> None:
+    """Remove every row after seq `after` from the log (and nothing from its recorded heads),
+    as someone with direct access to the data would to hide the latest events."""
+    if isinstance(store, MemoryStore):
+        for seq in sorted((row[0] for row in store.database.rows if row[0] > after), reverse=True):
+            store.database.delete_row(seq)
+        return
+    assert isinstance(store, SqlStore)
+    disable_append_only(store)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM events WHERE seq > :s"), {"s": after})
+
+
+def rehash_from(store: Store, seq: int) -> None:
+    """Edit the title of row `seq` and compute the chain again from there on, so that the
+    chain alone verifies: what a forger who knows the codec would do."""
+    from timeline.events import chain_hash
+    from timeline.store.codec import HASHED_COLUMNS, ROW_COLUMNS, row_content
+
+    width = len(HASHED_COLUMNS)
+    if isinstance(store, MemoryStore):
+        rows = [dict(zip(ROW_COLUMNS, row, strict=True)) for row in store.database.rows]
+    else:
+        assert isinstance(store, SqlStore)
+        disable_append_only(store)
+        with store.engine.connect() as conn:
+            result = conn.execute(
+                sa.text(f"SELECT {', '.join(ROW_COLUMNS)} FROM events ORDER BY seq")
+            )
+            rows = [dict(row._mapping) for row in result]
+    previous = None
+    for row in rows:
+        if row["seq"] == seq:
+            row["title"] = "forged"
+        if row["seq"] >= seq:
+            assert previous is not None
+            row["prev_hash"] = previous["hash"]
+            values = [row[name] for name in HASHED_COLUMNS]
+            row["hash"] = chain_hash(row["prev_hash"], row_content(values))
+            assert len(values) == width
+            if isinstance(store, MemoryStore):
+                store.database.tamper_with_row(
+                    row["seq"], title=row["title"], hash=row["hash"], prev_hash=row["prev_hash"]
+                )
+            else:
+                assert isinstance(store, SqlStore)
+                with store.engine.begin() as conn:
+                    conn.execute(
+                        sa.text(
+                            "UPDATE events SET title = :t, hash = :h, prev_hash = :p WHERE seq = :s"
+                        ),
+                        {
+                            "t": row["title"],
+                            "h": row["hash"],
+                            "p": row["prev_hash"],
+                            "s": row["seq"],
+                        },
+                    )
+        previous = row

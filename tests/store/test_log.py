@@ -13,7 +13,18 @@ from timeline.errors import InvalidInput, NotFound, TimelineError
 from timeline.events import NewEvent, Origin, Source, stable_id
 from timeline.store import EventQuery, Store
 
-from .helpers import FakeClock, correction, ids, new_event, note, retraction, tamper, with_clock
+from .helpers import (
+    FakeClock,
+    correction,
+    ids,
+    new_event,
+    note,
+    rehash_from,
+    retraction,
+    tamper,
+    truncate,
+    with_clock,
+)
 
 # -- append and read back ----------------------------------------------------------------------
 
@@ -356,6 +367,52 @@ def test_verify_detects_tampering(libya: Store, how: str, bad_seq: int, reason: 
     assert result.first_bad_seq == bad_seq
     assert reason in (result.reason or "")
     assert result.checked == 2
+
+
+def appended_in_batches(store: Store) -> None:
+    # Three appends: the chain's head is recorded after each (seq 2, 4 and 6).
+    for batch in range(3):
+        store.log.append([note("libya", f"20{2 * batch + n:02d}") for n in range(2)])
+
+
+@pytest.mark.parametrize(
+    ("after", "missing_head"), [(5, 6), (4, 6), (0, 2)], ids=["last row", "last batch", "every row"]
+)
+def test_verify_finds_rows_removed_from_the_end(
+    libya: Store, after: int, missing_head: int
+) -> None:
+    appended_in_batches(libya)
+    truncate(libya, after)
+    result = libya.log.verify()
+    assert not result.ok
+    assert result.first_bad_seq == missing_head  # the first head recorded past the new end
+    assert "removed from its end" in (result.reason or "")
+
+
+def test_verify_finds_a_chain_hashed_again_from_an_edited_row(libya: Store) -> None:
+    appended_in_batches(libya)
+    rehash_from(libya, 3)
+    result = libya.log.verify()
+    assert not result.ok
+    assert result.first_bad_seq == 4  # the first recorded head after the edit
+    assert "re-hashed" in (result.reason or "")
+
+
+def test_verify_reports_the_head_and_checks_an_expected_one(libya: Store) -> None:
+    assert libya.log.verify().head is None
+    libya.log.append([note("libya", "2019")])
+    first = libya.log.verify().head
+    assert first is not None
+    assert first[0] == 1
+    appended_in_batches(libya)
+    head = libya.log.verify().head
+    assert head is not None
+    assert head[0] == 7
+    assert libya.log.verify(expect_head=first[1]).ok  # an earlier head is still in the log
+    assert libya.log.verify(expect_head=head[1]).ok
+    missing = libya.log.verify(expect_head="0" * 64)
+    assert not missing.ok
+    assert "no row has the expected head" in (missing.reason or "")
 
 
 def test_verify_accepts_rows_of_an_older_kind_version(libya: Store) -> None:

@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any, BinaryIO, Protocol
 
 from timeline.errors import SourceUnavailable
+from timeline.limits import INT64_MAX, MAX_COUNT, ORIGIN_LENGTH, clip, one_line
 
 __all__ = [
     "BadField",
@@ -142,7 +143,7 @@ class Rejection:
             text = f"{where}: {self.field} {self.reason}"
         else:
             text = f"{where}: {self.reason}"
-        return _one_line(text)
+        return one_line(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,7 @@ class SourceError(SourceUnavailable):
     """
 
     def __init__(self, message: str) -> None:
-        super().__init__(_one_line(message))
+        super().__init__(one_line(message))
 
 
 class Format(Protocol):
@@ -208,17 +209,8 @@ class BadField(Exception):
         return Rejection(raw.source, raw.row, self.field, self.value, self.reason)
 
 
-def _clip(text: str, limit: int = 80) -> str:
-    # A garbage cell can be a whole paragraph; messages stay one short line.
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _show(value: str) -> str:
-    return repr(_clip(value))
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split()) if ("\n" in text or "\r" in text) else text
+    return repr(clip(value))
 
 
 # --- content hash ------------------------------------------------------------------------
@@ -303,7 +295,9 @@ def _open_text(stream: BinaryIO, source: str) -> tuple[io.TextIOWrapper, str]:
         raise SourceError(f"{source}: the file is a zip archive, not CSV; unpack it first")
     if head.startswith(b"\x1f\x8b"):
         raise SourceError(f"{source}: the file is gzip-compressed, not CSV; unpack it first")
-    if b"\x00" in head:
+    if b"\x00" in _first_line(head) or head.count(b"\x00") * 100 > len(head):
+        # Binary data (images, archives, executables are 1% NUL and more). A stray NUL in
+        # CSV text is one bad cell: its row is rejected (_nul), the file is read.
         raise SourceError(f"{source}: the file holds binary data (NUL bytes), not CSV text")
     buffered = io.BufferedReader(_Chained(head, stream), buffer_size=1 << 16)
     # surrogateescape keeps a bad byte as a lone surrogate instead of failing the whole file;
@@ -314,6 +308,11 @@ def _open_text(stream: BinaryIO, source: str) -> tuple[io.TextIOWrapper, str]:
     with contextlib.suppress(AttributeError):
         text._CHUNK_SIZE = 1 << 16  # type: ignore[attr-defined]
     return text, _delimiter(head)
+
+
+def _first_line(head: bytes) -> bytes:
+    """The header line `head` starts with (blank lines and a BOM above it skipped)."""
+    return head.removeprefix(codecs.BOM_UTF8).lstrip(b"\r\n").split(b"\n", 1)[0]
 
 
 def _delimiter(head: bytes) -> str:
@@ -354,9 +353,9 @@ def header_names(head: bytes) -> frozenset[str]:
     """The column names (stripped, lowercased) of the CSV header `head` starts with, read as
     `read_csv` reads it: UTF-8 with or without a BOM, blank lines above it skipped, the
     delimiter sniffed. Empty when the first line is not a CSV record."""
-    if b"\x00" in head:
+    first = _first_line(head)
+    if b"\x00" in first:
         return frozenset()
-    first = head.removeprefix(codecs.BOM_UTF8).lstrip(b"\r\n").split(b"\n", 1)[0]
     text = first.decode("utf-8", errors="replace").rstrip("\r")
     try:
         header = next(csv.reader([text], delimiter=_delimiter(first)), [])
@@ -411,7 +410,7 @@ def _check_header(header: list[str], source: str, line: int, layout: CsvLayout) 
         plural = "s" if len(missing) > 1 else ""
         raise SourceError(
             f"{source}: not a CSV export of {layout.dataset}: missing column{plural} "
-            f"{', '.join(missing)} (the header has: {_clip(found) or 'nothing'})"
+            f"{', '.join(missing)} (the header has: {clip(found) or 'nothing'})"
         )
     return tuple(names)
 
@@ -452,6 +451,7 @@ def _data_rows(
     prefix = _names_digest(sorted(names))
     key_prefix = layout.key_prefix
     key_column = layout.key_column
+    key_room = ORIGIN_LENGTH - len(key_prefix)
     sha256 = hashlib.sha256
     join = _SEP.join
     new = object.__new__
@@ -483,10 +483,18 @@ def _data_rows(
                 except UnicodeEncodeError:
                     yield _not_utf8(source, start, names, row)
                     continue
+                if b"\x00" in data:
+                    yield _nul(source, start, names, row)
+                    continue
                 key = row[key_i].strip()
                 if not key:
                     if any(row):
                         yield Rejection(source, start, key_column, None, "is empty")
+                    continue
+                if len(key) > key_room:
+                    yield Rejection(
+                        source, start, key_column, key, f"is longer than {key_room} characters"
+                    )
                     continue
                 if stamp_i is None:
                     stamp = None
@@ -494,7 +502,16 @@ def _data_rows(
                     try:
                         stamp = int(row[stamp_i])
                     except ValueError:  # empty or not a number: no stamp, not an error
-                        stamp = None
+                        stamp = _NO_STAMP if _DIGITS.fullmatch(row[stamp_i]) else None
+                    if stamp is not None and not 0 <= stamp <= INT64_MAX:
+                        yield Rejection(
+                            source,
+                            start,
+                            layout.stamp_column,
+                            row[stamp_i],
+                            "is out of range (a Unix time of 0 to 2^63-1)",
+                        )
+                        continue
                 # The RawRow is built slot by slot: see _slot_setters for why.
                 raw = new(RawRow)
                 set_source(raw, source)
@@ -524,6 +541,20 @@ def _slot_setters() -> tuple[Callable[[RawRow, Any], None], ...]:
     test checks it) in half the time.
     """
     return tuple(getattr(RawRow, f.name).__set__ for f in dataclasses.fields(RawRow))
+
+
+# A stamp of digits too many for int() to read (Python's int-string limit): out of range.
+_NO_STAMP = -1
+_DIGITS = re.compile(r"\s*[+-]?\d+\s*", re.ASCII)
+
+
+def _nul(source: str, line: int, names: Sequence[str], row: list[str]) -> Rejection:
+    # A NUL byte is no text character: PostgreSQL's text cannot hold it, and no export writes
+    # one on purpose. The row goes; the file (and the rows after it) stay.
+    for name, value in zip(names, row, strict=True):
+        if "\x00" in value:
+            return Rejection(source, line, name, value, "holds a NUL byte")
+    return Rejection(source, line, None, None, "the record holds a NUL byte")  # pragma: no cover
 
 
 def _not_utf8(source: str, line: int, names: Sequence[str], row: list[str]) -> Rejection:
@@ -629,9 +660,9 @@ _COUNT = re.compile(r"\s*(\d+)(?:\.0*)?\s*", re.ASCII)
 
 
 def parse_count(field: str, text: str) -> int:
-    """A whole number of 0 or more (``3``, or ``3.0`` as spreadsheets write it)."""
+    """A whole number of 0 to `limits.MAX_COUNT` (``3``, or ``3.0`` as spreadsheets write it)."""
     if m := _COUNT.fullmatch(text):
-        return int(m[1])
+        return _in_range(field, text, m[1])
     raise BadField(field, text, "is not a whole number (0 or more)")
 
 
@@ -641,8 +672,16 @@ def parse_code(field: str, text: str) -> int | None:
     if not s:
         return None
     if m := _COUNT.fullmatch(s):
-        return int(m[1])
+        return _in_range(field, text, m[1])
     raise BadField(field, text, "is not a whole number")
+
+
+def _in_range(field: str, text: str, digits: str) -> int:
+    # Checked on the digits first: int() refuses thousands of them with its own ValueError.
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+        raise BadField(field, text, f"is out of range (0 to {MAX_COUNT:,})")
+    return int(digits)
 
 
 def parse_coordinate(field: str, text: str, limit: float) -> float | None:

@@ -18,6 +18,7 @@ from timeline.errors import UnknownEntity, ValidationError
 from timeline.events import Event, NewEvent, Origin, Source, stable_id
 from timeline.importers.sources import Deletion, Parser, RawRow, Rejection, SourceRecord
 from timeline.importing.reconcile import plan_batch, retraction, split_stored, winning_rows
+from timeline.limits import ORIGIN_LENGTH, check_event, check_int64, check_text
 from timeline.revisions import REVISION_KINDS
 from timeline.store import OriginVersion, Store, TimelineInfo
 from timeline.vocabulary import KINDS, validate_fields
@@ -88,6 +89,13 @@ class DatasetImport:
         rest = self._batches(fetch_acled(session, params=params, since=since))
         deletions: list[Deletion] = []
         for deletion in fetch_acled_deletions(session, params=params, since=since):
+            if isinstance(deletion, Deletion) and (
+                len(deletion.key) > ORIGIN_LENGTH or "\x00" in deletion.key
+            ):
+                # No such key can be stored: there is nothing of it to retract.
+                deletion = Rejection(
+                    deletion.source, deletion.row, "key", deletion.key, "is not a storable key"
+                )
             if isinstance(deletion, Rejection):
                 self.run.reject(deletion)
             else:
@@ -109,6 +117,8 @@ class DatasetImport:
         (to go with the deletions an API answer ends with)."""
         batch: list[RawRow] = []
         for item in items:
+            if isinstance(item, RawRow) and (unfit := _unstorable(item)) is not None:
+                item = unfit
             if isinstance(item, Rejection):
                 self.run.reject(item)
                 continue
@@ -134,6 +144,7 @@ class DatasetImport:
                 drafts, outcome = self._plan(batch, winners, deletions, unchanged, latest)
                 result = writer.log.append(drafts, import_run=self.run.run_id)
                 self.run.count_added(drafts, outcome, {e.id for e in result.added})
+                self.run.record_progress(writer)
             self.run.refresh_statistics()
         self.run.progress(len(batch))
 
@@ -172,12 +183,18 @@ class DatasetImport:
         outcome: dict[str, str] = {}
         self._pending = {}
         for raw, previous in plan.rows:
-            mapped = self.parser.record(raw)
+            try:
+                mapped = self.parser.record(raw)
+            except (ValueError, OverflowError) as err:
+                # A value the parser's own checks let through: its row goes, not the file.
+                mapped = Rejection(raw.source, raw.row, None, None, f"cannot be read ({err})")
             if isinstance(mapped, Rejection):
                 self.run.reject(mapped)
                 continue
             try:
                 events = self._record_events(mapped, previous)
+                for event in events:
+                    check_event(event)
             except (ValidationError, UnknownEntity, DateError) as err:
                 self.run.reject(Rejection(raw.source, raw.row, None, None, str(err)))
                 continue
@@ -243,7 +260,11 @@ class DatasetImport:
             retracted = retraction(timeline, root, previous, None, None, reason, None)
             return [*definitions, retracted, event(record.kind, event_id, validated)]
         removed = {name: None for name in self._root_fields(previous) if name not in validated}
-        replaced = {"target": previous.root_id, "fields": {**validated, **removed}}
+        replaced = {
+            "target": previous.root_id,
+            "fields": {**validated, **removed},
+            "restates": True,
+        }
         return [*definitions, event("correction", event_id, replaced)]
 
     def _root(self, previous: OriginVersion) -> NewEvent | Event:
@@ -265,6 +286,19 @@ class DatasetImport:
                 replaced = revision.fields.get("fields") or {}
                 fields = {k: v for k, v in {**fields, **replaced}.items() if v is not None}
         return list(fields)
+
+
+def _unstorable(raw: RawRow) -> Rejection | None:
+    """The rejection of a row whose key or stamp no database column holds (a parser that
+    checks its own cells names them better; an API answer's rows are checked here)."""
+    try:
+        check_text("key", raw.key, ORIGIN_LENGTH)
+        check_int64("timestamp", raw.stamp)
+        if raw.stamp is not None and raw.stamp < 0:
+            raise ValidationError("timestamp: a Unix time is 0 or more", field="timestamp")
+    except ValidationError as err:
+        return Rejection(raw.source, raw.row, None, None, str(err))
+    return None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -31,7 +31,7 @@ __all__ = ["FEED_FORMATS", "FeedOutcome", "add_feed", "check_feed_url", "run_fee
 FEED_FORMATS = ("acled", "ucdp")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 # Exit codes of a feed's run, as `timeline import` has them.
-EXIT_OK, EXIT_REJECTED = 0, 1
+EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 5
 
 
 def check_feed_url(fmt: str, url: str) -> None:
@@ -72,7 +72,8 @@ def add_feed(store: Store, name: str, fmt: str, url: str, timeline: str | None) 
 @dataclass(frozen=True, slots=True)
 class FeedOutcome:
     """How one feed's run went: its report, or the error that stopped it, and its exit code
-    (0 imported, 1 some records rejected, 2 or more as the error says)."""
+    (0 imported, 1 some records rejected, 5 every record rejected, 2 or more as the error
+    says)."""
 
     feed: str
     exit_code: int
@@ -115,6 +116,8 @@ def run_feeds(
         except TimelineError as err:
             outcomes.append(FeedOutcome(feed.name, err.exit_code, error=str(err)))
             continue
-        code = EXIT_REJECTED if rejected else EXIT_OK
+        # As `timeline import`: 5 when nothing of the feed went in for every record was
+        # rejected, 1 when some were and the rest went in.
+        code = EXIT_FAILED if report.all_rejected else EXIT_REJECTED if rejected else EXIT_OK
         outcomes.append(FeedOutcome(feed.name, code, report=report))
     return outcomes

@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 from timeline import lookups
 from timeline.documents import Drafter, Item, ItemError, read_items
-from timeline.errors import InvalidInput, NotFound, ValidationError
+from timeline.errors import ValidationError
 from timeline.events import NewEvent
 from timeline.importers.sources import Rejection
 from timeline.importing.reconcile import reconcile_document
@@ -117,28 +117,9 @@ class NativeImport:
         self._flush(pending)
 
     def _header(self, item: Item) -> TimelineInfo:
-        name = str(item.data.get("timeline") or "")
-        zone = str(item.data.get("zone") or "")
-        if self.options.timeline is not None and self.options.timeline != name:
-            raise InvalidInput(
-                f"{item.where}: the document is for timeline {name!r}, "
-                f"not {self.options.timeline!r}"
-            )
-        try:
-            info = self.store.catalog.get(name)
-        except NotFound:
-            if self.options.dry_run:
-                return TimelineInfo(name, zone, item.data.get("title"))
-            try:
-                info = self.store.catalog.create(name, zone, item.data.get("title"))
-            except InvalidInput as err:
-                if "exists already" not in str(err):
-                    raise InvalidInput(f"{item.where}: {err}") from None
-                info = self.store.catalog.get(name)
-        if info.zone != zone:
-            raise InvalidInput(
-                f"{item.where}: zone {zone!r} differs from timeline {name!r}'s zone {info.zone!r}"
-            )
+        info = lookups.header_timeline(
+            self.store, item, self.options.timeline, create=not self.options.dry_run
+        )
         self.run.start()
         return info
 
@@ -169,7 +150,8 @@ class NativeImport:
         else:
             with self.store.writing(lock_timeout=self.options.lock_timeout) as tx:
                 result = tx.log.append(to_append, import_run=run.run_id)
-            run.count_added(to_append, outcome, {e.id for e in result.added})
+                run.count_added(to_append, outcome, {e.id for e in result.added})
+                run.record_progress(tx)
             run.refresh_statistics()
         run.progress(len(pending))
 

@@ -147,7 +147,7 @@ def correction_of(existing: Any, current: Any, draft: NewEvent) -> NewEvent:
     says; its id derives from that content, so it is recorded once however often asked."""
     base_fields = dict(current.fields) if current is not None else dict(existing.fields)
     removed = {k: None for k in base_fields if k not in draft.fields}
-    fields = {"target": existing.id, "fields": {**dict(draft.fields), **removed}}
+    fields = {"target": existing.id, "fields": {**dict(draft.fields), **removed}, "restates": True}
     digest = hashlib.sha256(
         dumps_canonical(
             [

@@ -13,10 +13,10 @@ from typing import IO, BinaryIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from timeline import lookups
-from timeline.errors import SourceUnavailable, TimelineError
+from timeline.errors import ImportFailed, SourceUnavailable, TimelineError
 from timeline.events import NewEvent
 from timeline.importers.http import Http, Limits
-from timeline.importers.sources import Format, Rejection, read_head
+from timeline.importers.sources import Format, Rejection, SourceError, read_head
 from timeline.importing.credentials import Credentials
 from timeline.importing.datasets import DatasetImport
 from timeline.importing.entities import EntityNames
@@ -29,9 +29,12 @@ from timeline.importing.sources import (
     open_source,
     short_name,
 )
+from timeline.limits import one_line
 from timeline.store import DEFAULT_LOCK_TIMEOUT, Store, TimelineInfo
 
 BATCH_SIZE = 2000
+# PostgreSQL's SQLSTATE for a statement the role may not run.
+INSUFFICIENT_PRIVILEGE = "42501"
 # Events a run adds before it has the database's query statistics refreshed (then at every
 # doubling): see SqlStore.refresh_statistics.
 STATISTICS_AFTER = 10_000
@@ -62,6 +65,11 @@ class Counts:
         for name, value in other.as_dict().items():
             self.count(name, value)
 
+    @property
+    def accepted(self) -> int:
+        """Records that went in or were found stored already: all but the rejected."""
+        return self.new + self.corrected + self.retracted + self.unchanged
+
     def count(self, label: str, n: int = 1) -> None:
         """Count `n` more records under `label` (new, corrected, ...)."""
         setattr(self, label, getattr(self, label) + n)
@@ -75,6 +83,8 @@ class ImportReport:
     sources: list[str] = field(default_factory=list)
     seconds: float = 0.0
     runs: list[int] = field(default_factory=list)
+    # Sources of which every record was rejected: nothing of them went in.
+    all_rejected: list[str] = field(default_factory=list)
 
     def summary(self, dry_run: bool = False) -> str:
         """One line: `imported 812 new, 3 corrected, ... from 2020_02.csv in 1.4 s`."""
@@ -138,16 +148,28 @@ def run_import(
         report.sources.append(importer.name)
         if importer.run_id is not None:
             report.runs.append(importer.run_id)
+        if counts.rejected and not counts.accepted:
+            report.all_rejected.append(importer.name)
         info = importer.info or info
-        if info is not None and (counts.new or counts.corrected or counts.retracted):
+        if info is not None and importer.run_id is not None:
             touched.add(info.name)
     if not options.dry_run:
         # The nightly run pays for the snapshots its late arrivals made stale, so that the
-        # analyst's next `timeline at` does not.
+        # analyst's next `timeline at` does not. Every timeline it imported into, changed or
+        # not: a refresh resumes after the last snapshot written, so that one a killed run
+        # left half-done is finished here, and one with nothing to do costs a fold of the
+        # events after the last snapshot.
         from timeline.folding import refresh_snapshots
 
         for name in sorted(touched):
-            refresh_snapshots(store, name)
+            try:
+                refresh_snapshots(store, name)
+            except SQLAlchemyError as err:
+                # An importer role may not write snapshots (only their owner does, see
+                # `timeline db grant`): the owner's next refresh or rebuild writes them, and
+                # answers meanwhile fold a little more of the log.
+                if getattr(getattr(err, "orig", None), "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                    raise
     report.seconds = time.monotonic() - started
     return report
 
@@ -212,10 +234,12 @@ class SourceImport:
                 self.start()
                 self._read(fmt, stream)
         except BaseException as err:
-            masked = self.http.mask(str(err))
+            failure = self._failure(err)
+            shown = str(failure or err)
+            masked = self.http.mask(shown)
             if self.run_id is not None:
                 status = "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
-                message = masked.splitlines()[0] if masked else type(err).__name__
+                message = one_line(masked or type(err).__name__)
                 # Best effort: the run's own error is what the user must see; a run left
                 # "running" shows as interrupted once its process is gone.
                 with (
@@ -225,24 +249,58 @@ class SourceImport:
                     tx.imports.finish(
                         self.run_id, status=status, counts=self.counts.as_dict(), error=message
                     )
-            if masked != str(err):
+            if masked != shown:
                 # A credential in a message (a server echoing it back): never shown.
                 raise SourceUnavailable(masked) from None
+            if failure is not None:
+                raise failure from err
             raise
         finally:
             if opened is not None and self.spec != STDIN:
                 opened.close()
         if self.run_id is not None:
-            status = "rejected" if self.counts.rejected else "ok"
+            status, error = "ok", None
+            if self.counts.rejected and not self.counts.accepted:
+                status, error = "failed", "every record was rejected"
+            elif self.counts.rejected:
+                status = "rejected"
             with self.store.writing(lock_timeout=self.options.lock_timeout) as tx:
                 tx.imports.finish(
                     self.run_id,
                     status=status,
                     counts=self.counts.as_dict(),
+                    error=error,
                     content_hash=reader.digest.hexdigest() if reader is not None else None,
-                    high_water=self.high_water,
+                    high_water=self.high_water if status != "failed" else None,
                 )
         return self.counts
+
+    def _failure(self, err: BaseException) -> ImportFailed | SourceError | None:
+        """What a run that stopped on `err` raises instead, when `err` is no error of the
+        input or the options that the caller would report as it is: a database that refused
+        a write (exit 5, saying what was committed before), a source that broke off."""
+        if isinstance(err, OSError):
+            reason = err.strerror or str(err) or type(err).__name__
+            return SourceError(f"{self.name}: reading stopped ({reason})")
+        if isinstance(err, SQLAlchemyError) or (
+            isinstance(err, TimelineError) and type(err).exit_code == 1
+        ):
+            first = getattr(err, "orig", None) or err
+            reason = (
+                str(first).strip().splitlines()[0] if str(first).strip() else type(err).__name__
+            )
+            c = self.counts
+            committed = (
+                f"{c.new} new, {c.corrected} corrected and {c.retracted} retracted before it "
+                "stay imported"
+            )
+            return ImportFailed(f"{self.name}: the import stopped: {reason}; {committed}")
+        return None
+
+    def record_progress(self, tx: Store) -> None:
+        """Record the run's counts in the transaction of the batch they count."""
+        if self.run_id is not None:
+            tx.imports.progress(self.run_id, self.counts.as_dict())
 
     def _settle(self, fmt: Format | None) -> Format:
         # A dataset goes into the timeline named (or the only one); native documents may
@@ -336,4 +394,10 @@ def write_rejects(rejections: Iterable[Rejection], out: IO[str]) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["source", "row", "field", "value", "reason"])
     for r in rejections:
-        writer.writerow([r.source, r.row, r.field or "", r.value or "", r.reason])
+        # Bounded like the messages: a megabyte cell is rejected in a line, not a megabyte.
+        value = one_line(r.value, REJECTED_VALUE_LENGTH) if r.value else ""
+        writer.writerow([r.source, r.row, r.field or "", value, one_line(r.reason)])
+
+
+# How much of a rejected value the rejects file keeps: enough to find the row by.
+REJECTED_VALUE_LENGTH = 200

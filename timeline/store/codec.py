@@ -64,6 +64,18 @@ def compress_state(snapshot: Snapshot | EncodedSnapshot) -> bytes:
     return zstandard.compress(data, SNAPSHOT_COMPRESSION)
 
 
+def snapshot_digest(
+    timeline: str, boundary_us: int, known_through_us: int, event_count: int, blob: bytes
+) -> str:
+    """The digest a stored snapshot carries: of its timeline, boundary, knowledge time, count
+    and stored state, so that a state changed in the database (a fatality total, a
+    controller) is refused by the answers that would read it."""
+    import hashlib
+
+    head = f"{timeline}\x1f{boundary_us}\x1f{known_through_us}\x1f{event_count}\x1f"
+    return hashlib.sha256(head.encode("utf-8") + bytes(blob)).hexdigest()
+
+
 def load_state(blob: bytes) -> dict[str, Any]:
     """The state of a stored snapshot; ValueError when the bytes cannot be read."""
     try:
@@ -326,12 +338,22 @@ class RowDecoder:
 _DECODER_CACHE_LIMIT = 50_000
 
 
-def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyResult:
+def verify_rows(
+    rows: Iterable[Sequence[Any]],
+    heads: Mapping[int, str] | None = None,
+    expect_head: str | None = None,
+) -> VerifyResult:
     """Check a chain of rows (values in `HASHED_COLUMNS` order, then hash and previous hash)
-    in recording order; the first row that breaks it, if any."""
+    in recording order against itself and against the `heads` recorded as it grew (hash by
+    seq), and that a row has the hash `expect_head` when one is given; the first fault, if
+    any. The chain alone cannot tell a log cut short at its end, or re-hashed from an edited
+    row on, from an honest one: the recorded heads can, and a head kept outside the database
+    can when the heads were tampered with too."""
+    heads = heads or {}
     previous_hash = GENESIS_HASH
     previous_seq = 0
     checked = 0
+    found_expected = expect_head is None
     width = len(HASHED_COLUMNS)
     for row in rows:
         seq, digest, prev = row[0], row[width], row[width + 1]
@@ -341,6 +363,28 @@ def verify_rows(rows: Iterable[Sequence[Any]]) -> VerifyResult:
             return VerifyResult(checked, seq, "does not link to the previous row")
         if chain_hash(previous_hash, row_content(row[:width])) != digest:
             return VerifyResult(checked, seq, "content does not match its hash")
+        recorded = heads.get(seq)
+        if recorded is not None and recorded != digest:
+            return VerifyResult(
+                checked, seq, "is not the head recorded at it: the chain was re-hashed"
+            )
+        if digest == expect_head:
+            found_expected = True
         previous_hash, previous_seq = digest, seq
         checked += 1
-    return VerifyResult(checked)
+    beyond = [seq for seq in heads if seq > previous_seq]
+    if beyond:
+        return VerifyResult(
+            checked,
+            min(beyond),
+            f"is missing: a head was recorded at it, and the log ends at seq {previous_seq} "
+            "(rows were removed from its end)",
+        )
+    if not found_expected:
+        return VerifyResult(
+            checked,
+            previous_seq,
+            f"no row has the expected head {expect_head}: the log was cut back before it, "
+            "or re-hashed",
+        )
+    return VerifyResult(checked, head=(previous_seq, previous_hash) if checked else None)

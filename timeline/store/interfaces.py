@@ -116,8 +116,9 @@ class EventLog(Protocol):
         counting the targets of revisions among them."""
         ...
 
-    def verify(self) -> VerifyResult:
-        """Walk the hash chain in recording order and report the first row that breaks it."""
+    def verify(self, *, expect_head: str | None = None) -> VerifyResult:
+        """Walk the hash chain in recording order, against the heads recorded as it grew (and
+        `expect_head`, a head hash kept elsewhere, when given); report the first fault."""
         ...
 
 
@@ -143,6 +144,10 @@ class SnapshotStore(Protocol):
         """The latest snapshot whose boundary is at or before `instant` and that holds the fold
         of what was known at `as_known` (now when None); None when there is none (or it
         cannot be read)."""
+        ...
+
+    def boundaries(self, timeline: str) -> list[datetime]:
+        """The boundaries of a timeline's current snapshots, in order."""
         ...
 
     def latest_boundary(self, timeline: str) -> datetime | None:
@@ -202,6 +207,11 @@ class ImportLedger(Protocol):
         high_water: int | None = None,
     ) -> None:
         """Record how an import run ended."""
+        ...
+
+    def progress(self, run_id: int, counts: Mapping[str, int]) -> None:
+        """Record the counts of a run still under way, in the transaction of the batch they
+        count: a run that stops (a lock timeout, a kill) leaves what it committed on record."""
         ...
 
     def runs(self, timeline: str | None = None, limit: int = 50) -> list[ImportRun]:

@@ -48,6 +48,9 @@ class VerifyResult:
     checked: int
     first_bad_seq: int | None = None
     reason: str | None = None
+    # The seq and hash of the last row checked: a value to keep outside the database and
+    # expect on a later verify (a log cut back to an earlier head no longer has it last).
+    head: tuple[int, str] | None = None
 
     @property
     def ok(self) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from timeline import entities
 from timeline.dates import OPEN_START, DateError, from_micros, to_micros, validate_zone
 from timeline.errors import InvalidInput
+from timeline.limits import shown
 from timeline.store.records import COUNT_NAMES, ImportRun
 
 # Definitions of actors and places hold for all time: no valid date, no place in a fold.
@@ -23,7 +24,8 @@ def check_timeline_name(name: str) -> None:
     """InvalidInput unless `name` is 1-64 letters, digits, '-', '_' or '.'."""
     if not name or len(name) > 64 or not all(c.isalnum() or c in "-_." for c in name):
         raise InvalidInput(
-            f"timeline name {name!r}: use 1-64 letters, digits, '-', '_' or '.'", subject="timeline"
+            f"timeline name {shown(name)}: use 1-64 letters, digits, '-', '_' or '.'",
+            subject="timeline",
         )
 
 
@@ -40,9 +42,12 @@ def run_status(status: str, host: str | None, pid: int | None) -> str:
     return status
 
 
-def check_new_timeline(name: str, zone: str) -> None:
-    """InvalidInput unless `name` is a valid timeline name and `zone` a known time zone."""
+def check_new_timeline(name: str, zone: str, title: str | None = None) -> None:
+    """InvalidInput unless `name` is a valid timeline name, `zone` a known time zone and
+    `title` a text a database holds."""
     check_timeline_name(name)
+    if title is not None and "\x00" in title:
+        raise InvalidInput(f"title {shown(title)} holds a NUL byte", subject="title")
     try:
         validate_zone(zone)
     except DateError as err:
@@ -87,10 +92,15 @@ def finished_columns(
         "finished_at": to_micros(finished_at),
         "status": status,
         "error": error,
-        **{name: n for name, n in counts.items() if name in COUNT_NAMES},
+        **count_columns(counts),
     }
     if content_hash:
         columns["content_hash"] = content_hash
     if high_water is not None:
         columns["high_water"] = high_water
     return columns
+
+
+def count_columns(counts: Mapping[str, int]) -> dict[str, int]:
+    """The count columns of the import ledger among `counts` (others are left out)."""
+    return {name: n for name, n in counts.items() if name in COUNT_NAMES}

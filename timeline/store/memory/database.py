@@ -90,6 +90,8 @@ class Tables:
     snapshots: dict[SnapshotKey, SnapshotRow] = field(default_factory=dict)
     imports: dict[int, ImportRow] = field(default_factory=dict)
     feeds: dict[str, FeedRow] = field(default_factory=dict)
+    # The chain's head after each append: hash by seq (see schema.heads).
+    heads: dict[int, str] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A copy to change without changing this one."""
@@ -99,6 +101,7 @@ class Tables:
             dict(self.snapshots),
             dict(self.imports),
             dict(self.feeds),
+            dict(self.heads),
         )
 
 

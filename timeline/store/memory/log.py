@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from timeline.dates import from_micros
 from timeline.errors import InvalidInput, NotFound, TimelineError
 from timeline.events import Event, NewEvent
+from timeline.limits import check_event
 from timeline.revisions import REVISION_KINDS
 from timeline.store.codec import ROW_COLUMNS, RowDecoder, chain, verify_rows
 from timeline.store.memory.database import (
@@ -63,6 +64,9 @@ class MemoryLog(MemoryPart):
                 return tx.log.append(events, import_run=import_run)
         database, tables = self._database, self._tables
         result = AppendResult()
+        for event in events:
+            # Whoever drafted them, no event reaches the rows with a value they cannot hold.
+            check_event(event)
         batch_ids: set[str] = set()
         pending: list[NewEvent] = []
         for event in events:
@@ -94,6 +98,7 @@ class MemoryLog(MemoryPart):
         for row in rows:
             database.push(row)
         tables.length = len(database.rows)
+        tables.heads[rows[-1][SEQ]] = rows[-1][HASH]
         self._store.snapshots.supersede(earliest_reached(pending, self._earliest_of), recorded_at)
         return result
 
@@ -253,9 +258,12 @@ class MemoryLog(MemoryPart):
 
     # -- tamper evidence -----------------------------------------------------------------------
 
-    def verify(self) -> VerifyResult:
-        """Walk the hash chain in recording order and report the first row that breaks it."""
-        return verify_rows(self._database.visible(self._tables.length))
+    def verify(self, *, expect_head: str | None = None) -> VerifyResult:
+        """Walk the hash chain in recording order, against the heads recorded as it grew and
+        the head `expect_head` when given; report the first fault."""
+        return verify_rows(
+            self._database.visible(self._tables.length), self._tables.heads, expect_head
+        )
 
 
 def _mapping(row: Row) -> dict[str, Any]:

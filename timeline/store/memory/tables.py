@@ -8,6 +8,7 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from timeline.dates import from_micros, to_micros
 from timeline.errors import InvalidInput, NotFound
@@ -42,6 +43,7 @@ from timeline.store.timelines import (
     DEFINITION_KINDS,
     OPEN_START_US,
     check_new_timeline,
+    count_columns,
     finished_columns,
     import_run,
 )
@@ -52,7 +54,7 @@ class MemoryCatalog(MemoryPart):
 
     def create(self, name: str, zone: str, title: str | None = None) -> TimelineInfo:
         """Create a timeline; its time zone decides what its dates mean."""
-        check_new_timeline(name, zone)
+        check_new_timeline(name, zone, title)
         if not self._store.bound:
             with self._store.writing() as tx:
                 return tx.catalog.create(name, zone, title)
@@ -174,6 +176,15 @@ class MemorySnapshots(MemoryPart):
             # Derived data: a snapshot that cannot be read is as good as none.
             return None
         return Snapshot(from_micros(boundary), row.event_count, from_micros(known_through), state)
+
+    def boundaries(self, timeline: str) -> list[datetime]:
+        """The boundaries of a timeline's current snapshots, in order."""
+        stored = self._tables.snapshots
+        return [
+            from_micros(key[1])
+            for key in sorted(stored)
+            if key[0] == timeline and stored[key].superseded_at is None
+        ]
 
     def latest_boundary(self, timeline: str) -> datetime | None:
         """The boundary of the last current snapshot of a timeline."""
@@ -340,6 +351,17 @@ class MemoryImports(MemoryPart):
                 self._store.clock(), status, counts, error, content_hash, high_water
             ),
         )
+
+    def progress(self, run_id: int, counts: Mapping[str, int]) -> None:
+        """Record the counts of a run still under way (see `ImportLedger.progress`)."""
+        if not self._store.bound:
+            with self._store.writing() as tx:
+                tx.imports.progress(run_id, counts)
+            return
+        row = self._tables.imports.get(run_id)
+        if row is not None and row.status == "running":
+            columns: dict[str, Any] = count_columns(counts)
+            self._tables.imports[run_id] = replace(row, **columns)
 
     def runs(self, timeline: str | None = None, limit: int = 50) -> list[ImportRun]:
         """The most recent import runs, newest first."""

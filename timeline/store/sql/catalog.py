@@ -20,7 +20,7 @@ class SqlCatalog(SqlPart):
 
     def create(self, name: str, zone: str, title: str | None = None) -> TimelineInfo:
         """Create a timeline; its time zone decides what its dates mean."""
-        check_new_timeline(name, zone)
+        check_new_timeline(name, zone, title)
         if not self._bound:
             with self._store.writing() as tx:
                 return tx.catalog.create(name, zone, title)

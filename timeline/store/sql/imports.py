@@ -12,7 +12,7 @@ from timeline import schema
 from timeline.dates import to_micros
 from timeline.store.records import ImportRun
 from timeline.store.sql.part import SqlPart
-from timeline.store.timelines import finished_columns, import_run
+from timeline.store.timelines import count_columns, finished_columns, import_run
 
 _I = schema.imports
 
@@ -77,6 +77,18 @@ class SqlImports(SqlPart):
             self._store.clock(), status, counts, error, content_hash, high_water
         )
         self._conn.execute(sa.update(_I).where(_I.c.id == run_id).values(**columns))
+
+    def progress(self, run_id: int, counts: Mapping[str, int]) -> None:
+        """Record the counts of a run still under way (see `ImportLedger.progress`)."""
+        if not self._bound:
+            with self._store.writing() as tx:
+                tx.imports.progress(run_id, counts)
+            return
+        self._conn.execute(
+            sa.update(_I)
+            .where(_I.c.id == run_id, _I.c.status == "running")
+            .values(**count_columns(counts))
+        )
 
     def runs(self, timeline: str | None = None, limit: int = 50) -> list[ImportRun]:
         """The most recent import runs, newest first."""

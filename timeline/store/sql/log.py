@@ -15,6 +15,7 @@ from timeline import schema
 from timeline.dates import from_micros, to_micros
 from timeline.errors import InvalidInput, NotFound, TimelineError
 from timeline.events import Event, NewEvent
+from timeline.limits import check_event
 from timeline.revisions import REVISION_KINDS
 from timeline.store.codec import (
     HASHED_COLUMNS,
@@ -36,6 +37,7 @@ READ_BATCH = 2000
 ID_CHUNK = 500
 
 _E = schema.events
+_H = schema.heads
 _WITHOUT_RECORD = [c for c in _E.c if c.name != "record"]
 
 
@@ -52,6 +54,9 @@ class SqlLog(SqlPart):
         result = AppendResult()
         if not events:
             return result
+        for event in events:
+            # Whoever drafted them, no event reaches the rows with a value they cannot hold.
+            check_event(event)
         stored = self._existing_ids([e.id for e in events])
         batch_ids: set[str] = set()
         pending: list[NewEvent] = []
@@ -85,6 +90,13 @@ class SqlLog(SqlPart):
             # The driver's executemany with prepared tuples: appends are the hot path of
             # imports, and SQLAlchemy's per-row parameter processing would double their cost.
             conn.exec_driver_sql(_insert_sql(conn), rows)
+            # The chain's new head, for verify to hold the log to (see schema.heads).
+            last_row = rows[-1]
+            conn.execute(
+                sa.insert(_H).values(
+                    seq=last_row[0], hash=last_row[-2], recorded_at=to_micros(recorded_at)
+                )
+            )
         except DBAPIError as err:
             raise TimelineError(f"could not append: {first_line(err)}") from None
         self._store.snapshots.supersede(earliest_reached(pending, self._earliest_of), recorded_at)
@@ -188,7 +200,10 @@ class SqlLog(SqlPart):
 
     def _stream(self, statement: sa.Select[Any], with_record: bool = True) -> Iterator[Event]:
         with self._reading() as conn:
-            result = conn.execution_options(yield_per=READ_BATCH).execute(statement)
+            # On the statement, not the connection: Connection.execution_options() changes the
+            # connection itself, and a write transaction's connection that streamed once
+            # could no longer executemany its appends (psycopg's server-side cursors).
+            result = conn.execute(statement.execution_options(yield_per=READ_BATCH))
             decoder = RowDecoder()
             for row in result:
                 yield decoder.event(row._mapping, with_record=with_record)
@@ -306,14 +321,16 @@ class SqlLog(SqlPart):
 
     # -- tamper evidence -------------------------------------------------------------------
 
-    def verify(self) -> VerifyResult:
-        """Walk the hash chain in recording order and report the first row that breaks it."""
+    def verify(self, *, expect_head: str | None = None) -> VerifyResult:
+        """Walk the hash chain in recording order, against the heads recorded as it grew and
+        the head `expect_head` when given; report the first fault."""
         statement = sa.select(*(_E.c[name] for name in (*HASHED_COLUMNS, "hash", "prev_hash")))
         with self._reading() as conn:
-            result = conn.execution_options(yield_per=READ_BATCH).execute(
-                statement.order_by(_E.c.seq)
+            heads = {row.seq: row.hash for row in conn.execute(sa.select(_H.c.seq, _H.c.hash))}
+            result = conn.execute(
+                statement.order_by(_E.c.seq).execution_options(yield_per=READ_BATCH)
             )
-            return verify_rows(tuple(row) for row in result)
+            return verify_rows((tuple(row) for row in result), heads, expect_head)
 
 
 _INSERT_SQL: dict[str, str] = {}
