@@ -38,6 +38,8 @@ ID_CHUNK = 500
 
 _E = schema.events
 _H = schema.heads
+# Where a row of `chain` holds its seq and its hash.
+_SEQ, _HASH = ROW_COLUMNS.index("seq"), ROW_COLUMNS.index("hash")
 _WITHOUT_RECORD = [c for c in _E.c if c.name != "record"]
 
 
@@ -94,7 +96,7 @@ class SqlLog(SqlPart):
             last_row = rows[-1]
             conn.execute(
                 sa.insert(_H).values(
-                    seq=last_row[0], hash=last_row[-2], recorded_at=to_micros(recorded_at)
+                    seq=last_row[_SEQ], hash=last_row[_HASH], recorded_at=to_micros(recorded_at)
                 )
             )
         except DBAPIError as err:
