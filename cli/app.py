@@ -47,6 +47,31 @@ class TimelineCommand(click.Command):
         ctx.meta[_COMMAND_KEY] = self
         return super().invoke(ctx)
 
+    def make_parser(self, ctx: click.Context) -> Any:
+        """Click's parser, made to refuse an option given twice that takes one value: left
+        alone, `events -e sirte -e derna` would silently keep only the last."""
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_args(args: list[str]) -> Any:
+            opts, rest, order = parse(args)
+            seen: set[str] = set()
+            for param in order:
+                if not isinstance(param, click.Option) or param.multiple or param.count:
+                    continue
+                if param.is_flag or param.name is None:
+                    continue
+                if param.name in seen:
+                    label = max(param.opts, key=len)
+                    raise click.UsageError(
+                        f"{label} is given more than once; it takes one value", ctx
+                    )
+                seen.add(param.name)
+            return opts, rest, order
+
+        parser.parse_args = parse_args  # type: ignore[method-assign]
+        return parser
+
 
 class TimelineGroup(click.Group):
     """A group that turns library errors into one line on stderr and a documented exit code."""

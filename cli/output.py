@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from . import values
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -22,7 +24,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
 text_or_json_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=values.Choice(["text", "json"]),
     default="text",
     show_default=True,
     help="Output format: text for people, JSON for programs.",
@@ -32,7 +34,7 @@ text_or_json_option = click.option(
 records_format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=values.Choice(FORMATS),
     default="table",
     show_default=True,
     help="Output format.",

@@ -18,7 +18,8 @@ from timeline.errors import InvalidInput, ValidationError
 from timeline.events import Event, NewEvent
 from timeline.lookups import drafter, load_registry, pick_timeline, resolve_entity
 from timeline.store import EventQuery, Store, TimelineInfo
-from timeline.vocabulary import kind_spec
+from timeline.choices import fold, match
+from timeline.vocabulary import KINDS
 
 # The front door re-exports what callers look up before they ask anything.
 __all__ = [
@@ -123,6 +124,27 @@ def retract_event(store: Store, event_id: str, reason: str) -> Added:
     return add_event(store, info, {"kind": "retraction", "target": target.id, "reason": reason})
 
 
+def known_kind(text: str) -> str:
+    """The kind of the vocabulary `text` names (any case and spacing), or an error naming the
+    closest kinds."""
+    import difflib
+
+    found = match(text, sorted(KINDS))
+    if found is not None:
+        return found
+    folded = {fold(kind): kind for kind in KINDS}
+    close = difflib.get_close_matches(fold(text), list(folded), n=4, cutoff=0.5)
+    # Kinds of the same family ("ceasefire.agreed": the ceasefire.* kinds) come close too.
+    family = fold(text).split(".")[0]
+    close += [f for f in folded if f.startswith(family + ".") and f not in close]
+    hint = (
+        f"closest: {', '.join(folded[c] for c in close)}"
+        if close
+        else f"kinds: {', '.join(sorted(KINDS))}"
+    )
+    raise InvalidInput(f"unknown kind {text!r}; {hint} (docs/vocabulary.md)", subject="kind")
+
+
 # -- reading -----------------------------------------------------------------------------------
 
 
@@ -149,15 +171,10 @@ def list_events(
     entity_id = None
     if entity is not None:
         entity_id = load_registry(store, info.name, as_known).resolve(entity, subject="entity").id
-    for kind in kinds:
-        try:
-            kind_spec(kind)
-        except ValidationError as err:
-            raise InvalidInput(str(err), subject="kind") from None
     return store.log.select(
         EventQuery(
             info.name,
-            kinds=list(kinds) or None,
+            kinds=[known_kind(kind) for kind in kinds] or None,
             valid_from=start,
             valid_before=end,
             as_known=as_known,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from timeline.choices import match
 from timeline.entities import Entity, Registry, entity_from_fields
 from timeline.errors import InvalidInput, NotFound, NoTimeline
 from timeline.events import Event
@@ -22,7 +23,14 @@ if TYPE_CHECKING:
 def pick_timeline(store: Store, name: str | None) -> TimelineInfo:
     """The timeline named, or the only one there is; a one-line error otherwise."""
     if name is not None:
-        return store.catalog.get(name)
+        try:
+            return store.catalog.get(name)
+        except NotFound:
+            # "Libya" or "LIBYA" for libya: names match by one rule everywhere.
+            found = match(name, store.catalog.names())
+            if found is None:
+                raise
+            return store.catalog.get(found)
     names = store.catalog.names()
     if len(names) == 1:
         return store.catalog.get(names[0])
