@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from timeline import database
+from timeline.choices import fold, match
 from timeline.dates import FuzzyDate
-from timeline.errors import InvalidInput, ValidationError
+from timeline.errors import InvalidInput
 from timeline.events import Event, NewEvent
 from timeline.lookups import drafter, load_registry, pick_timeline, resolve_entity
 from timeline.store import EventQuery, Store, TimelineInfo
-from timeline.choices import fold, match
 from timeline.vocabulary import KINDS
 
 # The front door re-exports what callers look up before they ask anything.

@@ -33,6 +33,7 @@ def match(text: str, choices: tuple[str, ...] | list[str]) -> str | None:
     found = [choice for choice in choices if fold(choice) == folded]
     return found[0] if len(found) == 1 else None
 
+
 # What `timeline import --format` reads (timeline.importing.FORMATS).
 IMPORT_FORMATS = ("acled", "ucdp", "jsonl", "yaml")
 

@@ -371,9 +371,8 @@ def _day_first(first: int, second: int, year: str) -> str:
         readings.append(f"{year}-{second:02d}-{first:02d}" + " (day first)" * (first <= 12))
     if 1 <= first <= 12 and 1 <= second <= 31 and first != second:
         readings.append(f"{year}-{first:02d}-{second:02d}" + " (month first)" * (second <= 12))
-    return (
-        "day-first and month-first dates are ambiguous; write it year first, as "
-        + (" or ".join(readings) or "YYYY-MM-DD")
+    return "day-first and month-first dates are ambiguous; write it year first, as " + (
+        " or ".join(readings) or "YYYY-MM-DD"
     )
 
 
