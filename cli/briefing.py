@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import plain
+from .visible import visible_all
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -262,6 +263,7 @@ def _checked_lines(text: str) -> str:
 def print_briefing(answer: Mapping[str, Any]) -> None:
     """Print the answer as a briefing on stdout: plain text on a pipe or in a file (what rich
     would print there, at a fraction of the cost), rich tables on a terminal."""
+    answer = visible_all(answer)
     width = plain.pipe_width()
     if width is not None:
         out = PlainOut(width)
@@ -307,6 +309,7 @@ def write_briefing(answer: Mapping[str, Any], out: Out) -> None:
 
 def markdown(answer: Mapping[str, Any]) -> str:
     """The answer as Markdown, for reports and notes."""
+    answer = visible_all(answer)
     out = [
         f"# {header(answer)}",
         "",

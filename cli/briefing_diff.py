@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .briefing import UNCERTAIN, _name
+from .visible import visible_all
 
 
 def _words(words: Any) -> str:
@@ -21,8 +22,10 @@ def _mark(item: Mapping[str, Any]) -> str:
 
 def print_diff(result: Mapping[str, Any], console: Console) -> None:
     """What changed between two instants, one line per change."""
+    result = visible_all(result)
     console.print(
-        f"[bold]{result['timeline']}: what changed from {result['from']} to {result['to']}[/bold]"
+        Text(f"{result['timeline']}: what changed from {result['from']} to {result['to']}"),
+        style="bold",
     )
     lines: list[str] = []
     for c in result["control"]:
@@ -87,6 +90,7 @@ def print_diff(result: Mapping[str, Any], console: Console) -> None:
 
 def print_history(result: Mapping[str, Any], console: Console) -> None:
     """An entity's intervals, section by section."""
+    result = visible_all(result)
     console.print(Text(f"History of {_name(result['entity'])} ({result['type']})", style="bold"))
     for section in ("control", "presence", "support"):
         items = result.get(section) or []

@@ -15,6 +15,7 @@ from timeline.errors import InvalidInput, ValidationError
 from . import values
 from .app import AppContext, main, pass_app
 from .output import print_json, print_records, records_format_option, text_or_json_option
+from .visible import json_visible, visible_all
 
 if TYPE_CHECKING:
     from timeline.documents import Item
@@ -263,6 +264,7 @@ def show(app: AppContext, event_id: str, fmt: str) -> None:
     if fmt == "json":
         print_json(record)
         return
+    record = visible_all(record)
     for key in (
         "id",
         "seq",
@@ -281,7 +283,7 @@ def show(app: AppContext, event_id: str, fmt: str) -> None:
         f"{'valid:':<13}{record['valid_from']} .. {record['valid_to']} ({record['precision']})"
     )
     for key, value in record["fields"].items():
-        click.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+        click.echo(f"  {key}: {json_visible(json.dumps(value, ensure_ascii=False))}")
     for source in record["sources"]:
         click.echo("source:      " + ", ".join(str(v) for v in source.values()))
     for revision in revisions:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import values
+from .visible import json_visible, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -54,7 +55,7 @@ def console() -> Console:
 
 def print_json(value: Any) -> None:
     """Pretty JSON on stdout."""
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+    click.echo(json_visible(json.dumps(value, indent=2, ensure_ascii=False)))
 
 
 def print_records(
@@ -69,7 +70,7 @@ def print_records(
     count = 0
     if fmt == "jsonl":
         for record in records:
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(json_visible(json.dumps(record, ensure_ascii=False)))
             count += 1
         return count
     if fmt == "json":
@@ -77,7 +78,7 @@ def print_records(
         out.write("[")
         for record in records:
             out.write(",\n  " if count else "\n  ")
-            out.write(json.dumps(record, ensure_ascii=False))
+            out.write(json_visible(json.dumps(record, ensure_ascii=False)))
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count
@@ -102,12 +103,13 @@ def print_records(
 
 
 def _cell(value: Any) -> str:
+    """A value as a table or CSV cell shows it, its control characters escaped."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return visible(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        return json_visible(json.dumps(value, ensure_ascii=False))
     return str(value)
