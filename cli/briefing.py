@@ -54,7 +54,9 @@ def _presence_status(item: Item) -> str:
 
 
 def _violations(item: Item) -> str:
-    return ", ".join(f"{k} {v}" for k, v in sorted((item.get("violations") or {}).items()))
+    names = {ref["id"]: ref["name"] for ref in item.get("violators") or ()}
+    counts = sorted((item.get("violations") or {}).items())
+    return ", ".join(f"{names.get(k, k)} {v}" for k, v in counts)
 
 
 SECTIONS: dict[str, tuple[str, list[Column]]] = {
@@ -123,9 +125,12 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
         ],
     ),
     "claims": (
-        "Claims (last 90 days)",
+        # The claims section holds those of the last 90 days and the older ones a fact shown
+        # rests on (a contested presence, say): the heading and the Since column say so.
+        "Claims (last 90 days, and older ones facts above rest on)",
         [
             ("By", lambda i: _name(i.get("by"))),
+            ("Since", _since),
             ("Claim", lambda i: str(i.get("text", ""))),
             ("Status", lambda i: str(i.get("status", ""))),
             ("Denied by", lambda i: _names(i.get("denied_by") or ())),

@@ -94,7 +94,7 @@ def parse_source(text: str) -> dict[str, str]:
     help='A source (repeatable): "Publication, 2020-05-18, https://...".',
 )
 @click.option(
-    "--confidence", type=click.Choice(CONFIDENCE_LEVELS), help="How sure the sources are."
+    "--confidence", type=values.Choice(CONFIDENCE_LEVELS), help="How sure the sources are."
 )
 @click.option("--id", "event_id", metavar="ID", help="A UUID or slug to give the event.")
 @click.option(
@@ -184,8 +184,11 @@ EVENT_COLUMNS = [
     ("date", "Date"),
     ("kind", "Kind"),
     ("title", "Title"),
-    ("id", "Id"),
+    ("short_id", "Id"),
 ]
+# Tables show the first 8 characters of an id (every command takes them): a whole UUID breaks
+# over two lines of a narrow table, and copying it back then fails. JSON and CSV keep it whole.
+SHORT_ID = 8
 CSV_COLUMNS = [
     ("id", "id"),
     ("seq", "seq"),
@@ -243,10 +246,18 @@ def events(
         entity=entity,
         as_known=values.instant(as_known, info.zone, "--as-known"),
     )
+    records = (event_record(e) for e in found)
+    if fmt == "table":
+        records = ({**r, "short_id": _short(r["id"])} for r in records)
     columns = CSV_COLUMNS if fmt == "csv" else EVENT_COLUMNS
-    count = print_records((event_record(e) for e in found), fmt, columns=columns)
+    count = print_records(records, fmt, columns=columns)
     if fmt == "table":
         click.echo(f"{count} events", err=True)
+
+
+def _short(event_id: str) -> str:
+    """A UUID's first characters; an id given as a slug stays whole."""
+    return event_id[:SHORT_ID] if len(event_id) == 36 and event_id.count("-") == 4 else event_id
 
 
 @main.command()

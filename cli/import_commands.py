@@ -36,7 +36,7 @@ CREDENTIAL_VARIABLES = {
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(IMPORT_FORMATS),
+    type=values.Choice(IMPORT_FORMATS),
     help="What the sources hold: ACLED or UCDP GED CSV (or ACLED's API for an "
     "acled URL with /api/), or native JSON Lines / YAML documents. Detected from each "
     "source's first bytes (a CSV's header) when omitted; a source of another format is refused.",
@@ -216,7 +216,7 @@ def imports(app: AppContext, timeline: str | None, limit: int, fmt: str) -> None
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(EXPORT_FORMATS),
+    type=values.Choice(EXPORT_FORMATS),
     default="jsonl",
     show_default=True,
     help="jsonl and yaml are the native format (import them back); "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 import click
 
 from timeline.choices import SECTIONS
@@ -11,6 +14,9 @@ from . import values
 from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, timeline_option
 from .output import console, print_json, text_or_json_option
+
+if TYPE_CHECKING:
+    from timeline.lookups import Extent
 
 ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
 
@@ -22,7 +28,7 @@ ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(ANSWER_FORMATS),
+    type=values.Choice(ANSWER_FORMATS),
     default="text",
     show_default=True,
     help="A briefing for the terminal, JSON (stable schema, see the README), Markdown, or "
@@ -33,7 +39,7 @@ ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
     "-s",
     "sections",
     multiple=True,
-    type=click.Choice(SECTIONS),
+    type=values.Choice(SECTIONS),
     help="Only this section (repeatable).",
 )
 @click.option(
@@ -72,15 +78,18 @@ def at(
 
     info = api.pick_timeline(app.store, timeline)
     known = values.instant(as_known, info.zone, "--as-known")
+    instant = values.instant(date, info.zone, "DATE")
+    span = api.check_known(app.store, info, known) or api.extent(app.store, info)
     answer = answers.state_at(
         app.store,
         info,
-        values.instant(date, info.zone, "DATE"),
+        instant,
         as_known=known,
         sections=sections,
         entities=entities,
         recent_limit=recent_limit,
     ).to_json()
+    _note_outside(date, instant, span)
     if fmt == "json":
         print_json(answer)
     elif fmt == "geojson":
@@ -116,7 +125,10 @@ def diff(
     if after <= before:
         raise InvalidInput(f"D2: {second!r} is not after {first!r}")
     known = values.instant(as_known, info.zone, "--as-known")
+    span = api.check_known(app.store, info, known) or api.extent(app.store, info)
     result = answers.diff_between(app.store, info, before, after, as_known=known).to_json()
+    _note_outside(first, before, span)
+    _note_outside(second, after, span)
     if fmt == "json":
         print_json(result)
         return
@@ -140,13 +152,24 @@ def history(
 
     info = api.pick_timeline(app.store, timeline)
     known = values.instant(as_known, info.zone, "--as-known")
+    span = api.check_known(app.store, info, known) or api.extent(app.store, info)
     result = answers.history_of(app.store, info, entity, as_known=known).to_json()
     if fmt == "json":
         print_json(result)
         return
     from .briefing_diff import print_history
 
-    print_history(result, console())
+    print_history(result, console(), latest=span.last.text if span.last else None, asked=entity)
+
+
+def _note_outside(text: str, instant: datetime, span: Extent) -> None:
+    """A line on stderr when a date falls outside the timeline's data (the answer is then
+    empty, or the state at the end of the data, and says nothing of the date itself)."""
+    from timeline import api
+
+    note = api.outside_data(span, instant)
+    if note is not None:
+        click.echo(f"note: {text} is {note}", err=True)
 
 
 @main.command()

@@ -17,7 +17,15 @@ from timeline.choices import fold, match
 from timeline.dates import FuzzyDate
 from timeline.errors import InvalidInput
 from timeline.events import Event, NewEvent
-from timeline.lookups import drafter, load_registry, pick_timeline, resolve_entity
+from timeline.lookups import (
+    check_known,
+    drafter,
+    extent,
+    load_registry,
+    outside_data,
+    pick_timeline,
+    resolve_entity,
+)
 from timeline.store import EventQuery, Store, TimelineInfo
 from timeline.vocabulary import KINDS
 
@@ -26,10 +34,13 @@ __all__ = [
     "Added",
     "add_documents",
     "add_event",
+    "check_known",
     "correct_event",
+    "extent",
     "list_events",
     "load_registry",
     "open_store",
+    "outside_data",
     "pick_timeline",
     "resolve_entity",
     "retract_event",
