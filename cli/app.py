@@ -117,7 +117,7 @@ class TimelineGroup(click.Group):
             _fail(_with_parameter(str(err), err.subject, ctx.meta.get(_COMMAND_KEY)), err.exit_code)
         except OSError as err:
             if isinstance(err, BrokenPipeError):
-                sys.exit(0)
+                _closed_pipe()
             name = f" {err.filename!r}" if getattr(err, "filename", None) else ""
             _fail(f"{err.strerror or err}{':' if name else ''}{name}", EXIT_FAILED)
         except KeyboardInterrupt:
@@ -148,6 +148,20 @@ def _with_parameter(message: str, subject: str | None, command: click.Command | 
     return message
 
 
+def _closed_pipe() -> None:
+    """The reader of stdout went away (`timeline at DATE | head -3`): stop quietly with 0, as
+    other tools do. stdout is pointed at /dev/null first, or Python's flush of it at exit would
+    fail again and print a traceback."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test's capture): nothing will flush it at exit
+    sys.exit(0)
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
@@ -165,13 +179,30 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
+class DatabaseOption(click.Option):
+    """--db, whose help names the default database's path: worked out only when help is
+    shown, so that no other command pays for platformdirs."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        """The option's help, with the default file's path where it lives on this machine."""
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        import platformdirs
+
+        # The same path as timeline.database.default_path, which imports SQLAlchemy.
+        path = f"{platformdirs.user_data_dir('timeline', appauthor=False)}/timeline.db"
+        return record[0], record[1].replace("DEFAULT_PATH", path)
+
+
 @click.group(cls=TimelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
+    cls=DatabaseOption,
     metavar="URL",
     envvar="TIMELINE_DB",
-    help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB "
-    "(default: a SQLite file in your user data folder; env TIMELINE_DB).",
+    help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB; env TIMELINE_DB "
+    "(default: the SQLite file DEFAULT_PATH; `timeline db current` says which is in use).",
 )
 @click.version_option(__version__, prog_name="timeline", message="%(prog)s %(version)s")
 @click.pass_context

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import plain
+from .tables import plain_table, rich_table
 from .visible import visible_all
 
 if TYPE_CHECKING:
@@ -147,6 +148,11 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
 }
 
 
+# The columns a narrow terminal does without, least useful first, when the others cannot fit
+# their longest words (cli/plain.py's fit): the JSON and Markdown keep them all.
+DROPPABLE = ("Sources", "Taken from", "Denied by", "From", "For", "Parties", "Held by", "Item")
+
+
 def header(answer: Mapping[str, Any]) -> str:
     """The line saying which instant, and which knowledge, an answer shows."""
     known = answer.get("as_known")
@@ -194,7 +200,7 @@ class Out(Protocol):
         """A line of text as it is."""
 
     def table(self, title: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        """A blank line, then a table of text cells."""
+        """A blank line, then a table of text cells, fitted to the width (plain.fit)."""
 
 
 class RichOut:
@@ -213,23 +219,8 @@ class RichOut:
 
     def table(self, title: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """A blank line, then a rich table."""
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(
-            title=title,
-            title_justify="left",
-            title_style="bold",
-            header_style="bold",
-            show_lines=False,
-        )
-        for heading in headings:
-            table.add_column(heading, overflow="fold")
-        for row in rows:
-            # Text, not markup: a title such as "Strike [unconfirmed]" must print as written.
-            table.add_row(*(Text(cell) for cell in row))
         self.console.print()
-        self.console.print(table)
+        self.console.print(rich_table(title, headings, rows, self.console.width, DROPPABLE))
 
 
 class PlainOut:
@@ -253,12 +244,7 @@ class PlainOut:
     def table(self, title: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """A blank line, then a table."""
         self.lines.append("")
-        self.lines += plain.table(
-            plain.parsed(plain.checked(title)),
-            [plain.parsed(plain.checked(heading)) for heading in headings],
-            [[plain.checked(cell) for cell in row] for row in rows],
-            self.width,
-        )
+        self.lines += plain_table(title, headings, rows, self.width, DROPPABLE)
 
 
 def _checked_lines(text: str) -> str:

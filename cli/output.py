@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import values
+from . import plain, tables, values
 from .visible import json_visible, visible
 
 if TYPE_CHECKING:
@@ -47,10 +47,17 @@ def console() -> Console:
     wide enough that tables and lines stay readable in files and e-mails."""
     from rich.console import Console
 
-    plain = Console(highlight=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 here; the command line's own handling exits 0 (cli/app.py).
+            raise BrokenPipeError
+
+    # NO_COLOR (no-color.org): rich alone drops only colours; no styles at all is what is asked.
+    styles = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    plain = _Console(highlight=False, **styles)  # type: ignore[arg-type]
     if plain.is_terminal:
         return plain
-    return Console(highlight=False, width=int(os.environ.get("COLUMNS") or 100))
+    return _Console(highlight=False, width=int(os.environ.get("COLUMNS") or 100), **styles)  # type: ignore[arg-type]
 
 
 def print_json(value: Any) -> None:
@@ -89,17 +96,22 @@ def print_records(
             writer.writerow([_cell(record.get(key)) for key, _ in columns])
             count += 1
         return count
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for _, heading in columns:
-        table.add_column(heading, overflow="fold")
-    for record in records:
-        table.add_row(*(Text(_cell(record.get(key))) for key, _ in columns))
-        count += 1
-    console().print(table)
-    return count
+    headings = [heading for _, heading in columns]
+    rows = [[_cell(record.get(key)) for key, _ in columns] for record in records]
+    # On a pipe the table is laid out without rich, as the briefing is (cli/plain.py): for
+    # `timeline events` that is most of the time it takes.
+    width = plain.pipe_width()
+    if width is not None:
+        try:
+            lines = tables.plain_table(title, headings, rows, width)
+        except plain.NotPlain:
+            pass
+        else:
+            sys.stdout.write("".join(f"{line}\n" for line in lines))
+            return len(rows)
+    out = console()
+    out.print(tables.rich_table(title, headings, rows, out.width))
+    return len(rows)
 
 
 def _cell(value: Any) -> str:

@@ -191,15 +191,23 @@ def column_widths(columns: Sequence[Sequence[str]], width: int) -> list[int]:
 
 
 def table(
-    title: str, headings: Sequence[str], rows: Sequence[Sequence[str]], width: int
+    title: str | None,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    widths: Sequence[int] | None = None,
 ) -> list[str]:
     """The lines rich prints for a Table(title=title, title_justify="left") with a column per
-    heading (overflow "fold") and these rows, in its default box, on a console `width` wide."""
-    columns = [[heading, *(row[n] for row in rows)] for n, heading in enumerate(headings)]
-    widths = column_widths(columns, width)
+    heading (overflow "fold") and these rows, in its default box, on a console `width` wide;
+    with `widths`, its columns are that wide (their text, as rich's Column(width=...))."""
+    if widths is None:
+        columns = [[heading, *(row[n] for row in rows)] for n, heading in enumerate(headings)]
+        widths = column_widths(columns, width)
+    else:
+        widths = [w + 2 for w in widths]
     if min(widths) < 3:
         raise NotPlain(title)  # a column with no room inside its padding: leave it to rich
-    lines = wrap(title, sum(widths) + len(widths) + 1, pad=True)
+    lines = wrap(title, sum(widths) + len(widths) + 1, pad=True) if title is not None else []
     lines.append("┏" + "┳".join("━" * w for w in widths) + "┓")
     for n, row in enumerate([list(headings), *rows]):
         cells = [wrap(text, w - 2, pad=True) for text, w in zip(row, widths, strict=True)]
@@ -215,3 +223,61 @@ def table(
             lines.append("┡" + "╇".join("━" * w for w in widths) + "┩")
     lines.append("└" + "┴".join("─" * w for w in widths) + "┘")
     return lines
+
+
+# The longest word a column is kept wide enough for: dates, intervals ("2016-05-06/2016-05-31")
+# and names fit whole; only a longer token (a URL) may be folded.
+LONGEST_WORD = 30
+
+
+def fit(
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    droppable: Sequence[str] = (),
+) -> tuple[list[int], list[int]]:
+    """Which columns a table shows on a console `width` wide, and the width of each (its text,
+    without padding): columns with no text are left out, then those named in `droppable`
+    (least useful first) while the rest cannot fit their longest words; the widest columns
+    are then narrowed, never below their longest word, so that a date or a word is never
+    broken across lines. Returns (the indexes of the columns kept, their widths)."""
+    count = len(headings)
+    columns = [[headings[n], *(row[n] for row in rows)] for n in range(count)]
+    kept = [n for n in range(count) if any(text.strip() for text in columns[n][1:])] or [0]
+
+    def available(columns_kept: list[int]) -> int:
+        # Each column has a space of padding either side and a border on its left, and the
+        # table one more border.
+        return width - 3 * len(columns_kept) - 1
+
+    natural = {
+        n: max(len(line) for t in columns[n] for line in [*t.splitlines(), ""]) for n in kept
+    }
+    least = {
+        n: min(
+            LONGEST_WORD,
+            natural[n],
+            max([len(w) for t in columns[n] for w in t.split()] or [0]),
+        )
+        for n in kept
+    }
+    for heading in droppable:
+        if sum(least[n] for n in kept) <= available(kept):
+            break
+        kept = [n for n in kept if headings[n] != heading or len(kept) == 1]
+    while len(kept) > 1 and len(kept) > available(kept):
+        kept.pop()  # not even a character per column: the last ones go
+    room = available(kept)
+    if sum(least[n] for n in kept) > room:
+        # Too narrow for whole words: every column shares the room, words folded.
+        least = {n: max(1, room // len(kept)) for n in kept}
+    widths = {n: max(natural[n], least[n], 1) for n in kept}
+    excess = sum(widths.values()) - room
+    while excess > 0:
+        narrowable = [n for n in kept if widths[n] > least[n]]
+        if not narrowable:
+            break
+        widest = max(narrowable, key=lambda n: (widths[n], -n))
+        widths[widest] -= 1
+        excess -= 1
+    return kept, [widths[n] for n in kept]
