@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -189,21 +190,6 @@ EVENT_COLUMNS = [
 # Tables show the first 8 characters of an id (every command takes them): a whole UUID breaks
 # over two lines of a narrow table, and copying it back then fails. JSON and CSV keep it whole.
 SHORT_ID = 8
-CSV_COLUMNS = [
-    ("id", "id"),
-    ("seq", "seq"),
-    ("timeline", "timeline"),
-    ("kind", "kind"),
-    ("date", "date"),
-    ("valid_from", "valid_from"),
-    ("valid_to", "valid_to"),
-    ("title", "title"),
-    ("fields", "fields"),
-    ("sources", "sources"),
-    ("confidence", "confidence"),
-    ("origin", "origin"),
-    ("recorded_at", "recorded_at"),
-]
 
 
 @main.command()
@@ -229,7 +215,7 @@ def events(
 ) -> None:
     """List the events of a timeline in valid-time order."""
     from timeline import api
-    from timeline.documents import event_record
+    from timeline.documents import CSV_COLUMNS, csv_record, event_record
 
     info = api.pick_timeline(app.store, timeline)
     dates = None
@@ -246,10 +232,17 @@ def events(
         entity=entity,
         as_known=values.instant(as_known, info.zone, "--as-known"),
     )
-    records = (event_record(e) for e in found)
-    if fmt == "table":
-        records = ({**r, "short_id": _short(r["id"])} for r in records)
-    columns = CSV_COLUMNS if fmt == "csv" else EVENT_COLUMNS
+    records: Iterator[Mapping[str, Any]]
+    if fmt == "csv":
+        # The flat schema `timeline export --format csv` writes too.
+        records = (csv_record(e) for e in found)
+        columns = [(c, c) for c in CSV_COLUMNS]
+    elif fmt == "table":
+        records = ({**event_record(e), "short_id": _short(e.id)} for e in found)
+        columns = EVENT_COLUMNS
+    else:
+        records = (event_record(e) for e in found)
+        columns = EVENT_COLUMNS
     count = print_records(records, fmt, columns=columns)
     if fmt == "table":
         click.echo(f"{count} events", err=True)

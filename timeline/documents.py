@@ -595,3 +595,101 @@ def event_record(event: Event) -> dict[str, Any]:
         "hash": event.hash,
         "record": dict(event.record) if event.record is not None else None,
     }
+
+
+# One flat CSV for `timeline events --format csv` and `timeline export --format csv`, for
+# pandas and spreadsheets: a column per envelope value and per common field, lists joined by
+# "; ", sources as readable text, numbers as numbers; JSON only in `extra`, the fields of
+# rarer kinds, empty for most rows.
+CSV_FIELDS = (
+    "place",
+    "location",
+    "lat",
+    "lon",
+    "by",
+    "from",
+    "actor",
+    "actors",
+    "target",
+    "backer",
+    "backed",
+    "parties",
+    "name",
+    "kinds",
+    "item",
+    "count",
+    "strength",
+    "fatalities",
+    "fatalities_low",
+    "fatalities_high",
+    "text",
+    "about",
+    "offensive",
+    "ceasefire",
+    # What actor.defined and place.defined say of the entity.
+    "type",
+    "aliases",
+    "description",
+)
+CSV_COLUMNS = (
+    "id",
+    "seq",
+    "timeline",
+    "kind",
+    "date",
+    "valid_from",
+    "valid_to",
+    "precision",
+    "title",
+    *CSV_FIELDS,
+    "sources",
+    "confidence",
+    "origin",
+    "recorded_at",
+    "reported_at",
+    "extra",
+)
+
+
+def csv_record(event: Event) -> dict[str, str | int | float]:
+    """An event as one row of the flat CSV (`CSV_COLUMNS`)."""
+    from timeline.dates import format_instant
+
+    fields = event.fields
+    row: dict[str, str | int | float] = {
+        "id": event.id,
+        "seq": event.seq,
+        "timeline": event.timeline,
+        "kind": event.kind,
+        "date": event.date.text,
+        "valid_from": format_instant(event.date.start),
+        "valid_to": format_instant(event.date.end),
+        "precision": event.date.precision.value,
+        "title": event.title or "",
+    }
+    for name in CSV_FIELDS:
+        row[name] = _csv_value(fields.get(name))
+    row["sources"] = "; ".join(
+        " ".join(str(part) for part in (s.name, s.published, s.url) if part) for s in event.sources
+    )
+    row["confidence"] = event.confidence or ""
+    row["origin"] = event.origin.key if event.origin else ""
+    row["recorded_at"] = format_instant(event.recorded_at)
+    row["reported_at"] = format_instant(event.reported_at) if event.reported_at else ""
+    extra = {k: v for k, v in fields.items() if k not in CSV_FIELDS}
+    row["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else ""
+    return row
+
+
+def _csv_value(value: Any) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
