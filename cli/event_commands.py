@@ -13,7 +13,7 @@ import click
 from timeline.choices import CONFIDENCE_LEVELS
 from timeline.errors import InvalidInput, ValidationError
 
-from . import values
+from . import completion, values
 from .app import AppContext, main, pass_app
 from .output import print_json, print_records, records_format_option, text_or_json_option
 from .visible import json_visible, visible_all
@@ -25,6 +25,7 @@ timeline_option = click.option(
     "--timeline",
     "-t",
     metavar="NAME",
+    shell_complete=completion.timelines,
     help="Which timeline (default: the only one in the database).",
 )
 as_known_option = click.option(
@@ -195,12 +196,24 @@ SHORT_ID = 8
 @main.command()
 @timeline_option
 @click.option(
-    "--kind", "-k", "kinds", multiple=True, metavar="KIND", help="Only this kind (repeatable)."
+    "--kind",
+    "-k",
+    "kinds",
+    multiple=True,
+    metavar="KIND",
+    shell_complete=completion.kinds,
+    help="Only this kind (repeatable).",
 )
 @click.option(
     "--between", nargs=2, metavar="D1 D2", help="Only events starting from D1 to the end of D2."
 )
-@click.option("--entity", "-e", metavar="NAME", help="Only events naming this actor or place.")
+@click.option(
+    "--entity",
+    "-e",
+    metavar="NAME",
+    shell_complete=completion.entities,
+    help="Only events naming this actor or place.",
+)
 @as_known_option
 @records_format_option
 @pass_app

@@ -18,7 +18,7 @@ import click
 
 from timeline.choices import CHART_BREAKDOWNS, CHART_KINDS, CHART_PERIODS
 
-from . import values
+from . import completion, values
 from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, timeline_option
 
@@ -77,6 +77,7 @@ def map_command(
     "places",
     multiple=True,
     metavar="NAME",
+    shell_complete=completion.entities,
     help="A place for the control chart (repeatable; default: the most contested few).",
 )
 @click.option(

@@ -10,7 +10,7 @@ import click
 from timeline.choices import SECTIONS
 from timeline.errors import InvalidInput
 
-from . import values
+from . import completion, values
 from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, timeline_option
 from .output import console, print_json, text_or_json_option
@@ -48,6 +48,7 @@ ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
     "entities",
     multiple=True,
     metavar="NAME",
+    shell_complete=completion.entities,
     help="Only facts naming this actor or place (repeatable).",
 )
 @click.option(
@@ -138,7 +139,7 @@ def diff(
 
 
 @main.command()
-@click.argument("entity", metavar="ENTITY")
+@click.argument("entity", metavar="ENTITY", shell_complete=completion.entities)
 @timeline_option
 @as_known_option
 @text_or_json_option
