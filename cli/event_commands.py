@@ -244,6 +244,7 @@ def events(
         between=dates,
         entity=entity,
         as_known=values.instant(as_known, info.zone, "--as-known"),
+        with_record=fmt != "table",
     )
     records: Iterator[Mapping[str, Any]]
     if fmt == "csv":
@@ -251,7 +252,11 @@ def events(
         records = (csv_record(e) for e in found)
         columns = [(c, c) for c in CSV_COLUMNS]
     elif fmt == "table":
-        records = ({**event_record(e), "short_id": _short(e.id)} for e in found)
+        # Only what the table shows: a whole record per event was most of its time.
+        records = (
+            {"date": e.date.text, "kind": e.kind, "title": e.title, "short_id": _short(e.id)}
+            for e in found
+        )
         columns = EVENT_COLUMNS
     else:
         records = (event_record(e) for e in found)

@@ -167,10 +167,12 @@ def list_events(
     between: tuple[FuzzyDate, FuzzyDate] | None = None,
     entity: str | None = None,
     as_known: datetime | None = None,
+    with_record: bool = True,
 ) -> Iterator[Event]:
     """The recorded events of a timeline in valid-time order, filtered (revisions included,
     so that the log reads as it was written): of some kinds, starting between the start of
-    one fuzzy date and the end of another, naming an entity, recorded by `as_known`."""
+    one fuzzy date and the end of another, naming an entity, recorded by `as_known`; without
+    each event's source record unless `with_record`."""
     start = end = None
     if between is not None:
         first, last = between
@@ -190,5 +192,6 @@ def list_events(
             valid_before=end,
             as_known=as_known,
             entity=entity_id,
+            with_record=with_record,
         )
     )
