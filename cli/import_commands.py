@@ -82,7 +82,8 @@ def import_(
     3 the database lock or a source could not be had. ACLED API credentials come from
     ACLED_EMAIL and ACLED_KEY (or ACLED_ACCESS_TOKEN) and are never printed.
     """
-    from timeline.importing import ImportOptions, run_import, write_rejects
+    from timeline.errors import TimelineError
+    from timeline.importing import ImportOptions, ImportReport, run_import, write_rejects
 
     rejected: list[Rejection] = []
     shown = 0
@@ -103,10 +104,22 @@ def import_(
         since=since,
         credentials=credentials,
     )
-    with _progress(quiet) as on_progress:
-        report = run_import(
-            app.store, list(sources), options, on_reject=on_reject, on_progress=on_progress
-        )
+    report = ImportReport()
+    try:
+        with _progress(quiet) as on_progress:
+            run_import(
+                app.store,
+                list(sources),
+                options,
+                on_reject=on_reject,
+                on_progress=on_progress,
+                report=report,
+            )
+    except TimelineError:
+        # A later source refused: say what the earlier ones imported before its error.
+        if report.sources:
+            click.echo(report.summary(dry_run=dry_run), err=quiet)
+        raise
     if shown > MAX_REJECTION_LINES:
         more = shown - MAX_REJECTION_LINES
         click.echo(

@@ -113,26 +113,31 @@ def run_import(
     *,
     on_reject: RejectHandler | None = None,
     on_progress: ProgressHandler | None = None,
+    report: ImportReport | None = None,
 ) -> ImportReport:
     """Import every source in order; returns the counts. Rejected records go to `on_reject`
     and do not stop the run; a source that cannot be read at all raises. Every file is
     checked to exist and to be of the format given (or of one detected) before anything is
-    written."""
+    written. `report`, when given, is filled in as sources finish: when a later source
+    raises, it still says what the earlier ones imported."""
     planned = plan_sources(specs, options.fmt)
-    report = ImportReport()
+    report = report if report is not None else ImportReport()
     started = time.monotonic()
     info: TimelineInfo | None = None
     touched: set[str] = set()
-    for source in planned:
-        importer = SourceImport(store, source, options, info, on_reject, on_progress)
-        counts = importer.run()
-        report.counts.add(counts)
-        report.sources.append(importer.name)
-        if importer.run_id is not None:
-            report.runs.append(importer.run_id)
-        info = importer.info or info
-        if info is not None and (counts.new or counts.corrected or counts.retracted):
-            touched.add(info.name)
+    try:
+        for source in planned:
+            importer = SourceImport(store, source, options, info, on_reject, on_progress)
+            counts = importer.run()
+            report.counts.add(counts)
+            report.sources.append(importer.name)
+            if importer.run_id is not None:
+                report.runs.append(importer.run_id)
+            info = importer.info or info
+            if info is not None and (counts.new or counts.corrected or counts.retracted):
+                touched.add(info.name)
+    finally:
+        report.seconds = time.monotonic() - started
     if not options.dry_run:
         # The nightly run pays for the snapshots its late arrivals made stale, so that the
         # analyst's next `timeline at` does not.
