@@ -4,12 +4,12 @@ On a pipe or in a file rich prints no styles, only text laid out in boxes; worki
 cell by cell is its slow part. For `timeline at` on the shipped timeline, rendering the
 briefing through rich and importing rich took about half as long as importing SQLAlchemy
 (bench/startup.py): more than the rest of the answer. This module lays out the same text the
-way rich does it, step by step (word wrap with words too long for a line folded, each
-column as wide as its longest line unless the table is too wide, then the widest columns
-narrowed first), for text whose every character is one cell wide and that holds no markup,
-emoji code, tab or control character. Anything else raises NotPlain, and the caller prints
-with rich. tests/test_plain.py checks the two agree character for character, on the shipped
-timeline and on generated tables, at many widths.
+way rich does it, step by step (word wrap with words too long for a line folded, in columns
+as wide as `fit` chooses, which both this module and rich are given), for text whose every
+character is one cell wide and that holds no markup, emoji code, tab or control character.
+Anything else raises NotPlain, and the caller prints with rich. tests/test_plain.py checks the
+two agree character for character, on the shipped timeline and on generated tables, at many
+widths.
 """
 
 from __future__ import annotations
@@ -139,84 +139,17 @@ def wrap(text: str, width: int, *, pad: bool) -> list[str]:
     return lines
 
 
-def _measure(texts: Sequence[str], available: int) -> int:
-    """The width rich gives a column of `texts` (each padded by a space on either side) when
-    `available` cells are left for it: its longest line and padding, within what is there
-    (Table._measure_column, Padding's and Text's __rich_measure__)."""
-    if available < 1:
-        return 0
-    if available < 3:
-        return available  # no room inside the padding: rich gives it all
-    widest = max(len(line) for text in texts for line in [*text.splitlines(), ""])
-    return min(widest + 2, available)
-
-
-def _reduce(total: int, ratios: list[int], maximums: list[int], values: list[int]) -> list[int]:
-    """rich._ratio.ratio_reduce: take `total` off `values`, in proportion to `ratios`, at
-    most `maximums`."""
-    ratios = [ratio if maximum else 0 for ratio, maximum in zip(ratios, maximums, strict=True)]
-    total_ratio = sum(ratios)
-    if not total_ratio:
-        return values[:]
-    remaining = total
-    result: list[int] = []
-    for ratio, maximum, value in zip(ratios, maximums, values, strict=True):
-        if ratio and total_ratio > 0:
-            distributed = min(maximum, round(ratio * remaining / total_ratio))
-            result.append(value - distributed)
-            remaining -= distributed
-            total_ratio -= ratio
-        else:
-            result.append(value)
-    return result
-
-
-def _collapse(widths: list[int], available: int) -> list[int]:
-    """rich's Table._collapse_widths for columns that may all wrap: narrow the widest
-    columns, down to the next widest, until the table fits."""
-    total = sum(widths)
-    excess = total - available
-    while total and excess > 0:
-        widest = max(widths)
-        second = max((width for width in widths if width != widest), default=0)
-        difference = widest - second
-        ratios = [1 if width == widest else 0 for width in widths]
-        if not any(ratios) or not difference:
-            break
-        widths = _reduce(excess, ratios, [min(excess, difference)] * len(widths), widths)
-        total = sum(widths)
-        excess = total - available
-    return widths
-
-
-def column_widths(columns: Sequence[Sequence[str]], width: int) -> list[int]:
-    """The widths, padding included, rich's Table gives `columns` (each the heading, then the
-    cells) on a console `width` cells wide, as Table._calculate_column_widths works them out."""
-    available = max(0, width - (len(columns) + 1))  # the borders
-    widths = [_measure(column, available) or 1 for column in columns]
-    if sum(widths) > available:
-        widths = _collapse(widths, available)
-        if sum(widths) > available:
-            widths = _reduce(sum(widths) - available, [1] * len(widths), widths, widths)
-        widths = [_measure(column, w) for w, column in zip(widths, columns, strict=True)]
-    return widths
-
-
 def table(
     title: str | None,
     headings: Sequence[str],
     rows: Sequence[Sequence[str]],
     width: int,
-    widths: Sequence[int] | None = None,
+    widths: Sequence[int],
 ) -> list[str]:
     """The lines rich prints for a Table(title=title, title_justify="left") with a column per
-    heading (overflow "fold") and these rows, in its default box, on a console `width` wide;
-    with `widths`, its columns are that wide (their text, as rich's Column(width=...))."""
-    if widths is None:
-        columns = [[heading, *(row[n] for row in rows)] for n, heading in enumerate(headings)]
-        widths = column_widths(columns, width)
-    else:
-        widths = [w + 2 for w in widths]
+    heading (overflow "fold") of the text widths `widths` (as rich's Column(width=...), chosen
+    by `fit`) and these rows, in its default box, on a console `width` wide."""
+    widths = [w + 2 for w in widths]  # with their padding
     if min(widths) < 3:
         raise NotPlain(title)  # a column with no room inside its padding: leave it to rich
     lines = wrap(title, sum(widths) + len(widths) + 1, pad=True) if title is not None else []
