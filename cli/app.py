@@ -60,6 +60,31 @@ class TimelineCommand(click.Command):
         ctx.meta[_COMMAND_KEY] = self
         return super().invoke(ctx)
 
+    def make_parser(self, ctx: click.Context) -> Any:
+        """Click's parser, made to refuse an option given twice that takes one value: left
+        alone, `events -e sirte -e derna` would silently keep only the last."""
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_args(args: list[str]) -> Any:
+            opts, rest, order = parse(args)
+            seen: set[str] = set()
+            for param in order:
+                if not isinstance(param, click.Option) or param.multiple or param.count:
+                    continue
+                if param.is_flag or param.name is None:
+                    continue
+                if param.name in seen:
+                    label = max(param.opts, key=len)
+                    raise click.UsageError(
+                        f"{label} is given more than once; it takes one value", ctx
+                    )
+                seen.add(param.name)
+            return opts, rest, order
+
+        parser.parse_args = parse_args  # type: ignore[method-assign]
+        return parser
+
 
 class TimelineGroup(click.Group):
     """A group that turns library errors into one line on stderr and a documented exit code."""
@@ -105,7 +130,7 @@ class TimelineGroup(click.Group):
             _fail(_with_parameter(str(err), err.subject, ctx.meta.get(_COMMAND_KEY)), err.exit_code)
         except OSError as err:
             if isinstance(err, BrokenPipeError):
-                sys.exit(0)
+                _closed_pipe()
             name = f" {err.filename!r}" if getattr(err, "filename", None) else ""
             _fail(f"{err.strerror or err}{':' if name else ''}{name}", EXIT_FAILED)
         except KeyboardInterrupt:
@@ -136,6 +161,20 @@ def _with_parameter(message: str, subject: str | None, command: click.Command | 
     return message
 
 
+def _closed_pipe() -> None:
+    """The reader of stdout went away (`timeline at DATE | head -3`): stop quietly with 0, as
+    other tools do. stdout is pointed at /dev/null first, or Python's flush of it at exit would
+    fail again and print a traceback."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test's capture): nothing will flush it at exit
+    sys.exit(0)
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
@@ -153,13 +192,30 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else type(err).__name__
 
 
+class DatabaseOption(click.Option):
+    """--db, whose help names the default database's path: worked out only when help is
+    shown, so that no other command pays for platformdirs."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        """The option's help, with the default file's path where it lives on this machine."""
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        import platformdirs
+
+        # The same path as timeline.database.default_path, which imports SQLAlchemy.
+        path = f"{platformdirs.user_data_dir('timeline', appauthor=False)}/timeline.db"
+        return record[0], record[1].replace("DEFAULT_PATH", path)
+
+
 @click.group(cls=TimelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
+    cls=DatabaseOption,
     metavar="URL",
     envvar="TIMELINE_DB",
-    help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB "
-    "(default: a SQLite file in your user data folder; env TIMELINE_DB).",
+    help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB; env TIMELINE_DB "
+    "(default: the SQLite file DEFAULT_PATH; `timeline db current` says which is in use).",
 )
 @click.version_option(__version__, prog_name="timeline", message="%(prog)s %(version)s")
 @click.pass_context

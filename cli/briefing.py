@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import plain
+from .tables import plain_table, rich_table
+from .visible import visible_all
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,7 +55,9 @@ def _presence_status(item: Item) -> str:
 
 
 def _violations(item: Item) -> str:
-    return ", ".join(f"{k} {v}" for k, v in sorted((item.get("violations") or {}).items()))
+    names = {ref["id"]: ref["name"] for ref in item.get("violators") or ()}
+    counts = sorted((item.get("violations") or {}).items())
+    return ", ".join(f"{names.get(k, k)} {v}" for k, v in counts)
 
 
 SECTIONS: dict[str, tuple[str, list[Column]]] = {
@@ -122,9 +126,12 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
         ],
     ),
     "claims": (
-        "Claims (last 90 days)",
+        # The claims section holds those of the last 90 days and the older ones a fact shown
+        # rests on (a contested presence, say): the heading and the Since column say so.
+        "Claims (last 90 days, and older ones facts above rest on)",
         [
             ("By", lambda i: _name(i.get("by"))),
+            ("Since", _since),
             ("Claim", lambda i: str(i.get("text", ""))),
             ("Status", lambda i: str(i.get("status", ""))),
             ("Denied by", lambda i: _names(i.get("denied_by") or ())),
@@ -139,6 +146,11 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
         ],
     ),
 }
+
+
+# The columns a narrow terminal does without, least useful first, when the others cannot fit
+# their longest words (cli/plain.py's fit): the JSON and Markdown keep them all.
+DROPPABLE = ("Sources", "Taken from", "Denied by", "From", "For", "Parties", "Held by", "Item")
 
 
 def header(answer: Mapping[str, Any]) -> str:
@@ -198,7 +210,7 @@ class Out(Protocol):
         """A line of text as it is."""
 
     def table(self, title: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-        """A blank line, then a table of text cells."""
+        """A blank line, then a table of text cells, fitted to the width (plain.fit)."""
 
 
 class RichOut:
@@ -217,23 +229,8 @@ class RichOut:
 
     def table(self, title: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """A blank line, then a rich table."""
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table(
-            title=title,
-            title_justify="left",
-            title_style="bold",
-            header_style="bold",
-            show_lines=False,
-        )
-        for heading in headings:
-            table.add_column(heading, overflow="fold")
-        for row in rows:
-            # Text, not markup: a title such as "Strike [unconfirmed]" must print as written.
-            table.add_row(*(Text(cell) for cell in row))
         self.console.print()
-        self.console.print(table)
+        self.console.print(rich_table(title, headings, rows, self.console.width, DROPPABLE))
 
 
 class PlainOut:
@@ -257,12 +254,7 @@ class PlainOut:
     def table(self, title: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """A blank line, then a table."""
         self.lines.append("")
-        self.lines += plain.table(
-            plain.parsed(plain.checked(title)),
-            [plain.parsed(plain.checked(heading)) for heading in headings],
-            [[plain.checked(cell) for cell in row] for row in rows],
-            self.width,
-        )
+        self.lines += plain_table(title, headings, rows, self.width, DROPPABLE)
 
 
 def _checked_lines(text: str) -> str:
@@ -272,6 +264,7 @@ def _checked_lines(text: str) -> str:
 def print_briefing(answer: Mapping[str, Any]) -> None:
     """Print the answer as a briefing on stdout: plain text on a pipe or in a file (what rich
     would print there, at a fraction of the cost), rich tables on a terminal."""
+    answer = visible_all(answer)
     width = plain.pipe_width()
     if width is not None:
         out = PlainOut(width)
@@ -317,6 +310,7 @@ def write_briefing(answer: Mapping[str, Any], out: Out) -> None:
 
 def markdown(answer: Mapping[str, Any]) -> str:
     """The answer as Markdown, for reports and notes."""
+    answer = visible_all(answer)
     out = [
         f"# {header(answer)}",
         "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .briefing import UNCERTAIN, _name, knowledge
+from .visible import visible_all
 
 
 def _words(words: Any) -> str:
@@ -21,14 +23,13 @@ def _mark(item: Mapping[str, Any]) -> str:
 
 def print_diff(result: Mapping[str, Any], console: Console) -> None:
     """What changed between two instants, one line per change."""
+    result = visible_all(result)
     bounds = (
         f", {knowledge(result)}" if result.get("as_known") or result.get("as_published") else ""
     )
     console.print(
-        Text(
-            f"{result['timeline']}: what changed from {result['from']} to {result['to']}{bounds}",
-            style="bold",
-        )
+        Text(f"{result['timeline']}: what changed from {result['from']} to {result['to']}{bounds}"),
+        style="bold",
     )
     lines: list[str] = []
     for c in result["control"]:
@@ -91,34 +92,59 @@ def print_diff(result: Mapping[str, Any], console: Console) -> None:
     )
 
 
-def print_history(result: Mapping[str, Any], console: Console) -> None:
-    """An entity's intervals, section by section."""
+def print_history(
+    result: Mapping[str, Any],
+    console: Console,
+    *,
+    latest: str | None = None,
+    asked: str | None = None,
+) -> None:
+    """An entity's intervals, section by section; an interval still open at the end of the
+    data reads "since DATE (latest data `latest`)", not "now", which the data cannot vouch
+    for. With nothing to show, says so and where to look (`asked` is the name typed)."""
+    result = visible_all(result)
+    name = _name(result["entity"])
     bounds = (
         f", {knowledge(result)}" if result.get("as_known") or result.get("as_published") else ""
     )
-    console.print(
-        Text(f"History of {_name(result['entity'])} ({result['type']}){bounds}", style="bold")
-    )
+    console.print(Text(f"History of {name} ({result['type']}){bounds}", style="bold"))
+    if not any(result.get(section) for section in ("control", "presence", "support")):
+        entity = shlex.quote(str(asked or result["entity"]["id"]))
+        console.print(
+            f"nothing to show: no control, presence or support of {name} is recorded; "
+            f"its events: timeline events --entity {entity}",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+        return
     for section in ("control", "presence", "support"):
         items = result.get(section) or []
         if not items:
             continue
         console.print(f"\n[bold]{section}[/bold]")
-        for i in items:
-            span = f"{i.get('from')} .. {i.get('until') or 'now'}{_mark(i)}"
-            if section == "control":
-                what = f"{_name(i.get('place'))} held by {_name(i.get('controller'))}"
-            elif section == "presence":
-                what = f"{_name(i.get('actor'))} at {_name(i.get('place')) or 'an unnamed place'}"
-            else:
-                what = (
-                    f"{_name(i.get('backer'))} backs {_name(i.get('backed'))}"
-                    f" ({', '.join(i.get('kinds') or ())})"
-                )
-            closed = f", closed by {i['closed_by'][:8]}" if i.get("closed_by") else ""
+        lines = [_history_line(section, i, latest) for i in items]
+        width = max(len(span) for span, _ in lines)
+        for span, rest in lines:
             console.print(
-                f"  {span:<32} {what} (opened by {str(i.get('opened_by'))[:8]}{closed})",
-                highlight=False,
-                soft_wrap=True,
-                markup=False,
+                f"  {span:<{width}}  {rest}", highlight=False, soft_wrap=True, markup=False
             )
+
+
+def _history_line(section: str, i: Mapping[str, Any], latest: str | None) -> tuple[str, str]:
+    """An interval of a history: when, and what held then."""
+    if i.get("until"):
+        span = f"{i.get('from')} .. {i['until']}{_mark(i)}"
+    else:
+        span = f"since {i.get('from')}{_mark(i)}" + (f" (latest data {latest})" if latest else "")
+    if section == "control":
+        what = f"{_name(i.get('place'))} held by {_name(i.get('controller'))}"
+    elif section == "presence":
+        what = f"{_name(i.get('actor'))} at {_name(i.get('place')) or 'an unnamed place'}"
+    else:
+        what = (
+            f"{_name(i.get('backer'))} backs {_name(i.get('backed'))}"
+            f" ({', '.join(i.get('kinds') or ())})"
+        )
+    closed = f", closed by {i['closed_by'][:8]}" if i.get("closed_by") else ""
+    return span, f"{what} (opened by {str(i.get('opened_by'))[:8]}{closed})"

@@ -57,6 +57,8 @@ def current(ctx: click.Context) -> None:
     else:
         state = f"head is {head}"
     click.echo(f"{revision or 'base (empty)'} ({state})")
+    # Which database, on stderr: the revision line stays what scripts read. No password shows.
+    click.echo(f"database: {engine.url.render_as_string(hide_password=True)}", err=True)
 
 
 @db.command()

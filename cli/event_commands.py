@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,9 +13,10 @@ import click
 from timeline.choices import CONFIDENCE_LEVELS
 from timeline.errors import InvalidInput, ValidationError
 
-from . import values
+from . import completion, values
 from .app import AppContext, main, pass_app
 from .output import print_json, print_records, records_format_option, text_or_json_option
+from .visible import json_visible, visible_all
 
 if TYPE_CHECKING:
     from timeline.documents import Item
@@ -23,6 +25,7 @@ timeline_option = click.option(
     "--timeline",
     "-t",
     metavar="NAME",
+    shell_complete=completion.timelines,
     help="Which timeline (default: the only one in the database).",
 )
 as_known_option = click.option(
@@ -110,7 +113,7 @@ def parse_source(text: str) -> dict[str, str]:
     help='A source (repeatable): "Publication, 2020-05-18, https://...".',
 )
 @click.option(
-    "--confidence", type=click.Choice(CONFIDENCE_LEVELS), help="How sure the sources are."
+    "--confidence", type=values.Choice(CONFIDENCE_LEVELS), help="How sure the sources are."
 )
 @click.option("--id", "event_id", metavar="ID", help="A UUID or slug to give the event.")
 @click.option(
@@ -189,34 +192,34 @@ EVENT_COLUMNS = [
     ("date", "Date"),
     ("kind", "Kind"),
     ("title", "Title"),
-    ("id", "Id"),
+    ("short_id", "Id"),
 ]
-CSV_COLUMNS = [
-    ("id", "id"),
-    ("seq", "seq"),
-    ("timeline", "timeline"),
-    ("kind", "kind"),
-    ("date", "date"),
-    ("valid_from", "valid_from"),
-    ("valid_to", "valid_to"),
-    ("title", "title"),
-    ("fields", "fields"),
-    ("sources", "sources"),
-    ("confidence", "confidence"),
-    ("origin", "origin"),
-    ("recorded_at", "recorded_at"),
-]
+# Tables show the first 8 characters of an id (every command takes them): a whole UUID breaks
+# over two lines of a narrow table, and copying it back then fails. JSON and CSV keep it whole.
+SHORT_ID = 8
 
 
 @main.command()
 @timeline_option
 @click.option(
-    "--kind", "-k", "kinds", multiple=True, metavar="KIND", help="Only this kind (repeatable)."
+    "--kind",
+    "-k",
+    "kinds",
+    multiple=True,
+    metavar="KIND",
+    shell_complete=completion.kinds,
+    help="Only this kind (repeatable).",
 )
 @click.option(
     "--between", nargs=2, metavar="D1 D2", help="Only events starting from D1 to the end of D2."
 )
-@click.option("--entity", "-e", metavar="NAME", help="Only events naming this actor or place.")
+@click.option(
+    "--entity",
+    "-e",
+    metavar="NAME",
+    shell_complete=completion.entities,
+    help="Only events naming this actor or place.",
+)
 @as_known_option
 @as_published_option
 @records_format_option
@@ -233,7 +236,7 @@ def events(
 ) -> None:
     """List the events of a timeline in valid-time order."""
     from timeline import api
-    from timeline.documents import event_record
+    from timeline.documents import CSV_COLUMNS, csv_record, event_record
 
     info = api.pick_timeline(app.store, timeline)
     dates = None
@@ -245,13 +248,39 @@ def events(
     known = values.instant(as_known, info.zone, "--as-known")
     published = values.instant(as_published, info.zone, "--as-published")
     filters: dict[str, Any] = {"kinds": kinds, "between": dates, "entity": entity}
-    found = api.list_events(app.store, info, **filters, as_known=known, as_published=published)
-    columns = CSV_COLUMNS if fmt == "csv" else EVENT_COLUMNS
-    count = print_records((event_record(e) for e in found), fmt, columns=columns)
+    found = api.list_events(
+        app.store,
+        info,
+        **filters,
+        as_known=known,
+        as_published=published,
+        with_record=fmt != "table",
+    )
+    records: Iterator[Mapping[str, Any]]
+    if fmt == "csv":
+        # The flat schema `timeline export --format csv` writes too.
+        records = (csv_record(e) for e in found)
+        columns = [(c, c) for c in CSV_COLUMNS]
+    elif fmt == "table":
+        # Only what the table shows: a whole record per event was most of its time.
+        records = (
+            {"date": e.date.text, "kind": e.kind, "title": e.title, "short_id": _short(e.id)}
+            for e in found
+        )
+        columns = EVENT_COLUMNS
+    else:
+        records = (event_record(e) for e in found)
+        columns = EVENT_COLUMNS
+    count = print_records(records, fmt, columns=columns)
     if fmt == "table":
         click.echo(f"{count} events", err=True)
     if published is not None:
         unpublished_note(api.count_unpublished_events(app.store, info, **filters, as_known=known))
+
+
+def _short(event_id: str) -> str:
+    """A UUID's first characters; an id given as a slug stays whole."""
+    return event_id[:SHORT_ID] if len(event_id) == 36 and event_id.count("-") == 4 else event_id
 
 
 @main.command()
@@ -269,6 +298,7 @@ def show(app: AppContext, event_id: str, fmt: str) -> None:
     if fmt == "json":
         print_json(record)
         return
+    record = visible_all(record)
     for key in (
         "id",
         "seq",
@@ -287,7 +317,7 @@ def show(app: AppContext, event_id: str, fmt: str) -> None:
         f"{'valid:':<13}{record['valid_from']} .. {record['valid_to']} ({record['precision']})"
     )
     for key, value in record["fields"].items():
-        click.echo(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+        click.echo(f"  {key}: {json_visible(json.dumps(value, ensure_ascii=False))}")
     for source in record["sources"]:
         click.echo("source:      " + ", ".join(str(v) for v in source.values()))
     for revision in revisions:

@@ -56,7 +56,7 @@ def environment_credentials() -> Credentials:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(IMPORT_FORMATS),
+    type=values.Choice(IMPORT_FORMATS),
     help="What the sources hold: ACLED or UCDP GED CSV (or ACLED's API for an "
     "acled URL with /api/), or native JSON Lines / YAML documents. Detected from each "
     "source's first bytes (a CSV's header) when omitted; a source of another format is refused.",
@@ -107,8 +107,9 @@ def import_(
     ACLED_USERNAME and ACLED_PASSWORD (or ACLED_ACCESS_TOKEN / ACLED_REFRESH_TOKEN), UCDP's
     UCDP_TOKEN; none is ever printed.
     """
+    from timeline.errors import TimelineError
     from timeline.importers.http import Limits
-    from timeline.importing import ImportOptions, run_import, write_rejects
+    from timeline.importing import ImportOptions, ImportReport, run_import, write_rejects
 
     rejected: list[Rejection] = []
     shown = 0
@@ -129,10 +130,22 @@ def import_(
         credentials=environment_credentials(),
         limits=Limits(deadline=timeout),
     )
-    with _progress(quiet) as on_progress:
-        report = run_import(
-            app.store, list(sources), options, on_reject=on_reject, on_progress=on_progress
-        )
+    report = ImportReport()
+    try:
+        with _progress(quiet) as on_progress:
+            run_import(
+                app.store,
+                list(sources),
+                options,
+                on_reject=on_reject,
+                on_progress=on_progress,
+                report=report,
+            )
+    except TimelineError:
+        # A later source refused: say what the earlier ones imported before its error.
+        if report.sources:
+            click.echo(report.summary(dry_run=dry_run), err=quiet)
+        raise
     if shown > MAX_REJECTION_LINES:
         more = shown - MAX_REJECTION_LINES
         click.echo(
@@ -246,7 +259,7 @@ def imports(app: AppContext, timeline: str | None, limit: int, fmt: str) -> None
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(EXPORT_FORMATS),
+    type=values.Choice(EXPORT_FORMATS),
     default="jsonl",
     show_default=True,
     help="jsonl and yaml are the native format (import them back); "

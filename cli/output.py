@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from . import plain, tables, values
+from .visible import json_visible, visible
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -22,7 +25,7 @@ FORMATS = ("table", "json", "jsonl", "csv")
 text_or_json_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=values.Choice(["text", "json"]),
     default="text",
     show_default=True,
     help="Output format: text for people, JSON for programs.",
@@ -32,7 +35,7 @@ text_or_json_option = click.option(
 records_format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=values.Choice(FORMATS),
     default="table",
     show_default=True,
     help="Output format.",
@@ -44,15 +47,22 @@ def console() -> Console:
     wide enough that tables and lines stay readable in files and e-mails."""
     from rich.console import Console
 
-    plain = Console(highlight=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 here; the command line's own handling exits 0 (cli/app.py).
+            raise BrokenPipeError
+
+    # NO_COLOR (no-color.org): rich alone drops only colours; no styles at all is what is asked.
+    styles = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    plain = _Console(highlight=False, **styles)  # type: ignore[arg-type]
     if plain.is_terminal:
         return plain
-    return Console(highlight=False, width=int(os.environ.get("COLUMNS") or 100))
+    return _Console(highlight=False, width=int(os.environ.get("COLUMNS") or 100), **styles)  # type: ignore[arg-type]
 
 
 def print_json(value: Any) -> None:
     """Pretty JSON on stdout."""
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+    click.echo(json_visible(json.dumps(value, indent=2, ensure_ascii=False)))
 
 
 def print_records(
@@ -67,7 +77,7 @@ def print_records(
     count = 0
     if fmt == "jsonl":
         for record in records:
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(json_visible(json.dumps(record, ensure_ascii=False)))
             count += 1
         return count
     if fmt == "json":
@@ -75,7 +85,7 @@ def print_records(
         out.write("[")
         for record in records:
             out.write(",\n  " if count else "\n  ")
-            out.write(json.dumps(record, ensure_ascii=False))
+            out.write(json_visible(json.dumps(record, ensure_ascii=False)))
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count
@@ -86,26 +96,32 @@ def print_records(
             writer.writerow([_cell(record.get(key)) for key, _ in columns])
             count += 1
         return count
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for _, heading in columns:
-        table.add_column(heading, overflow="fold")
-    for record in records:
-        table.add_row(*(Text(_cell(record.get(key))) for key, _ in columns))
-        count += 1
-    console().print(table)
-    return count
+    headings = [heading for _, heading in columns]
+    rows = [[_cell(record.get(key)) for key, _ in columns] for record in records]
+    # On a pipe the table is laid out without rich, as the briefing is (cli/plain.py): for
+    # `timeline events` that is most of the time it takes.
+    width = plain.pipe_width()
+    if width is not None:
+        try:
+            lines = tables.plain_table(title, headings, rows, width)
+        except plain.NotPlain:
+            pass
+        else:
+            sys.stdout.write("".join(f"{line}\n" for line in lines))
+            return len(rows)
+    out = console()
+    out.print(tables.rich_table(title, headings, rows, out.width))
+    return len(rows)
 
 
 def _cell(value: Any) -> str:
+    """A value as a table or CSV cell shows it, its control characters escaped."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return visible(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        return json_visible(json.dumps(value, ensure_ascii=False))
     return str(value)

@@ -18,7 +18,7 @@ import click
 
 from timeline.choices import CHART_BREAKDOWNS, CHART_KINDS, CHART_PERIODS
 
-from . import values
+from . import completion, values
 from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, timeline_option
 
@@ -67,7 +67,7 @@ def map_command(
 
 
 @main.command()
-@click.argument("kind", metavar="KIND", type=click.Choice(CHART_KINDS))
+@click.argument("kind", metavar="KIND", type=values.Choice(CHART_KINDS))
 @output_option("the picture: FILE.png or FILE.svg")
 @click.option(
     "--between", nargs=2, metavar="D1 D2", help="Only from D1 to the end of D2 (default: all)."
@@ -77,18 +77,19 @@ def map_command(
     "places",
     multiple=True,
     metavar="NAME",
+    shell_complete=completion.entities,
     help="A place for the control chart (repeatable; default: the most contested few).",
 )
 @click.option(
     "--per",
-    type=click.Choice(CHART_PERIODS),
+    type=values.Choice(CHART_PERIODS),
     default="month",
     show_default=True,
     help="The period of each fatalities bar.",
 )
 @click.option(
     "--by",
-    type=click.Choice(CHART_BREAKDOWNS),
+    type=values.Choice(CHART_BREAKDOWNS),
     default="actor",
     show_default=True,
     help="Stack the fatalities by actor, or by dataset (ACLED, UCDP, the timeline's own).",

@@ -4,12 +4,12 @@ On a pipe or in a file rich prints no styles, only text laid out in boxes; worki
 cell by cell is its slow part. For `timeline at` on the shipped timeline, rendering the
 briefing through rich and importing rich took about half as long as importing SQLAlchemy
 (bench/startup.py): more than the rest of the answer. This module lays out the same text the
-way rich does it, step by step (word wrap with words too long for a line folded, each
-column as wide as its longest line unless the table is too wide, then the widest columns
-narrowed first), for text whose every character is one cell wide and that holds no markup,
-emoji code, tab or control character. Anything else raises NotPlain, and the caller prints
-with rich. tests/test_plain.py checks the two agree character for character, on the shipped
-timeline and on generated tables, at many widths.
+way rich does it, step by step (word wrap with words too long for a line folded, in columns
+as wide as `fit` chooses, which both this module and rich are given), for text whose every
+character is one cell wide and that holds no markup, emoji code, tab or control character.
+Anything else raises NotPlain, and the caller prints with rich. tests/test_plain.py checks the
+two agree character for character, on the shipped timeline and on generated tables, at many
+widths.
 """
 
 from __future__ import annotations
@@ -21,10 +21,19 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 # The characters rich itself counts as one cell wide without looking them up
-# (rich.cells._SINGLE_CELL_UNICODE_RANGES), less every whitespace but the space.
+# (rich.cells._SINGLE_CELL_UNICODE_RANGES), and the general punctuation its table gives one
+# cell (dashes, quotes, the ellipsis: "2011–2020" is in the shipped titles; tests/test_plain.py
+# checks them against rich), less every whitespace but the space.
 _ONE_CELL = frozenset(
     chr(code)
-    for start, end in ((0x20, 0x7E), (0xA0, 0xAC), (0xAE, 0x2FF), (0x370, 0x482))
+    for start, end in (
+        (0x20, 0x7E),
+        (0xA0, 0xAC),
+        (0xAE, 0x2FF),
+        (0x370, 0x482),
+        (0x2010, 0x2027),
+        (0x2030, 0x205E),
+    )
     for code in range(start, end + 1)
     if chr(code) == " " or not chr(code).isspace()
 )
@@ -116,6 +125,9 @@ def wrap(text: str, width: int, *, pad: bool) -> list[str]:
         raise NotPlain(text)
     lines: list[str] = []
     for line in text.split("\n"):
+        if len(line) <= width:  # nothing to break: most cells of most tables
+            lines.append(line.ljust(width) if pad else line)
+            continue
         bounds = [0, *divide_line(line, width), len(line)]
         for start, end in pairwise(bounds):
             piece = line[start:end]
@@ -127,79 +139,20 @@ def wrap(text: str, width: int, *, pad: bool) -> list[str]:
     return lines
 
 
-def _measure(texts: Sequence[str], available: int) -> int:
-    """The width rich gives a column of `texts` (each padded by a space on either side) when
-    `available` cells are left for it: its longest line and padding, within what is there
-    (Table._measure_column, Padding's and Text's __rich_measure__)."""
-    if available < 1:
-        return 0
-    if available < 3:
-        return available  # no room inside the padding: rich gives it all
-    widest = max(len(line) for text in texts for line in [*text.splitlines(), ""])
-    return min(widest + 2, available)
-
-
-def _reduce(total: int, ratios: list[int], maximums: list[int], values: list[int]) -> list[int]:
-    """rich._ratio.ratio_reduce: take `total` off `values`, in proportion to `ratios`, at
-    most `maximums`."""
-    ratios = [ratio if maximum else 0 for ratio, maximum in zip(ratios, maximums, strict=True)]
-    total_ratio = sum(ratios)
-    if not total_ratio:
-        return values[:]
-    remaining = total
-    result: list[int] = []
-    for ratio, maximum, value in zip(ratios, maximums, values, strict=True):
-        if ratio and total_ratio > 0:
-            distributed = min(maximum, round(ratio * remaining / total_ratio))
-            result.append(value - distributed)
-            remaining -= distributed
-            total_ratio -= ratio
-        else:
-            result.append(value)
-    return result
-
-
-def _collapse(widths: list[int], available: int) -> list[int]:
-    """rich's Table._collapse_widths for columns that may all wrap: narrow the widest
-    columns, down to the next widest, until the table fits."""
-    total = sum(widths)
-    excess = total - available
-    while total and excess > 0:
-        widest = max(widths)
-        second = max((width for width in widths if width != widest), default=0)
-        difference = widest - second
-        ratios = [1 if width == widest else 0 for width in widths]
-        if not any(ratios) or not difference:
-            break
-        widths = _reduce(excess, ratios, [min(excess, difference)] * len(widths), widths)
-        total = sum(widths)
-        excess = total - available
-    return widths
-
-
-def column_widths(columns: Sequence[Sequence[str]], width: int) -> list[int]:
-    """The widths, padding included, rich's Table gives `columns` (each the heading, then the
-    cells) on a console `width` cells wide, as Table._calculate_column_widths works them out."""
-    available = max(0, width - (len(columns) + 1))  # the borders
-    widths = [_measure(column, available) or 1 for column in columns]
-    if sum(widths) > available:
-        widths = _collapse(widths, available)
-        if sum(widths) > available:
-            widths = _reduce(sum(widths) - available, [1] * len(widths), widths, widths)
-        widths = [_measure(column, w) for w, column in zip(widths, columns, strict=True)]
-    return widths
-
-
 def table(
-    title: str, headings: Sequence[str], rows: Sequence[Sequence[str]], width: int
+    title: str | None,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    widths: Sequence[int],
 ) -> list[str]:
     """The lines rich prints for a Table(title=title, title_justify="left") with a column per
-    heading (overflow "fold") and these rows, in its default box, on a console `width` wide."""
-    columns = [[heading, *(row[n] for row in rows)] for n, heading in enumerate(headings)]
-    widths = column_widths(columns, width)
+    heading (overflow "fold") of the text widths `widths` (as rich's Column(width=...), chosen
+    by `fit`) and these rows, in its default box, on a console `width` wide."""
+    widths = [w + 2 for w in widths]  # with their padding
     if min(widths) < 3:
         raise NotPlain(title)  # a column with no room inside its padding: leave it to rich
-    lines = wrap(title, sum(widths) + len(widths) + 1, pad=True)
+    lines = wrap(title, sum(widths) + len(widths) + 1, pad=True) if title is not None else []
     lines.append("┏" + "┳".join("━" * w for w in widths) + "┓")
     for n, row in enumerate([list(headings), *rows]):
         cells = [wrap(text, w - 2, pad=True) for text, w in zip(row, widths, strict=True)]
@@ -215,3 +168,61 @@ def table(
             lines.append("┡" + "╇".join("━" * w for w in widths) + "┩")
     lines.append("└" + "┴".join("─" * w for w in widths) + "┘")
     return lines
+
+
+# The longest word a column is kept wide enough for: dates, intervals ("2016-05-06/2016-05-31")
+# and names fit whole; only a longer token (a URL) may be folded.
+LONGEST_WORD = 30
+
+
+def fit(
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    droppable: Sequence[str] = (),
+) -> tuple[list[int], list[int]]:
+    """Which columns a table shows on a console `width` wide, and the width of each (its text,
+    without padding): columns with no text are left out, then those named in `droppable`
+    (least useful first) while the rest cannot fit their longest words; the widest columns
+    are then narrowed, never below their longest word, so that a date or a word is never
+    broken across lines. Returns (the indexes of the columns kept, their widths)."""
+    count = len(headings)
+    columns = [[headings[n], *(row[n] for row in rows)] for n in range(count)]
+    kept = [n for n in range(count) if any(text.strip() for text in columns[n][1:])] or [0]
+
+    def available(columns_kept: list[int]) -> int:
+        # Each column has a space of padding either side and a border on its left, and the
+        # table one more border.
+        return width - 3 * len(columns_kept) - 1
+
+    natural = {
+        n: max(len(line) for t in columns[n] for line in [*t.splitlines(), ""]) for n in kept
+    }
+    least = {
+        n: min(
+            LONGEST_WORD,
+            natural[n],
+            max([len(w) for t in columns[n] for w in t.split()] or [0]),
+        )
+        for n in kept
+    }
+    for heading in droppable:
+        if sum(least[n] for n in kept) <= available(kept):
+            break
+        kept = [n for n in kept if headings[n] != heading or len(kept) == 1]
+    while len(kept) > 1 and len(kept) > available(kept):
+        kept.pop()  # not even a character per column: the last ones go
+    room = available(kept)
+    if sum(least[n] for n in kept) > room:
+        # Too narrow for whole words: every column shares the room, words folded.
+        least = {n: max(1, room // len(kept)) for n in kept}
+    widths = {n: max(natural[n], least[n], 1) for n in kept}
+    excess = sum(widths.values()) - room
+    while excess > 0:
+        narrowable = [n for n in kept if widths[n] > least[n]]
+        if not narrowable:
+            break
+        widest = max(narrowable, key=lambda n: (widths[n], -n))
+        widths[widest] -= 1
+        excess -= 1
+    return kept, [widths[n] for n in kept]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 import click
 
 from timeline.choices import SECTIONS
 from timeline.errors import InvalidInput
 
-from . import values
+from . import completion, values
 from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, as_published_option, timeline_option
 from .output import console, print_json, text_or_json_option
+
+if TYPE_CHECKING:
+    from timeline.lookups import Extent
 
 ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
 
@@ -23,7 +29,7 @@ ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(ANSWER_FORMATS),
+    type=values.Choice(ANSWER_FORMATS),
     default="text",
     show_default=True,
     help="A briefing for the terminal, JSON (stable schema, see the README), Markdown, or "
@@ -34,7 +40,7 @@ ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
     "-s",
     "sections",
     multiple=True,
-    type=click.Choice(SECTIONS),
+    type=values.Choice(SECTIONS),
     help="Only this section (repeatable).",
 )
 @click.option(
@@ -43,6 +49,7 @@ ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
     "entities",
     multiple=True,
     metavar="NAME",
+    shell_complete=completion.entities,
     help="Only facts naming this actor or place (repeatable).",
 )
 @click.option(
@@ -74,16 +81,19 @@ def at(
 
     info = api.pick_timeline(app.store, timeline)
     known = values.instant(as_known, info.zone, "--as-known")
+    instant = values.instant(date, info.zone, "DATE")
+    span = api.check_known(app.store, info, known) or api.extent(app.store, info)
     answer = answers.state_at(
         app.store,
         info,
-        values.instant(date, info.zone, "DATE"),
+        instant,
         as_known=known,
         as_published=values.instant(as_published, info.zone, "--as-published"),
         sections=sections,
         entities=entities,
         recent_limit=recent_limit,
     ).to_json()
+    _note_outside(date, instant, span)
     if fmt == "json":
         print_json(answer)
     elif fmt == "geojson":
@@ -127,9 +137,12 @@ def diff(
         raise InvalidInput(f"D2: {second!r} is not after {first!r}")
     known = values.instant(as_known, info.zone, "--as-known")
     published = values.instant(as_published, info.zone, "--as-published")
+    span = api.check_known(app.store, info, known) or api.extent(app.store, info)
     result = answers.diff_between(
         app.store, info, before, after, as_known=known, as_published=published
     ).to_json()
+    _note_outside(first, before, span)
+    _note_outside(second, after, span)
     if fmt == "json":
         print_json(result)
         return
@@ -139,7 +152,7 @@ def diff(
 
 
 @main.command()
-@click.argument("entity", metavar="ENTITY")
+@click.argument("entity", metavar="ENTITY", shell_complete=completion.entities)
 @timeline_option
 @as_known_option
 @as_published_option
@@ -160,6 +173,7 @@ def history(
     info = api.pick_timeline(app.store, timeline)
     known = values.instant(as_known, info.zone, "--as-known")
     published = values.instant(as_published, info.zone, "--as-published")
+    span = api.check_known(app.store, info, known) or api.extent(app.store, info)
     result = answers.history_of(
         app.store, info, entity, as_known=known, as_published=published
     ).to_json()
@@ -168,7 +182,17 @@ def history(
         return
     from .briefing_diff import print_history
 
-    print_history(result, console())
+    print_history(result, console(), latest=span.last.text if span.last else None, asked=entity)
+
+
+def _note_outside(text: str, instant: datetime, span: Extent) -> None:
+    """A line on stderr when a date falls outside the timeline's data (the answer is then
+    empty, or the state at the end of the data, and says nothing of the date itself)."""
+    from timeline import api
+
+    note = api.outside_data(span, instant)
+    if note is not None:
+        click.echo(f"note: {text} is {note}", err=True)
 
 
 @main.command()

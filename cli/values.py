@@ -4,8 +4,11 @@ timeline's zone. A date that does not parse is a one-line error naming the param
 from __future__ import annotations
 
 from datetime import datetime
-from typing import overload
+from typing import Any, overload
 
+import click
+
+from timeline.choices import match
 from timeline.dates import DateError, FuzzyDate, parse_fuzzy, parse_instant
 from timeline.errors import InvalidInput
 
@@ -30,3 +33,17 @@ def fuzzy(text: str, zone: str, parameter: str) -> FuzzyDate:
         return parse_fuzzy(text, zone)
     except DateError as err:
         raise InvalidInput(f"{parameter}: {err}") from None
+
+
+class Choice(click.Choice[str]):
+    """One of a closed list of words, matched as every name is (`timeline.choices.fold`:
+    any case, accents and spacing), so `--format ACLED` and `--section Control` work."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """The choice `value` names, or a usage error listing the choices."""
+        found = match(str(value), tuple(str(choice) for choice in self.choices))
+        if found is None:
+            self.fail(
+                f"{value!r} is not one of {', '.join(map(str, self.choices))}", param=param, ctx=ctx
+            )
+        return found

@@ -177,7 +177,16 @@ def test_open_intervals() -> None:
         ("?", "qualifier"),
         ("..~", "not a recognised form"),
         ("garbage", "not a recognised form"),
-        ("2019-4-4", "not a recognised form"),
+        ("2019-4-4", "did you mean 2019-04-04?"),
+        ("2020-5", "did you mean 2020-05?"),
+        ("2020-5-26~", "did you mean 2020-05-26~?"),
+        ("2019-4-4/2019-05", "did you mean 2019-04-04?"),
+        ("2019-13-4", "not a recognised form"),
+        ("26/05/2020", "ambiguous; write it year first, as 2020-05-26"),
+        ("26.05.2020", "as 2020-05-26"),
+        ("05/06/2020", "as 2020-06-05 (day first) or 2020-05-06 (month first)"),
+        ("12/31/2020", "as 2020-12-31"),
+        ("31/31/2020", "as YYYY-MM-DD"),
         ("٢٠١٩", "not a recognised form"),  # non-ASCII digits are not read as a year
     ],
 )

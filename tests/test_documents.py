@@ -9,6 +9,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.lookups import FakeLookups
 from timeline.dates import TIMELESS, UTC, parse_fuzzy
@@ -16,6 +19,8 @@ from timeline.documents import (
     Drafter,
     Item,
     ItemError,
+    _YamlLoader,
+    dump_yaml,
     event_document,
     parse_sources,
     read_items,
@@ -545,3 +550,42 @@ def test_an_oversized_yaml_file_is_refused_before_it_is_parsed(
     monkeypatch.setattr(documents, "MAX_YAML_CHARACTERS", 100)
     with pytest.raises(InvalidInput, match=r"limited to .* import larger ones as JSON Lines"):
         items("- kind: note\n  title: " + "x" * 200 + "\n", "yaml")
+
+
+_scalars = (
+    st.none() | st.booleans() | st.integers(-(10**18), 10**18) | st.floats(allow_nan=False)
+) | st.text()
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+# Documents as export writes them, some with a dataset's source record (written as flow JSON).
+_documents = st.lists(
+    st.dictionaries(st.text(), _values, max_size=5)
+    | st.builds(
+        lambda document, record: {**document, "record": record},
+        st.dictionaries(st.text(), _values, max_size=3),
+        _values,
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_documents)
+def test_dump_yaml_reads_back_as_written(documents: list[dict[str, Any]]) -> None:
+    out = io.StringIO()
+    dump_yaml(documents, out)
+    assert (yaml.load(out.getvalue(), Loader=_YamlLoader) or []) == documents
+
+
+def test_dump_yaml_writes_plain_text_plainly_and_quotes_what_would_change() -> None:
+    out = io.StringIO()
+    dump_yaml([{"title": "GNA forces take Sirte", "date": "2020-05-18", "n": 3, "x": "yes"}], out)
+    assert (
+        out.getvalue()
+        == '- title: GNA forces take Sirte\n  date: "2020-05-18"\n  n: 3\n  x: "yes"\n'
+    )

@@ -24,6 +24,7 @@ from click.testing import CliRunner, Result
 
 from tests.conftest import BACKENDS
 from timeline.cli import main
+from timeline.documents import CSV_COLUMNS
 from timeline.events import stable_id
 
 FIXTURES = Path(__file__).parent / "importers" / "fixtures"
@@ -638,21 +639,8 @@ def test_an_edited_native_document_becomes_one_correction(populated: Cli, tmp_pa
 def test_export_csv(populated: Cli) -> None:
     events = {e["id"]: e for e in populated.events()}
     rows = list(csv.DictReader(io.StringIO(populated.export("csv"))))
-    assert list(rows[0]) == [
-        "id",
-        "seq",
-        "kind",
-        "date",
-        "valid_from",
-        "valid_to",
-        "precision",
-        "title",
-        "fields",
-        "sources",
-        "confidence",
-        "origin",
-        "recorded_at",
-    ]
+    # The flat schema `events --format csv` writes too (tests/test_csv.py reads it as a user would).
+    assert tuple(rows[0]) == CSV_COLUMNS
     assert [int(r["seq"]) for r in rows] == sorted(e["seq"] for e in events.values())
     assert {r["id"] for r in rows} == set(events)
     for row in rows:
@@ -662,8 +650,8 @@ def test_export_csv(populated: Cli) -> None:
             event["date"],
             event["title"],
         )
-        assert json.loads(row["fields"]) == event["fields"]
-        assert json.loads(row["sources"]) == event["sources"]
+        assert row["place"] == event["fields"].get("place", "")
+        assert row["sources"].startswith(event["sources"][0]["name"] if event["sources"] else "")
         assert row["origin"] == (event["origin"] or "")
         assert (row["valid_from"], row["valid_to"]) == (event["valid_from"], event["valid_to"])
 

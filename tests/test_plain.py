@@ -58,6 +58,13 @@ def test_timeline_at_on_a_pipe_prints_what_rich_would(db_url: str) -> None:
     assert result.stdout == rich_text(lambda out: write_briefing(answer, out), 90)
 
 
+def test_every_character_plain_lays_out_is_one_cell_for_rich() -> None:
+    from rich.cells import cell_len
+
+    assert [c for c in plain._ONE_CELL if cell_len(c) != 1] == []
+    assert "–" in plain._ONE_CELL
+
+
 def test_no_emoji_is_named_by_one_or_two_digits() -> None:
     # plain.without_emoji_codes lets ":00:" through (the minutes of a time) on this ground.
     assert not [name for name in EMOJI if name.isdigit() and len(name) <= 2]
@@ -65,7 +72,7 @@ def test_no_emoji_is_named_by_one_or_two_digits() -> None:
 
 # Words of one-cell characters, long ones too (folded across lines), runs of spaces, and
 # characters rich must not lay out differently: accented Latin, Greek, Cyrillic, brackets.
-LETTERS = "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789éüßçøñΩλжЯ.,;:-()[]'/&?!"
+LETTERS = "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789éüßçøñΩλжЯ.,;:-()[]'/&?!–’…"
 words = st.text(alphabet=LETTERS, min_size=1, max_size=30)
 cells = st.lists(st.one_of(words, st.just(" "), st.just("  ")), max_size=8).map("".join)
 headings = st.lists(words, min_size=1, max_size=7)

@@ -2,4 +2,6 @@
 
 from timeline.cli import main
 
-main()
+# Named as the installed command is, in usage lines and in the completion variable
+# (_TIMELINE_COMPLETE) that click reads.
+main(prog_name="timeline")

@@ -13,23 +13,35 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from timeline import database, lookups
+from timeline.choices import fold, match
 from timeline.dates import FuzzyDate
-from timeline.errors import InvalidInput, NotFound, ValidationError
+from timeline.errors import InvalidInput, NotFound
 from timeline.events import Event, NewEvent
-from timeline.lookups import drafter, load_registry, pick_timeline, resolve_entity
+from timeline.lookups import (
+    check_known,
+    drafter,
+    extent,
+    load_registry,
+    outside_data,
+    pick_timeline,
+    resolve_entity,
+)
 from timeline.store import EventQuery, Store, TimelineInfo
-from timeline.vocabulary import kind_spec
+from timeline.vocabulary import KINDS
 
 # The front door re-exports what callers look up before they ask anything.
 __all__ = [
     "Added",
     "add_documents",
     "add_event",
+    "check_known",
     "correct_event",
     "count_unpublished_events",
+    "extent",
     "list_events",
     "load_registry",
     "open_store",
+    "outside_data",
     "pick_timeline",
     "resolve_entity",
     "retract_event",
@@ -167,6 +179,27 @@ def retract_event(store: Store, event_id: str, reason: str) -> Added:
     return add_event(store, info, {"kind": "retraction", "target": target.id, "reason": reason})
 
 
+def known_kind(text: str) -> str:
+    """The kind of the vocabulary `text` names (any case and spacing), or an error naming the
+    closest kinds."""
+    import difflib
+
+    found = match(text, sorted(KINDS))
+    if found is not None:
+        return found
+    folded = {fold(kind): kind for kind in KINDS}
+    close = difflib.get_close_matches(fold(text), list(folded), n=4, cutoff=0.5)
+    # Kinds of the same family ("ceasefire.agreed": the ceasefire.* kinds) come close too.
+    family = fold(text).split(".")[0]
+    close += [f for f in folded if f.startswith(family + ".") and f not in close]
+    hint = (
+        f"closest: {', '.join(folded[c] for c in close)}"
+        if close
+        else f"kinds: {', '.join(sorted(KINDS))}"
+    )
+    raise InvalidInput(f"unknown kind {text!r}; {hint} (docs/vocabulary.md)", subject="kind")
+
+
 # -- reading -----------------------------------------------------------------------------------
 
 
@@ -180,15 +213,17 @@ def list_events(
     as_known: datetime | None = None,
     as_published: datetime | None = None,
     starting: datetime | None = None,
+    with_record: bool = True,
 ) -> Iterator[Event]:
     """The recorded events of a timeline in valid-time order, filtered (revisions included,
     so that the log reads as it was written): of some kinds, starting between the start of
     one fuzzy date and the end of another, naming an entity, recorded by `as_known`, first
     published by `as_published` (events with no publication date are then left out: see
-    `count_unpublished_events`); and starting at or after the instant `starting` (where the
-    previous page of a listing ended)."""
+    `count_unpublished_events`); starting at or after the instant `starting` (where the
+    previous page of a listing ended); without each event's source record unless
+    `with_record`."""
     query = _events_query(store, info, kinds, between, entity, as_known, starting)
-    return store.log.select(replace(query, as_published=as_published))
+    return store.log.select(replace(query, as_published=as_published, with_record=with_record))
 
 
 def count_unpublished_events(
@@ -228,14 +263,9 @@ def _events_query(
     entity_id = None
     if entity is not None:
         entity_id = load_registry(store, info.name, as_known).resolve(entity, subject="entity").id
-    for kind in kinds:
-        try:
-            kind_spec(kind)
-        except ValidationError as err:
-            raise InvalidInput(str(err), subject="kind") from None
     return EventQuery(
         info.name,
-        kinds=list(kinds) or None,
+        kinds=[known_kind(kind) for kind in kinds] or None,
         valid_from=start,
         valid_before=end,
         as_known=as_known,

@@ -9,6 +9,31 @@ checks that the two agree.
 
 from __future__ import annotations
 
+# Spaces, hyphens and underscores: how people join the words of a name differently.
+_JOINERS = str.maketrans("", "", " -_\t\u2010\u2011\u2012\u2013\u2014")
+
+
+def fold(text: str) -> str:
+    """The form in which two spellings of one name compare equal: any case, any accents, and
+    words joined by spaces, hyphens, underscores or nothing ("Al Watiya" = "al-watiya" =
+    "ALWATIYA", "Misrata" = "Misrāta"). Every name the command line takes, whether a
+    timeline, a kind, a format or an actor or place, matches by this one rule."""
+    import unicodedata  # here: --help and --version never fold a name
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.translate(_JOINERS)
+
+
+def match(text: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    """The one of `choices` that `text` names by `fold`, or None."""
+    if text in choices:
+        return text
+    folded = fold(text)
+    found = [choice for choice in choices if fold(choice) == folded]
+    return found[0] if len(found) == 1 else None
+
+
 # What `timeline import --format` reads (timeline.importing.FORMATS).
 IMPORT_FORMATS = ("acled", "ucdp", "jsonl", "yaml")
 

@@ -96,7 +96,7 @@ def create(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise InvalidInput(f"{url!r} is not a database URL", subject="db") from None
+        raise InvalidInput(f"{url!r} is not a database URL{_url_hint(url)}", subject="db") from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise InvalidInput(
             f"{_shown(parsed)}: unsupported database {parsed.get_backend_name()!r}"
@@ -109,6 +109,15 @@ def create(url: str) -> Engine:
         return sa.create_engine(parsed, pool_pre_ping=True)
     except (NoSuchModuleError, ArgumentError) as err:
         raise InvalidInput(f"{_shown(parsed)}: {err}", subject="db") from None
+
+
+def _url_hint(text: str) -> str:
+    """What to type instead of a file path given where a URL was expected."""
+    if "://" in text or not text.strip():
+        return " (use sqlite:///PATH or postgresql://USER@HOST/DB)"
+    from pathlib import Path
+
+    return f"; for a SQLite file there, write sqlite:///{Path(text).expanduser().absolute()}"
 
 
 def _shown(url: sa.URL) -> str:

@@ -148,6 +148,11 @@ _GARBAGE = (
     "not a recognised form; write e.g. 2019, 2019-04, 2019-04-04, 2020-W09, "
     "2020-05-18T14:30, 2019-04~, 2019-04/2020-06, 2011/.. or 4 April 2019"
 )
+# "2020-5-26", "2020-5": an ISO date with its zeros left out, which the suggestion pads.
+_UNPADDED_RE = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", _FLAGS)
+# "26/05/2020", "5.26.2020", "26-05-2020": day-first or month-first, which no reader can tell
+# apart when both numbers are 12 or under.
+_DAY_FIRST_RE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", _FLAGS)
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _ONE_DAY = timedelta(days=1)
 _ONE_SECOND = timedelta(seconds=1)
@@ -349,11 +354,26 @@ def _parse_end(whole: str, raw: str, tz: tzinfo | None) -> _End:
     if m := _DAY_MONTH_RE.fullmatch(s) or _MONTH_DAY_RE.fullmatch(s):
         month_number = _MONTHS[m["month"][:3].lower()]
         return _date_end(whole, int(m["year"]), month_number, _int(m["day"]), tz, q)
+    if (m := _UNPADDED_RE.fullmatch(s)) and 1 <= int(m[2]) <= 12:
+        padded = f"{m[1]}-{int(m[2]):02d}" + (f"-{int(m[3]):02d}" if m[3] else "")
+        raise DateError(whole, f"months and days take two digits: did you mean {padded}{q}?")
     if _VAGUE_RE.search(whole):
         raise DateError(whole, _VAGUE)
     if _RELATIVE_RE.search(whole):
         raise DateError(whole, _RELATIVE)
     raise DateError(whole, _GARBAGE)
+
+
+def _day_first(first: int, second: int, year: str) -> str:
+    """Why a date written with its day or month first is refused, and the ISO form to write."""
+    readings = []
+    if 1 <= second <= 12 and 1 <= first <= 31:
+        readings.append(f"{year}-{second:02d}-{first:02d}" + " (day first)" * (first <= 12))
+    if 1 <= first <= 12 and 1 <= second <= 31 and first != second:
+        readings.append(f"{year}-{first:02d}-{second:02d}" + " (month first)" * (second <= 12))
+    return "day-first and month-first dates are ambiguous; write it year first, as " + (
+        " or ".join(readings) or "YYYY-MM-DD"
+    )
 
 
 @functools.lru_cache(maxsize=1 << 15)
@@ -369,6 +389,8 @@ def _parse(text: str, zone: str) -> tuple[FuzzyDate, _End | None]:
         raise DateError(text, "empty")
     if s == "..":
         return TIMELESS, None
+    if m := _DAY_FIRST_RE.fullmatch(s):
+        raise DateError(text, _day_first(int(m[1]), int(m[2]), m[3]))
     parts = [part.strip() for part in s.split("/")]
     if len(parts) > 2:
         raise DateError(text, "an interval has exactly one '/'")

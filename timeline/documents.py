@@ -8,7 +8,9 @@ same drafting serves `timeline add`, native imports and the seeds.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import IO, Any, Protocol
@@ -587,9 +589,159 @@ def dump_jsonl(documents: Iterable[Mapping[str, Any]], out: IO[str]) -> None:
 
 
 def dump_yaml(documents: Iterable[Mapping[str, Any]], out: IO[str]) -> None:
-    """Write documents as a YAML list, one item at a time."""
+    """Write documents as a YAML list in block style, one item at a time.
+
+    Written here rather than by PyYAML: its representer walks every node in Python, and for
+    3,200 imported events (each with its source record) took 2-7 s even with libyaml's
+    emitter, against a tenth of a second here. Text that YAML would read as anything but the
+    same text is written as a JSON string, which YAML reads as a double-quoted scalar;
+    tests/test_documents.py checks that the loader reads back every document as written.
+    """
+    write = out.write
     for document in documents:
-        out.write(yaml.safe_dump([dict(document)], allow_unicode=True, sort_keys=False, width=100))
+        lines: list[str] = []
+        document = dict(document)
+        record = None
+        if len(document) > 1 and document.get("record") is not None:
+            record = document.pop("record")
+        _yaml_mapping(document, "- ", "  ", lines)
+        if record is not None:
+            # A dataset's own record, kept for the machine: one line of JSON (a YAML flow
+            # mapping), written by orjson, instead of a block of thirty lines written here.
+            lines.append(f"  record: {_yaml_flow(record)}\n")
+        write("".join(lines))
+
+
+def _yaml_flow(value: Any) -> str:
+    """`value` as JSON that YAML reads back as written: floats, which YAML 1.1 may read as
+    text ("1e-05"), and anything orjson cannot write go through the block writer's scalars."""
+    import orjson
+
+    if _has_float(value):
+        return _yaml_flow_slow(value)
+    try:
+        return orjson.dumps(value).decode().translate(_YAML_ESCAPES)
+    except TypeError:
+        return _yaml_flow_slow(value)
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_float(v) for v in value)
+    return False
+
+
+def _yaml_flow_slow(value: Any) -> str:
+    if isinstance(value, Mapping):
+        items = (f"{_yaml_flow_slow(str(k))}: {_yaml_flow_slow(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_yaml_flow_slow(v) for v in value) + "]"
+    text = _yaml_scalar(value)
+    if type(value) is str and not text.startswith('"') and any(c in text for c in ",[]{}#"):
+        # Plain text in a flow collection must not hold its indicators.
+        return json.dumps(value, ensure_ascii=False).translate(_YAML_ESCAPES)
+    return text
+
+
+# Text written as it is: no leading or trailing space, nothing YAML gives a meaning (": ",
+# " #", flow or block indicators at the start), and a resolver check below for the words and
+# numbers YAML reads as other types ("yes", "null", "1e3", "2020-05-18").
+_PLAIN = re.compile(r"[A-Za-z_(][A-Za-z0-9 _.,;()'/+-]*[A-Za-z0-9_.)']|[A-Za-z_]")
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _yaml_scalar(value: Any) -> str:
+    if type(value) is str:
+        return _yaml_text(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return ".nan"
+        if value in (float("inf"), float("-inf")):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)
+        # YAML 1.1 reads an exponent as a float only with a dot in the mantissa.
+        if "." not in text and "e" in text:
+            text = text.replace("e", ".0e", 1)
+        return text
+    return _yaml_text(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _yaml_text(text: str) -> str:
+    # Cached: keys and many values (kinds, ids of actors, dates) repeat across events.
+    if (
+        _PLAIN.fullmatch(text)
+        and ": " not in text
+        and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        == "tag:yaml.org,2002:str"
+    ):
+        return text
+    return json.dumps(text, ensure_ascii=False).translate(_YAML_ESCAPES)
+
+
+# What JSON leaves as it is but YAML does not read inside quotes: DEL, the C1 controls, its
+# line breaks NEL, LS and PS, the BOM and the non-characters.
+_YAML_ESCAPES = {
+    code: f"\\u{code:04x}"
+    for code in (0x7F, *range(0x80, 0xA0), 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF)
+}
+
+
+def _yaml_mapping(mapping: Mapping[str, Any], first: str, indent: str, lines: list[str]) -> None:
+    """Block mapping lines: the first key after `first`, the others after `indent`."""
+    if not mapping:
+        lines.append(f"{first}{{}}\n")
+        return
+    prefix = first
+    for key, value in mapping.items():
+        _yaml_value(value, f"{prefix}{_yaml_scalar(key)}:", indent, lines)
+        prefix = indent
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _yaml_value(value: Any, label: str, indent: str, lines: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        lines.append(f"{label} {_yaml_text(value)}\n")
+    elif kind in _SCALARS:
+        lines.append(f"{label} {_yaml_scalar(value)}\n")
+    elif isinstance(value, Mapping) and value:
+        lines.append(label + "\n")
+        _yaml_mapping(value, indent + "  ", indent + "  ", lines)
+    elif isinstance(value, list | tuple) and value:
+        lines.append(label + "\n")
+        for item in value:  # indentless, as PyYAML writes a list in a mapping
+            if isinstance(item, Mapping) and item:
+                _yaml_mapping(item, indent + "- ", indent + "  ", lines)
+            elif isinstance(item, list | tuple) and item:
+                _yaml_value(item, indent + "-", indent + "  ", lines)
+            else:
+                lines.append(f"{indent}- {_yaml_inline(item)}\n")
+    else:
+        lines.append(f"{label} {_yaml_inline(value)}\n")
+
+
+def _yaml_inline(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{}"
+    if isinstance(value, list | tuple):
+        return "[]"
+    return _yaml_scalar(value)
 
 
 def event_record(event: Event) -> dict[str, Any]:
@@ -620,3 +772,101 @@ def event_record(event: Event) -> dict[str, Any]:
         "hash": event.hash,
         "record": dict(event.record) if event.record is not None else None,
     }
+
+
+# One flat CSV for `timeline events --format csv` and `timeline export --format csv`, for
+# pandas and spreadsheets: a column per envelope value and per common field, lists joined by
+# "; ", sources as readable text, numbers as numbers; JSON only in `extra`, the fields of
+# rarer kinds, empty for most rows.
+CSV_FIELDS = (
+    "place",
+    "location",
+    "lat",
+    "lon",
+    "by",
+    "from",
+    "actor",
+    "actors",
+    "target",
+    "backer",
+    "backed",
+    "parties",
+    "name",
+    "kinds",
+    "item",
+    "count",
+    "strength",
+    "fatalities",
+    "fatalities_low",
+    "fatalities_high",
+    "text",
+    "about",
+    "offensive",
+    "ceasefire",
+    # What actor.defined and place.defined say of the entity.
+    "type",
+    "aliases",
+    "description",
+)
+CSV_COLUMNS = (
+    "id",
+    "seq",
+    "timeline",
+    "kind",
+    "date",
+    "valid_from",
+    "valid_to",
+    "precision",
+    "title",
+    *CSV_FIELDS,
+    "sources",
+    "confidence",
+    "origin",
+    "recorded_at",
+    "reported_at",
+    "extra",
+)
+
+
+def csv_record(event: Event) -> dict[str, str | int | float]:
+    """An event as one row of the flat CSV (`CSV_COLUMNS`)."""
+    from timeline.dates import format_instant
+
+    fields = event.fields
+    row: dict[str, str | int | float] = {
+        "id": event.id,
+        "seq": event.seq,
+        "timeline": event.timeline,
+        "kind": event.kind,
+        "date": event.date.text,
+        "valid_from": format_instant(event.date.start),
+        "valid_to": format_instant(event.date.end),
+        "precision": event.date.precision.value,
+        "title": event.title or "",
+    }
+    for name in CSV_FIELDS:
+        row[name] = _csv_value(fields.get(name))
+    row["sources"] = "; ".join(
+        " ".join(str(part) for part in (s.name, s.published, s.url) if part) for s in event.sources
+    )
+    row["confidence"] = event.confidence or ""
+    row["origin"] = event.origin.key if event.origin else ""
+    row["recorded_at"] = format_instant(event.recorded_at)
+    row["reported_at"] = format_instant(event.reported_at) if event.reported_at else ""
+    extra = {k: v for k, v in fields.items() if k not in CSV_FIELDS}
+    row["extra"] = json.dumps(extra, ensure_ascii=False, sort_keys=True) if extra else ""
+    return row
+
+
+def _csv_value(value: Any) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)

@@ -1,8 +1,8 @@
 """The registry of actors and places, built from `actor.defined` and `place.defined` events.
 
 Pure module. Entity fields of events take an id, a name or an alias; the registry turns any of
-those into the entity's id, case-insensitively, and says which entities come closest when a
-name matches none or several.
+those into the entity's id, whatever the case, accents and spacing (`timeline.choices.fold`),
+and says which entities come closest when a name matches none or several.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from timeline.choices import fold
 from timeline.errors import UnknownEntity
 from timeline.events import Event
 
@@ -47,7 +48,7 @@ class Entity:
 
 
 def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
+    return fold(text)
 
 
 def entity_from_definition(event: Event) -> Entity:

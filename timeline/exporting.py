@@ -9,7 +9,15 @@ from datetime import datetime
 from typing import IO, Any
 
 from timeline import choices, lookups
-from timeline.documents import dump_jsonl, dump_yaml, event_document, event_record, header_document
+from timeline.documents import (
+    CSV_COLUMNS,
+    csv_record,
+    dump_jsonl,
+    dump_yaml,
+    event_document,
+    event_record,
+    header_document,
+)
 from timeline.entities import DEFINITION_KINDS
 from timeline.pictures.timelinejs import timeline_js
 from timeline.revisions import effective_events
@@ -18,21 +26,6 @@ from timeline.store.effective import effective
 
 # Declared beside the other choices the command line offers (see timeline.choices).
 FORMATS = choices.EXPORT_FORMATS
-CSV_COLUMNS = (
-    "id",
-    "seq",
-    "kind",
-    "date",
-    "valid_from",
-    "valid_to",
-    "precision",
-    "title",
-    "fields",
-    "sources",
-    "confidence",
-    "origin",
-    "recorded_at",
-)
 
 
 def export(
@@ -56,18 +49,11 @@ def export(
         (dump_jsonl if fmt == "jsonl" else dump_yaml)(stream(), out)
         return count
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        # The one flat schema `timeline events --format csv` writes too.
+        writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
         for event in events:
-            record = event_record(event)
-            writer.writerow(
-                [
-                    json.dumps(record[c], ensure_ascii=False)
-                    if isinstance(record[c], dict | list)
-                    else ("" if record[c] is None else record[c])
-                    for c in CSV_COLUMNS
-                ]
-            )
+            writer.writerow(csv_record(event))
             count += 1
         return count
     if fmt == "geojson":

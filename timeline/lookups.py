@@ -3,10 +3,13 @@ timeline as known at an instant, and stored events as drafting documents sees th
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from timeline.entities import Entity, Registry, entity_from_fields
+from timeline.choices import match
+from timeline.dates import OPEN_START, FuzzyDate
+from timeline.entities import DEFINITION_KINDS, Entity, Registry, entity_from_fields
 from timeline.errors import InvalidInput, NotFound, NoTimeline
 from timeline.events import Event
 from timeline.revisions import apply_revisions, effective_events
@@ -23,7 +26,14 @@ if TYPE_CHECKING:
 def pick_timeline(store: Store, name: str | None) -> TimelineInfo:
     """The timeline named, or the only one there is; a one-line error otherwise."""
     if name is not None:
-        return store.catalog.get(name)
+        try:
+            return store.catalog.get(name)
+        except NotFound:
+            # "Libya" or "LIBYA" for libya: names match by one rule everywhere.
+            found = match(name, store.catalog.names())
+            if found is None:
+                raise
+            return store.catalog.get(found)
     names = store.catalog.names()
     if len(names) == 1:
         return store.catalog.get(names[0])
@@ -127,3 +137,64 @@ def drafter(store: Store, info: TimelineInfo) -> Drafter:
     from timeline.documents import Drafter
 
     return Drafter(info.name, info.zone, load_registry(store, info.name), StoreLookups(store))
+
+
+@dataclass(frozen=True, slots=True)
+class Extent:
+    """What a timeline's data covers: its earliest-starting and latest-starting events' dates
+    (None when it has none with a start), and when its first event was recorded."""
+
+    first: FuzzyDate | None
+    last: FuzzyDate | None
+    first_recorded: datetime | None
+
+
+def extent(store: Store, info: TimelineInfo) -> Extent:
+    """The dates a timeline's events span, and the instant its log begins."""
+    dated = EventQuery(
+        info.name,
+        exclude_kinds=list(DEFINITION_KINDS),
+        # Open starts ("../2011") say nothing of when a timeline begins.
+        valid_from=OPEN_START + timedelta(microseconds=1),
+        limit=1,
+        with_record=False,
+    )
+    edges = [
+        next(iter(store.log.select(replace(dated, descending=descending))), None)
+        for descending in (False, True)
+    ]
+    first_recorded = next(
+        iter(store.log.select(EventQuery(info.name, order="recorded", limit=1, with_record=False))),
+        None,
+    )
+    first, last = (e.date if e is not None else None for e in edges)
+    return Extent(first, last, first_recorded.recorded_at if first_recorded else None)
+
+
+def check_known(store: Store, info: TimelineInfo, as_known: datetime | None) -> Extent | None:
+    """Refuse a knowledge time before anything of the timeline was recorded: every answer
+    would be empty, and an entity asked about unknown. Returns the extent it read, if any."""
+    if as_known is None:
+        return None
+    found = extent(store, info)
+    if found.first_recorded is not None and as_known < found.first_recorded:
+        raise InvalidInput(
+            f"nothing had been recorded in {info.name} by {_iso(as_known)}: its first events "
+            f"were recorded at {_iso(found.first_recorded)} (`timeline imports` lists when "
+            "each import ran)",
+            subject="as_known",
+        )
+    return found
+
+
+def outside_data(extent: Extent, instant: datetime) -> str | None:
+    """A line saying that `instant` falls before or after everything the timeline holds."""
+    if extent.first is not None and instant <= extent.first.start:
+        return f"before the timeline's first event ({extent.first.text}): nothing had happened yet"
+    if extent.last is not None and instant >= extent.last.end:
+        return f"after the timeline's latest event ({extent.last.text}): its data ends there"
+    return None
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -7,6 +7,7 @@ A new format is one module declaring it (a `Parser` for a dataset, like
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
@@ -64,6 +65,15 @@ def resolve(source: str, head: bytes, given: Format | None) -> Format:
     if given is not None:
         if found and given not in found:
             raise InvalidInput(f"{source} looks like {names}, not {given.format}", subject="fmt")
+        if not found and not is_dataset(given) and not given.detect(head):
+            # A native document whose shape is not the format's at all (a CSV given as
+            # jsonl): refused as a whole, rather than every line rejected one by one.
+            shape = looks_like(head)
+            if shape is not None:
+                what, hint = shape
+                raise InvalidInput(
+                    f"{source} looks like {what}, not {given.format}{hint}", subject="fmt"
+                )
         return given
     if len(found) == 1:
         return found[0]
@@ -77,6 +87,29 @@ def resolve(source: str, head: bytes, given: Format | None) -> Format:
         f"{source}: cannot tell its format ({reason}); it must be one of {', '.join(FORMATS)}",
         subject="fmt",
     )
+
+
+def looks_like(head: bytes) -> tuple[str, str] | None:
+    """What a source no format recognises seems to hold, from its first line ("CSV", "a
+    JSON array", "HTML or XML", "plain text"), with a hint of what to do; None
+    when it could be a damaged native document (its first line opens a JSON object or a
+    YAML list or mapping), whose documents are then checked one by one."""
+    if b"\x00" in head:
+        return None  # the format's reader says what is wrong with it (binary, not UTF-8)
+    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return None
+    first = lines[0]
+    if first.startswith(("{", "-", "#", "%")) or re.match(r"[\w\"' .-]+:", first):
+        return None
+    if first.startswith("["):
+        return "a JSON array", "; JSON Lines holds one JSON object per line"
+    if first.startswith("<"):
+        return "HTML or XML", ""
+    if max(first.count(","), first.count(";"), first.count("\t")) >= 2:
+        return "CSV", "; a dataset's CSV is --format acled or ucdp (or leave --format out)"
+    return "plain text", ""
 
 
 @dataclass(frozen=True, slots=True)

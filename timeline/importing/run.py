@@ -129,30 +129,35 @@ def run_import(
     *,
     on_reject: RejectHandler | None = None,
     on_progress: ProgressHandler | None = None,
+    report: ImportReport | None = None,
 ) -> ImportReport:
     """Import every source in order; returns the counts. Rejected records go to `on_reject`
     and do not stop the run; a source that cannot be read at all raises. Every file is
     checked to exist and to be of the format given (or of one detected) before anything is
-    written."""
+    written. `report`, when given, is filled in as sources finish: when a later source
+    raises, it still says what the earlier ones imported."""
     planned = plan_sources(specs, options.fmt)
-    report = ImportReport()
+    report = report if report is not None else ImportReport()
     started = time.monotonic()
     info: TimelineInfo | None = None
     touched: set[str] = set()
     # One client for the run: its deadline spans every source.
     http = Http(options.limits, secrets=options.credentials.secrets())
-    for source in planned:
-        importer = SourceImport(store, source, options, info, on_reject, on_progress, http)
-        counts = importer.run()
-        report.counts.add(counts)
-        report.sources.append(importer.name)
-        if importer.run_id is not None:
-            report.runs.append(importer.run_id)
-        if counts.rejected and not counts.accepted:
-            report.all_rejected.append(importer.name)
-        info = importer.info or info
-        if info is not None and importer.run_id is not None:
-            touched.add(info.name)
+    try:
+        for source in planned:
+            importer = SourceImport(store, source, options, info, on_reject, on_progress, http)
+            counts = importer.run()
+            report.counts.add(counts)
+            report.sources.append(importer.name)
+            if importer.run_id is not None:
+                report.runs.append(importer.run_id)
+            if counts.rejected and not counts.accepted:
+                report.all_rejected.append(importer.name)
+            info = importer.info or info
+            if info is not None and importer.run_id is not None:
+                touched.add(info.name)
+    finally:
+        report.seconds = time.monotonic() - started
     if not options.dry_run:
         # The nightly run pays for the snapshots its late arrivals made stale, so that the
         # analyst's next `timeline at` does not. Every timeline it imported into, changed or

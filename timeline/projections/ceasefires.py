@@ -172,6 +172,8 @@ class Ceasefires(Section):
                     "parties": view.refs(c.parties),
                     "violations": dict(sorted(certain.items())),
                     "violations_uncertain": dict(sorted(uncertain.items())),
+                    # The violators by name, for readers of the counts above (keyed by id).
+                    "violators": view.refs(sorted({*certain, *uncertain})),
                     "since": c.since,
                     **cited,
                 }
