@@ -574,7 +574,7 @@ _documents = st.lists(
 )
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(_documents)
 def test_dump_yaml_reads_back_as_written(documents: list[dict[str, Any]]) -> None:
     out = io.StringIO()

@@ -78,7 +78,7 @@ cells = st.lists(st.one_of(words, st.just(" "), st.just("  ")), max_size=8).map(
 headings = st.lists(words, min_size=1, max_size=7)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     title=words,
     headings=headings,
@@ -100,7 +100,7 @@ def test_a_generated_table_is_what_rich_prints(
         assert laid_out == rich_text(write, width)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(line=cells, width=st.integers(min_value=1, max_value=120))
 def test_a_generated_line_is_what_rich_prints(line: str, width: int) -> None:
     laid_out = plain_text(lambda out: out.text(line), width)

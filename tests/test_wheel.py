@@ -6,6 +6,7 @@ maps the checkout's cli/, alembic/ and seeds/ inside the `timeline` package.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import site
@@ -16,6 +17,8 @@ import time
 import urllib.request
 import venv
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,22 +44,66 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder of this test run's, shared by its xdist workers: the first worker to need the
+    wheel and its virtualenv builds them there, the others find them built (one build per
+    run instead of one per worker)."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if worker_id != "master" else base) / "wheel"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@contextmanager
+def once(folder: Path, name: str) -> Iterator[bool]:
+    """Under a lock on `folder/name`: whether it still has to be made (True once per run)."""
+    with (folder / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / f"{name}.done"
+        try:
+            yield not done.exists()
+            done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def wheel(run_folder: Path) -> Path:
     """The wheel built from this checkout, without network (the build backend is installed)."""
-    out = tmp_path_factory.mktemp("dist")
-    run(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", out, REPO, cwd=REPO)
+    out = run_folder / "dist"
+    with once(run_folder, "dist") as needed:
+        if needed:
+            run(
+                sys.executable,
+                "-m",
+                "build",
+                "--wheel",
+                "--no-isolation",
+                "--outdir",
+                out,
+                REPO,
+                cwd=REPO,
+            )
     [built] = out.glob("timeline-*.whl")
     return built
 
 
-@pytest.fixture(scope="module")
-def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session")
+def installed(wheel: Path, run_folder: Path) -> Path:
     """A fresh virtualenv with the wheel installed; its bin/ folder."""
-    root = tmp_path_factory.mktemp("venv")
-    venv.EnvBuilder(with_pip=True, symlinks=os.name != "nt").create(root)
+    root = run_folder / "venv"
     bin_dir = root / ("Scripts" if os.name == "nt" else "bin")
-    python = bin_dir / "python"
+    with once(run_folder, "venv") as needed:
+        if needed:
+            install(wheel, root, bin_dir / "python")
+    return bin_dir
+
+
+def install(wheel: Path, root: Path, python: Path) -> None:
+    """Make a virtualenv at `root` and install `wheel` into it, its dependencies aside."""
+    # Without a pip of its own (the test environment's installs into it): a fifth of the time.
+    venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(root)
     purelib = run(
         python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=root
     ).strip()
@@ -67,9 +114,11 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     # --ignore-installed: the test environment may have timeline installed too (CI installs
     # it as the README says); the wheel must land in the new venv regardless.
     run(
-        python,
+        sys.executable,
         "-m",
         "pip",
+        "--python",
+        python,
         "install",
         "--no-deps",
         "--no-index",
@@ -78,7 +127,6 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         wheel,
         cwd=root,
     )
-    return bin_dir
 
 
 def clean_env() -> dict[str, str]:

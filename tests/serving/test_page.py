@@ -115,6 +115,9 @@ def _shown(
     }
 
 
+# What the page does is the browser's and the API's; the API is tested on both backends
+# (test_api.py), the page on one.
+@pytest.mark.parametrize("libya_two_steps", ["sqlite"], indirect=True)
 def test_sliders_move_al_watiya_between_controllers(served: str, browser: webdriver.Chrome) -> None:
     started = time.monotonic()
     browser.get(served + "/")
