@@ -10,7 +10,12 @@ import click
 
 from .app import AppContext, main, pass_app
 from .event_commands import timeline_option
-from .import_commands import MAX_REJECTION_LINES, environment_credentials, timeout_option
+from .import_commands import (
+    MAX_REJECTION_LINES,
+    environment_credentials,
+    lock_timeout_option,
+    timeout_option,
+)
 from .output import print_records, records_format_option
 
 if TYPE_CHECKING:
@@ -108,14 +113,7 @@ def remove(app: AppContext, name: str) -> None:
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--dry-run", is_flag=True, help="Check credentials and read; write nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success (for cron).")
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=600,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for another writer before exit 3.",
-)
+@lock_timeout_option
 @timeout_option
 @pass_app
 def run(

@@ -40,6 +40,15 @@ timeout_option = click.option(
     help="Deadline of the run's http(s) requests (each read also times out after 60 s).",
 )
 
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=600,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another writer before exit 3.",
+)
+
 
 def environment_credentials() -> Credentials:
     """The live feeds' credentials from the environment; ACLED's tokens kept in the user's
@@ -76,14 +85,7 @@ def environment_credentials() -> Credentials:
     metavar="UNIX_TIME",
     help="ACLED API: records revised after this timestamp (default: the newest already imported).",
 )
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=600,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for another writer before exit 3.",
-)
+@lock_timeout_option
 @timeout_option
 @pass_app
 def import_(
