@@ -125,11 +125,14 @@ def _spellings(secret: str) -> str:
     """A regular expression matching `secret` with each character as is or escaped."""
     parts: list[str] = []
     for char in secret:
-        forms = [re.escape(char)]
+        # The escaped spellings first: alternatives are tried in order, and the bare character
+        # would match the first half of its own escape (`\` of `\\`, `%` of `%25`), leaving the
+        # rest of the secret's spelling in the text.
         encoded = "".join(f"%{b:02x}" for b in char.encode("utf-8", "surrogatepass"))
-        forms.append("".join(f"%[{h}{h.upper()}][{lo}{lo.upper()}]" for _, h, lo in _hex(encoded)))
+        forms = ["".join(f"%[{h}{h.upper()}][{lo}{lo.upper()}]" for _, h, lo in _hex(encoded))]
         # As JSON writes it: \u00e9, \ud83d\ude00, \", \n, \/ ...
         forms.append(re.escape(json.dumps(char)[1:-1]))
+        forms.append(re.escape(char))
         if char == " ":
             forms.append(r"\+")
         if char == "/":
