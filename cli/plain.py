@@ -161,8 +161,8 @@ def table(
         ):
             # A row whose every cell fits on one line (most rows of a listing): the line
             # `wrap` would give, without wrapping each cell; a third of `timeline events`.
-            line = " │ ".join(text.ljust(w) for text, w in zip(row, inner, strict=True))
-            lines.append(f"│ {line} │")
+            joined = " │ ".join(text.ljust(w) for text, w in zip(row, inner, strict=True))
+            lines.append(f"│ {joined} │")
             continue
         cells = [wrap(text, w - 2, pad=True) for text, w in zip(row, widths, strict=True)]
         height = max(len(cell) for cell in cells)
