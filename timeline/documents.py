@@ -746,21 +746,21 @@ def _yaml_value(value: Any, label: str, indent: str, lines: list[str]) -> None:
         lines.append(f"{label} {_yaml_text(value)}\n")
     elif kind in _SCALARS:
         lines.append(f"{label} {_yaml_scalar(value)}\n")
-    elif value and (kind is dict or (kind is not list and isinstance(value, Mapping))):
+    elif (kind is dict or (kind is not list and isinstance(value, Mapping))) and value:
         lines.append(label + "\n")
         _yaml_mapping(value, indent + "  ", indent + "  ", lines)
-    elif value and (kind is list or isinstance(value, list | tuple)):
+    elif (kind is list or isinstance(value, list | tuple)) and value:
         lines.append(label + "\n")
         inner = indent + "  "
         for item in value:  # indentless, as PyYAML writes a list in a mapping
             item_kind = type(item)
             if item_kind is str:
                 lines.append(f"{indent}- {_yaml_text(item)}\n")
-            elif item and (
+            elif (
                 item_kind is dict or (item_kind is not list and isinstance(item, Mapping))
-            ):
+            ) and item:
                 _yaml_mapping(item, indent + "- ", inner, lines)
-            elif item and (item_kind is list or isinstance(item, list | tuple)):
+            elif (item_kind is list or isinstance(item, list | tuple)) and item:
                 _yaml_value(item, indent + "-", inner, lines)
             else:
                 lines.append(f"{indent}- {_yaml_inline(item)}\n")
