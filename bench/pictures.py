@@ -12,12 +12,18 @@ of each rather than every sample of one:
 
 Prints the median wall time of each, and its ratio to `timeline at`.
 
-    python bench/pictures.py [--repeat 7]
+The checkout's modules run from bytecode, as an installed copy's do (pip compiles them) and as
+matplotlib's and SQLAlchemy's do: compiled once into a temporary folder, even where
+PYTHONDONTWRITEBYTECODE is set, which would compile them again in every process.
+`--from-source` keeps the environment's setting.
+
+    python bench/pictures.py [--repeat 7] [--from-source]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -55,12 +61,12 @@ def commands(url: str, folder: Path) -> dict[str, tuple[list[str], float | None]
     }
 
 
-def run_once(argv: list[str]) -> tuple[float, float]:
+def run_once(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """The wall time and the CPU time (user + system) of one process, which must succeed.
     On a shared machine the CPU time moves less: a busy neighbour stretches the wall time."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -69,6 +75,7 @@ def run_once(argv: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="samples of each command")
+    parser.add_argument("--from-source", action="store_true", help="compile in every process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -77,14 +84,19 @@ def main() -> None:
         load_seed(SqlStore(engine), "libya")
         engine.dispose()
         todo = commands(url, folder)
+        env = dict(os.environ)
+        if not args.from_source:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(folder / "bytecode")
         for argv, _ in todo.values():
-            run_once(argv)  # warm the page cache and matplotlib's font cache
+            run_once(argv, env)  # warm the page cache, matplotlib's font cache, the bytecode
         samples: dict[str, list[tuple[float, float]]] = {label: [] for label in todo}
         for _ in range(args.repeat):
             for label, (argv, _) in todo.items():
-                samples[label].append(run_once(argv))
+                samples[label].append(run_once(argv, env))
     reference = statistics.median(w for w, _ in samples["at --format json (reference)"])
-    print(f"Libya timeline, {args.repeat} samples each, medians of the whole process:")
+    compiled = "compiled in every process" if args.from_source else "from bytecode"
+    print(f"Libya timeline, {args.repeat} samples each, {compiled}, medians of the whole process:")
     print(f"{'command':<32}{'wall':>8}{'min-max':>14}{'CPU':>8}{'x at':>7}  target (wall)")
     for label, (_, target) in todo.items():
         walls = [w for w, _ in samples[label]]

@@ -7,8 +7,10 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -504,3 +506,41 @@ def test_only_the_fatalities_chart_is_cut_by_week_or_dataset(
     assert caught.value.subject == "per"
     with pytest.raises(InvalidInput, match="'fortnight' is not one of month, week"):
         picturing.chart(libya_store, libya, "fatalities", per="fortnight")
+
+
+def _pixels(path: Path) -> tuple[str, tuple[int, int], Any, Any]:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.mode, image.size, image.info.get("dpi"), np.asarray(image.convert("RGBA"))
+
+
+def test_a_png_holds_the_pixels_matplotlib_writes_in_rgb_when_they_are_opaque(
+    libya_store: Store, libya: Any, tmp_path: Path
+) -> None:
+    from timeline.pictures import drawing
+
+    scene = picturing.map_scene(libya_store, libya, parse_instant("2020-05-26", libya.zone))
+    ours, theirs = tmp_path / "ours.png", tmp_path / "theirs.png"
+    drawing.draw(scene, ours)
+    drawing._figure(scene).savefig(theirs, format="png")
+    mode, size, dpi, pixels = _pixels(ours)
+    their_mode, their_size, their_dpi, their_pixels = _pixels(theirs)
+    assert (mode, their_mode) == ("RGB", "RGBA")
+    assert (size, dpi) == (their_size, their_dpi)
+    assert np.array_equal(pixels, their_pixels)
+
+
+def test_a_png_with_see_through_pixels_keeps_its_alpha(tmp_path: Path) -> None:
+    from timeline.pictures import drawing
+
+    figure = drawing._new_figure(60, 30)
+    figure.patch.set_alpha(0.5)
+    figure.text(0.1, 0.5, "half")
+    ours, theirs = tmp_path / "ours.png", tmp_path / "theirs.png"
+    drawing.save(figure, ours, "png")
+    figure.savefig(theirs, format="png")
+    mode, size, _, pixels = _pixels(ours)
+    assert mode == "RGBA"
+    assert size == _pixels(theirs)[1]
+    assert np.array_equal(pixels, _pixels(theirs)[3])

@@ -3,12 +3,11 @@ into an empty database), as CSV, as GeoJSON for GIS tools, or as TimelineJS3 JSO
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import datetime
 from typing import IO, Any
 
-from timeline import choices, lookups
+from timeline import choices
 from timeline.documents import (
     CSV_COLUMNS,
     csv_record,
@@ -18,11 +17,11 @@ from timeline.documents import (
     event_record,
     header_document,
 )
-from timeline.entities import DEFINITION_KINDS
-from timeline.pictures.timelinejs import timeline_js
-from timeline.revisions import effective_events
 from timeline.store import EventQuery, Store, TimelineInfo
-from timeline.store.effective import effective
+
+# What only GeoJSON and TimelineJS need (the registry of places, revisions applied, the
+# TimelineJS builder and html) is imported in their branches: the native formats, the ones
+# a large log is exported in, start without it.
 
 # Declared beside the other choices the command line offers (see timeline.choices).
 FORMATS = choices.EXPORT_FORMATS
@@ -34,7 +33,10 @@ def export(
     """Write the timeline's events recorded by `as_known` (all when None) in recording order;
     returns how many were written."""
     known = as_known
-    events = store.log.select(EventQuery(info.name, as_known=known, order="recorded"))
+    # Only the native formats write each event's source record: CSV reads none.
+    events = store.log.select(
+        EventQuery(info.name, as_known=known, order="recorded", with_record=fmt != "csv")
+    )
     count = 0
     if fmt in ("jsonl", "yaml"):
         documents: list[dict[str, Any]] = [header_document(info.name, info.zone, info.title)]
@@ -49,6 +51,8 @@ def export(
         (dump_jsonl if fmt == "jsonl" else dump_yaml)(stream(), out)
         return count
     if fmt == "csv":
+        import csv
+
         # The one flat schema `timeline events --format csv` writes too.
         writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -59,6 +63,10 @@ def export(
     if fmt == "geojson":
         return _geojson(store, info, known, out)
     if fmt == "timelinejs":
+        from timeline import lookups
+        from timeline.pictures.timelinejs import timeline_js
+        from timeline.store.effective import effective
+
         # Effective events in valid-time order: a viewer shows what is in effect, corrected.
         registry = lookups.load_registry(store, info.name, known)
         effective_ones = effective(
@@ -74,6 +82,10 @@ def export(
 
 
 def _geojson(store: Store, info: TimelineInfo, known: datetime | None, out: IO[str]) -> int:
+    from timeline import lookups
+    from timeline.entities import DEFINITION_KINDS
+    from timeline.revisions import effective_events
+
     registry = lookups.load_registry(store, info.name, known)
     features: list[dict[str, Any]] = []
     for entity in registry:
@@ -93,7 +105,9 @@ def _geojson(store: Store, info: TimelineInfo, known: datetime | None, out: IO[s
             )
     located = 0
     everything = store.log.select(
-        EventQuery(info.name, as_known=known, exclude_kinds=list(DEFINITION_KINDS))
+        EventQuery(
+            info.name, as_known=known, exclude_kinds=list(DEFINITION_KINDS), with_record=False
+        )
     )
     for event in effective_events(everything):
         place_id = event.fields.get("place")

@@ -81,11 +81,21 @@ def save(figure: Figure, target: Path | IO[bytes], fmt: str) -> None:
     """Write the figure to a file or a binary stream as PNG or SVG."""
     if fmt == "svg":
         figure.savefig(target, format=fmt, metadata={"Date": None})
-    else:
-        # zlib level 3 rather than 6: a fifth of the time, and files a tenth larger.
-        figure.savefig(
-            target, format=fmt, metadata={"Software": None}, pil_kwargs={"compress_level": 3}
-        )
+        return
+    from PIL import Image
+
+    # Drawn by savefig as raw RGBA (with its colours and size, as for PNG), then written
+    # by Pillow as matplotlib's PNG writer would (no text chunk, the figure's resolution),
+    # but in RGB when every pixel is opaque, as a map's or a chart's white page is: the same
+    # picture, a tenth smaller and a quarter quicker to compress than RGBA.
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="rgba")
+    size = figure.canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", size, buffer.getvalue(), "raw", "RGBA", 0, 1)
+    if image.getchannel("A").getextrema() == (255, 255):
+        image = image.convert("RGB")
+    # zlib level 3 rather than 6: a fifth of the time, and files a tenth larger.
+    image.save(target, format="png", compress_level=3, dpi=(figure.dpi, figure.dpi))
 
 
 Picture = Scene | BarChart | ControlChart
@@ -124,10 +134,11 @@ def _map_figure(scene: Scene) -> Figure:
     ax.set_ylim(0, scene.height)
     ax.set_aspect("equal")
     ax.set_axis_off()
+    # add_artist, not add_patch: the limits are set above, and add_patch works out each
+    # patch's data limits from its curves for autoscaling, half the time of building a map.
+    add = ax.add_artist
     for ring in scene.outline:
-        ax.add_patch(
-            Polygon(ring, closed=True, facecolor="#f4f1e8", edgecolor="#6b6b6b", linewidth=0.8)
-        )
+        add(Polygon(ring, closed=True, facecolor="#f4f1e8", edgecolor="#6b6b6b", linewidth=0.8))
     r = MARKER_RADIUS
     for marker in scene.markers:
         dot = Circle(
@@ -142,9 +153,9 @@ def _map_figure(scene: Scene) -> Figure:
             zorder=3,
         )
         dot.set_gid(f"place-{marker.place}")
-        ax.add_patch(dot)
+        add(dot)
         if marker.contested:
-            ax.add_patch(
+            add(
                 Circle(
                     (marker.x, marker.y),
                     r * 1.9,
