@@ -166,10 +166,11 @@ class _Span:
     """The effective events starting in [lo, hi) (microseconds) in fold order, and fold
     states among them: `states[i]` is the state with the first `marks[i]` of `events` folded
     onto the state at `lo` (`states[0]`, `marks[0] == 0`). A state is taken only between
-    events of different starts, as stored snapshots are, every CHECKPOINT_EVERY events."""
+    events of different starts, as stored snapshots are, every `every` events."""
 
     lo: int
     hi: int
+    every: int
     events: list[Event] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
     marks: list[int] = field(default_factory=list)
@@ -185,11 +186,7 @@ class _Span:
         for event in more:
             start = to_micros(event.date.start)
             count = len(self.events)
-            if (
-                count - self.marks[-1] >= CHECKPOINT_EVERY
-                and previous is not None
-                and start > previous
-            ):
+            if count - self.marks[-1] >= self.every and previous is not None and start > previous:
                 self.marks.append(count)
                 self.states.append(projector.snapshot_json())
             projector.apply(event)
@@ -247,8 +244,8 @@ class FoldCache:
     threads.
     """
 
-    def __init__(self, *, limit: int = FOLD_CACHE_BYTES) -> None:
-        self._limit = limit
+    def __init__(self, *, limit: int = FOLD_CACHE_BYTES, every: int = CHECKPOINT_EVERY) -> None:
+        self._limit, self._every = limit, every
         self._lock = threading.Lock()
         self._head = -1
         self._spans: OrderedDict[_Key, _Spans] = OrderedDict()
@@ -355,7 +352,7 @@ class FoldCache:
             window = fold_window(store, timeline, from_micros(found.hi), at, as_known, as_published)
             found.extend(found.end_state(), window, instant)
             return found
-        span = _Span(lo, lo, marks=[0], states=[projector.snapshot_json()])
+        span = _Span(lo, lo, self._every, marks=[0], states=[projector.snapshot_json()])
         span.extend(
             projector, fold_window(store, timeline, start, at, as_known, as_published), instant
         )
