@@ -14,7 +14,7 @@ thread of this process through the library (`answers.state_at(...).to_json()` an
 without HTTP; and what Little's law makes of it: with N clients always waiting, a server
 that computes one answer at a time at that speed keeps each of them waiting N times as long.
 
-    python bench/serve.py [--clients 20] [--requests 2000] [--seconds 60]
+    python bench/serve.py [--clients 20] [--requests 2000] [--seconds 60] [--workers 1]
 """
 
 from __future__ import annotations
@@ -125,6 +125,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=1, help="timeline serve --workers")
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -147,7 +148,10 @@ def main() -> None:
 
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "timeline", "--db", url, "serve", "--port", str(port)],
+            [
+                *(sys.executable, "-m", "timeline", "--db", url, "serve", "--port", str(port)),
+                *("--workers", str(options.workers)),
+            ],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -171,6 +175,7 @@ def main() -> None:
     p95 = percentile(ms, 0.95)
     print(
         f"/api/at, Libya, random dates, {options.clients} clients, {len(ms)} requests, "
+        f"{options.workers} worker{'s' if options.workers > 1 else ''}, "
         f"{failures} failed, in {elapsed:.1f} s"
     )
     print(

@@ -19,6 +19,7 @@ moves on too.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -251,6 +252,19 @@ def routes(server: Server) -> Iterator[Route | Mount]:
     yield Route("/openapi.json", _openapi, methods=["GET", "HEAD"])
     yield Route("/api/{name:str}", server.api, methods=["GET", "HEAD"])
     yield Mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+# Where `timeline serve --workers N` tells its worker processes which database to serve.
+WORKER_DATABASE = "TIMELINE_SERVE_DATABASE"
+
+
+def worker_app() -> Starlette:
+    """The application of one of the worker processes of `timeline serve --workers N`: the
+    database named in the environment (`WORKER_DATABASE`), which the command has already
+    opened, migrated and checked. Each process keeps its own caches."""
+    from timeline import api
+
+    return create_app(api.open_store(os.environ[WORKER_DATABASE], must_exist=True))
 
 
 def create_app(
