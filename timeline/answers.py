@@ -37,11 +37,13 @@ def state_at(
     entities: Sequence[str] = (),
     recent_limit: int = 50,
     cache: FoldCache | None = None,
+    head: int | None = None,
 ) -> Answer:
     """The state of a timeline at the instant `at`, as known at `as_known` (now when None)
     and published by `as_published` (no bound when None), narrowed to some sections or to
     what concerns some entities (names, ids or aliases). A long-running reader passes a
-    `cache` it keeps between answers (the same answer, sooner)."""
+    `cache` it keeps between answers (the same answer, sooner), and the log's `head`
+    (`last_seq`) if it has read it in the same transaction already."""
     for name in sections:
         if name not in SECTIONS:
             raise InvalidInput(f"{name!r} is not one of {', '.join(SECTIONS)}", subject="section")
@@ -49,16 +51,19 @@ def state_at(
         # The registry is the timeline's vocabulary, not a fact anyone published: only the
         # recording bound applies to it.
         # One read of the log's head serves both the registry and the fold from a cache.
-        head = store.log.last_seq() if cache is not None else 0
+        if cache is not None and head is None:
+            head = store.log.last_seq()
         if cache is None:
             registry = lookups.load_registry(store, info.name, as_known)
         else:
             load = partial(lookups.load_registry, store, info.name, as_known)
+            assert head is not None
             registry = cache.registry(head, info.name, as_known, load)
         entity_ids = [registry.resolve(name, subject="entity").id for name in entities]
         if cache is None:
             projector = projector_at(store, info.name, at, as_known, as_published)
         else:
+            assert head is not None
             projector = cache.projector_at(store, head, info.name, at, as_known, as_published)
         answer = projector.answer(
             at, registry, timeline=info.name, as_known=as_known, recent_limit=recent_limit
@@ -85,15 +90,24 @@ def diff_between(
     as_known: datetime | None = None,
     as_published: datetime | None = None,
     cache: FoldCache | None = None,
+    head: int | None = None,
 ) -> Diff:
     """What changed between two instants (the second after the first), under the same
-    knowledge bounds at both (through `cache`, as `state_at`)."""
+    knowledge bounds at both (through `cache` and `head`, as `state_at`)."""
     if second <= first:
         raise InvalidInput(
             f"{second.isoformat()} is not after {first.isoformat()}", subject="second"
         )
     before, after = (
-        state_at(store, info, at, as_known=as_known, as_published=as_published, cache=cache)
+        state_at(
+            store,
+            info,
+            at,
+            as_known=as_known,
+            as_published=as_published,
+            cache=cache,
+            head=head,
+        )
         for at in (first, second)
     )
     return diff(before, after)

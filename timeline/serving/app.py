@@ -48,7 +48,7 @@ from timeline.folding import FoldCache
 from timeline.pictures.drawing import PicturesNotInstalled
 from timeline.serving.openapi import document as openapi_document
 from timeline.serving.parameters import BadParameter, Query
-from timeline.serving.questions import QUESTIONS, Question
+from timeline.serving.questions import QUESTIONS, Folds, Question
 from timeline.store import Store
 from timeline.store.sql import SqlStore
 
@@ -156,7 +156,7 @@ class Server:
                     hit = self.cache.get(tag)
                     if hit is not None:
                         return hit
-                reply = question.answer(view, query, self.folds)
+                reply = question.answer(view, query, Folds(self.folds, head))
         except BadParameter as err:
             return _error(400, str(err), err.parameter, err.value)
         except (LockTimeout, SchemaMismatch) as err:
