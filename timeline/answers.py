@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from timeline import lookups
 from timeline.dates import format_instant
 from timeline.entities import DEFINITION_KINDS
 from timeline.errors import InvalidInput
-from timeline.folding import collector_paused, projector_at
+from timeline.folding import FoldCache, collector_paused, projector_at
 from timeline.projections import SECTIONS, Answer, Diff, History, diff, history
 from timeline.projections.history import followed_kinds
 from timeline.store import EventQuery, Store, TimelineInfo
@@ -35,19 +36,35 @@ def state_at(
     sections: Sequence[str] = (),
     entities: Sequence[str] = (),
     recent_limit: int = 50,
+    cache: FoldCache | None = None,
+    head: int | None = None,
 ) -> Answer:
     """The state of a timeline at the instant `at`, as known at `as_known` (now when None)
     and published by `as_published` (no bound when None), narrowed to some sections or to
-    what concerns some entities (names, ids or aliases)."""
+    what concerns some entities (names, ids or aliases). A long-running reader passes a
+    `cache` it keeps between answers (the same answer, sooner), and the log's `head`
+    (`last_seq`) if it has read it in the same transaction already."""
     for name in sections:
         if name not in SECTIONS:
             raise InvalidInput(f"{name!r} is not one of {', '.join(SECTIONS)}", subject="section")
     with collector_paused():
         # The registry is the timeline's vocabulary, not a fact anyone published: only the
         # recording bound applies to it.
-        registry = lookups.load_registry(store, info.name, as_known)
+        # One read of the log's head serves both the registry and the fold from a cache.
+        if cache is not None and head is None:
+            head = store.log.last_seq()
+        if cache is None:
+            registry = lookups.load_registry(store, info.name, as_known)
+        else:
+            load = partial(lookups.load_registry, store, info.name, as_known)
+            assert head is not None
+            registry = cache.registry(head, info.name, as_known, load)
         entity_ids = [registry.resolve(name, subject="entity").id for name in entities]
-        projector = projector_at(store, info.name, at, as_known, as_published)
+        if cache is None:
+            projector = projector_at(store, info.name, at, as_known, as_published)
+        else:
+            assert head is not None
+            projector = cache.projector_at(store, head, info.name, at, as_known, as_published)
         answer = projector.answer(
             at, registry, timeline=info.name, as_known=as_known, recent_limit=recent_limit
         )
@@ -72,15 +89,27 @@ def diff_between(
     *,
     as_known: datetime | None = None,
     as_published: datetime | None = None,
+    cache: FoldCache | None = None,
+    head: int | None = None,
 ) -> Diff:
     """What changed between two instants (the second after the first), under the same
-    knowledge bounds at both."""
+    knowledge bounds at both (through `cache` and `head`, as `state_at`)."""
     if second <= first:
         raise InvalidInput(
             f"{second.isoformat()} is not after {first.isoformat()}", subject="second"
         )
-    before = state_at(store, info, first, as_known=as_known, as_published=as_published)
-    after = state_at(store, info, second, as_known=as_known, as_published=as_published)
+    before, after = (
+        state_at(
+            store,
+            info,
+            at,
+            as_known=as_known,
+            as_published=as_published,
+            cache=cache,
+            head=head,
+        )
+        for at in (first, second)
+    )
     return diff(before, after)
 
 

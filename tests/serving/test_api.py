@@ -408,3 +408,29 @@ def test_any_etag_matches_a_star_and_a_memory_store_is_served_too() -> None:
         assert client.get("/api/events").status_code == 200
         assert client.get("/api/events", headers={"if-none-match": "*"}).status_code == 304
         assert client.get("/api/events", headers={"if-none-match": '"other"'}).status_code == 200
+
+
+def test_answers_at_an_instant_follow_an_append_that_reaches_back(store: SqlStore) -> None:
+    """The fold states the server keeps belong to the log's head: an import that adds an
+    event before instants already answered changes their answers, at once."""
+    from tests.store.helpers import note
+
+    store.catalog.create("t", "UTC")
+    store.log.append([note("t", f"2020-01-{day:02d}", f"n{day}") for day in range(1, 20, 2)])
+
+    dates = ("2020-01-15", "2020-01-05", "2020-01-09")
+
+    def answers(client: TestClient) -> dict[str, Any]:
+        return {d: client.get("/api/at", params={"date": d}).json() for d in dates}
+
+    late = "note 2020-01-06"
+    with TestClient(create_app(store)) as client:
+        before = answers(client)
+        store.log.append([note("t", "2020-01-06", "late")])
+        after = answers(client)
+    with TestClient(create_app(store)) as fresh:
+        assert after == answers(fresh)
+    for date in dates:
+        titles = [item["title"] for item in after[date]["recent"]]
+        assert late not in [item["title"] for item in before[date]["recent"]]
+        assert (late in titles) == (date > "2020-01-06")

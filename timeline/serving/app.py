@@ -11,12 +11,15 @@ worker thread inside one read transaction (`SqlStore.reading`), so that an answe
 state of the log while imports commit. Responses carry a weak ETag made of the log's head (the
 seq of the last event recorded) and the question; a request whose `If-None-Match` names it
 gets 304 without an answer being computed, and the answers of the last questions are kept in
-memory until the log moves on.
+memory until the log moves on. Answers at an instant not asked before are folded from states
+of the log the server keeps between them (`timeline.folding.FoldCache`), dropped when the log
+moves on too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -41,10 +44,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from timeline import __version__
 from timeline.errors import LockTimeout, SchemaMismatch, TimelineError
+from timeline.folding import FoldCache
 from timeline.pictures.drawing import PicturesNotInstalled
 from timeline.serving.openapi import document as openapi_document
 from timeline.serving.parameters import BadParameter, Query
-from timeline.serving.questions import QUESTIONS, Question
+from timeline.serving.questions import QUESTIONS, Folds, Question
 from timeline.store import Store
 from timeline.store.sql import SqlStore
 
@@ -121,9 +125,12 @@ def _etag_matches(header: str | None, tag: str) -> bool:
 class Server:
     """The questions of one store over HTTP."""
 
-    def __init__(self, store: Store, *, cache: AnswerCache | None = None) -> None:
+    def __init__(
+        self, store: Store, *, cache: AnswerCache | None = None, folds: FoldCache | None = None
+    ) -> None:
         self.store = store
         self.cache = cache if cache is not None else AnswerCache()
+        self.folds = folds if folds is not None else FoldCache()
         self._limiter: anyio.CapacityLimiter | None = None
 
     def _reading(self) -> AbstractContextManager[Store]:
@@ -149,7 +156,7 @@ class Server:
                     hit = self.cache.get(tag)
                     if hit is not None:
                         return hit
-                reply = question.answer(view, query)
+                reply = question.answer(view, query, Folds(self.folds, head))
         except BadParameter as err:
             return _error(400, str(err), err.parameter, err.value)
         except (LockTimeout, SchemaMismatch) as err:
@@ -247,9 +254,25 @@ def routes(server: Server) -> Iterator[Route | Mount]:
     yield Mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-def create_app(store: Store, *, cache: AnswerCache | None = None) -> Starlette:
-    """The ASGI application serving `store`, read-only."""
-    server = Server(store, cache=cache)
+# Where `timeline serve --workers N` tells its worker processes which database to serve.
+WORKER_DATABASE = "TIMELINE_SERVE_DATABASE"
+
+
+def worker_app() -> Starlette:
+    """The application of one of the worker processes of `timeline serve --workers N`: the
+    database named in the environment (`WORKER_DATABASE`), which the command has already
+    opened, migrated and checked. Each process keeps its own caches."""
+    from timeline import api
+
+    return create_app(api.open_store(os.environ[WORKER_DATABASE], must_exist=True))
+
+
+def create_app(
+    store: Store, *, cache: AnswerCache | None = None, folds: FoldCache | None = None
+) -> Starlette:
+    """The ASGI application serving `store`, read-only (keeping its answers in `cache` and
+    fold states in `folds`, or in its own)."""
+    server = Server(store, cache=cache, folds=folds)
     return Starlette(
         routes=list(routes(server)),
         middleware=[

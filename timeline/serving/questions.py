@@ -20,6 +20,7 @@ from timeline import answers, api, picturing
 from timeline.dates import OPEN_END, format_instant, from_micros, parse_fuzzy, to_micros
 from timeline.documents import event_record
 from timeline.events import Event
+from timeline.folding import FoldCache
 from timeline.serving.parameters import BadParameter, Cursor, Query
 from timeline.store import EventQuery, Store, TimelineInfo
 
@@ -46,14 +47,25 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
+class Folds:
+    """The server's fold states, and the log's head as the question's transaction sees it
+    (the server reads it for the ETag: the answers need not read it again)."""
+
+    cache: FoldCache
+    head: int
+
+
+@dataclass(frozen=True, slots=True)
 class Question:
-    """One endpoint: its path under /api/, the parameters it takes, what it answers with,
-    and which of its parameters carries each argument the library may complain about."""
+    """One endpoint: its path under /api/, the parameters it takes, what it answers with
+    (from a store, the query, and the server's fold states, which only the answers at an
+    instant use), and which of its parameters carries each argument the library may
+    complain about."""
 
     path: str
     parameters: tuple[str, ...]
     media_type: str
-    answer: Callable[[Store, Query], Reply]
+    answer: Callable[[Store, Query, Folds], Reply]
     subjects: dict[str, str] = field(default_factory=dict)
 
 
@@ -69,12 +81,12 @@ def knowledge(query: Query, zone: str) -> dict[str, datetime | None]:
     }
 
 
-def timelines(store: Store, query: Query) -> Reply:
+def timelines(store: Store, query: Query, folds: Folds) -> Reply:
     """`timeline timelines --format json`."""
     return Reply(api.timeline_records(store))
 
 
-def _answer(store: Store, query: Query, info: TimelineInfo) -> dict[str, Any]:
+def _answer(store: Store, query: Query, info: TimelineInfo, folds: Folds) -> dict[str, Any]:
     return answers.state_at(
         store,
         info,
@@ -83,32 +95,42 @@ def _answer(store: Store, query: Query, info: TimelineInfo) -> dict[str, Any]:
         sections=query.values("section"),
         entities=query.values("entity"),
         recent_limit=query.integer("recent", RECENT, 0, MAX_RECENT),
+        cache=folds.cache,
+        head=folds.head,
     ).to_json()
 
 
-def at(store: Store, query: Query) -> Reply:
+def at(store: Store, query: Query, folds: Folds) -> Reply:
     """`timeline at DATE --format json`."""
-    return Reply(_answer(store, query, _timeline(store, query)))
+    return Reply(_answer(store, query, _timeline(store, query), folds))
 
 
-def state_geojson(store: Store, query: Query) -> Reply:
+def state_geojson(store: Store, query: Query, folds: Folds) -> Reply:
     """`timeline at DATE --format geojson`."""
     info = _timeline(store, query)
-    answer = _answer(store, query, info)
+    answer = _answer(store, query, info, folds)
     return Reply(picturing.state_geojson(store, info, answer, query.instant("as_known", info.zone)))
 
 
-def diff(store: Store, query: Query) -> Reply:
+def diff(store: Store, query: Query, folds: Folds) -> Reply:
     """`timeline diff D1 D2 --format json`."""
     info = _timeline(store, query)
     first = query.required_instant("from", info.zone)
     second = query.required_instant("to", info.zone)
     return Reply(
-        answers.diff_between(store, info, first, second, **knowledge(query, info.zone)).to_json()
+        answers.diff_between(
+            store,
+            info,
+            first,
+            second,
+            **knowledge(query, info.zone),
+            cache=folds.cache,
+            head=folds.head,
+        ).to_json()
     )
 
 
-def history(store: Store, query: Query) -> Reply:
+def history(store: Store, query: Query, folds: Folds) -> Reply:
     """`timeline history ENTITY --format json`."""
     info = _timeline(store, query)
     return Reply(
@@ -118,7 +140,7 @@ def history(store: Store, query: Query) -> Reply:
     )
 
 
-def events(store: Store, query: Query) -> Reply:
+def events(store: Store, query: Query, folds: Folds) -> Reply:
     """`timeline events --format json`, a page at a time: at most `limit` events, and the
     cursor of the next page while there are more."""
     info = _timeline(store, query)
@@ -163,7 +185,7 @@ def events(store: Store, query: Query) -> Reply:
     return Reply([event_record(e) for e in page], after.encode() if after else None)
 
 
-def map_svg(store: Store, query: Query) -> Reply:
+def map_svg(store: Store, query: Query, folds: Folds) -> Reply:
     """`timeline map DATE -o map.svg`: the map drawn with matplotlib (the `pictures` extra)."""
     from timeline.pictures import drawing
 
@@ -171,7 +193,7 @@ def map_svg(store: Store, query: Query) -> Reply:
     return Reply(drawing.svg_of(_scene(store, query)))
 
 
-def map_json(store: Store, query: Query) -> Reply:
+def map_json(store: Store, query: Query, folds: Folds) -> Reply:
     """The map's geometry, as `map.svg` draws it (in points, origin at the lower left): the
     web page draws it in the browser, without matplotlib."""
     return Reply(dataclasses.asdict(_scene(store, query)))
@@ -183,7 +205,7 @@ def _scene(store: Store, query: Query) -> Any:
     return picturing.map_scene(store, info, instant, **knowledge(query, info.zone))
 
 
-def timeline_range(store: Store, query: Query) -> Reply:
+def timeline_range(store: Store, query: Query, folds: Folds) -> Reply:
     """What the web page's sliders run over: the timeline's days (in its zone) and the span
     of its recording times."""
     info = _timeline(store, query)
