@@ -215,6 +215,21 @@ def test_the_exit_code_is_the_worst_of_the_feeds(cli: Cli) -> None:
     assert "no feed 'nope'" in unknown.stderr
 
 
+def test_a_feed_whose_every_record_is_rejected_exits_5_and_the_others_run(cli: Cli) -> None:
+    s = cli.services
+    # Every ACLED record echoes the password back: none of them can be stored.
+    leaked = urllib.parse.quote(PASSWORD, safe="")
+    s.records = [acled_record(n, notes=f"leaked {leaked}") for n in (1, 2)]
+    s.releases = {"25.1": [ged_record(1)], "26.0.1": []}
+    add_feeds(cli)
+    result = cli("feeds", "run", "--quiet")
+    assert result.exit_code == 5
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("acled-libya: ")]
+    assert "2 rejected" in line
+    assert sorted(cli.records()) == ["ucdp:400001"]  # the UCDP feeds still ran
+    cli.assert_no_secrets()
+
+
 # --- ACLED over OAuth ---------------------------------------------------------------------------
 
 
