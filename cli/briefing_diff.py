@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .briefing import UNCERTAIN, _name, knowledge
+from .tables import short_id
 from .visible import visible_all
 
 
@@ -146,5 +147,5 @@ def _history_line(section: str, i: Mapping[str, Any], latest: str | None) -> tup
             f"{_name(i.get('backer'))} backs {_name(i.get('backed'))}"
             f" ({', '.join(i.get('kinds') or ())})"
         )
-    closed = f", closed by {i['closed_by'][:8]}" if i.get("closed_by") else ""
-    return span, f"{what} (opened by {str(i.get('opened_by'))[:8]}{closed})"
+    closed = f", closed by {short_id(i['closed_by'])}" if i.get("closed_by") else ""
+    return span, f"{what} (opened by {short_id(str(i.get('opened_by')))}{closed})"

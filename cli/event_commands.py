@@ -16,6 +16,7 @@ from timeline.errors import InvalidInput, ValidationError
 from . import completion, values
 from .app import AppContext, main, pass_app
 from .output import print_json, print_records, records_format_option, text_or_json_option
+from .tables import short_id
 from .visible import json_visible, visible_all
 
 if TYPE_CHECKING:
@@ -194,9 +195,6 @@ EVENT_COLUMNS = [
     ("title", "Title"),
     ("short_id", "Id"),
 ]
-# Tables show the first 8 characters of an id (every command takes them): a whole UUID breaks
-# over two lines of a narrow table, and copying it back then fails. JSON and CSV keep it whole.
-SHORT_ID = 8
 
 
 @main.command()
@@ -266,7 +264,7 @@ def events(
         # Only what the table shows: a whole record per event was most of its time. Nor is
         # the document module imported for it (with the YAML library, 30 ms of start-up).
         records = (
-            {"date": e.date.text, "kind": e.kind, "title": e.title, "short_id": _short(e.id)}
+            {"date": e.date.text, "kind": e.kind, "title": e.title, "short_id": short_id(e.id)}
             for e in found
         )
         columns = EVENT_COLUMNS
@@ -280,11 +278,6 @@ def events(
         click.echo(f"{count} events", err=True)
     if published is not None:
         unpublished_note(api.count_unpublished_events(app.store, info, **filters, as_known=known))
-
-
-def _short(event_id: str) -> str:
-    """A UUID's first characters; an id given as a slug stays whole."""
-    return event_id[:SHORT_ID] if len(event_id) == 36 and event_id.count("-") == 4 else event_id
 
 
 @main.command()

@@ -8,6 +8,15 @@ from typing import Any
 
 from . import plain
 
+# Tables show the first 8 characters of an id (every command takes them): a whole UUID breaks
+# over two lines of a narrow table, and copying it back then fails. JSON and CSV keep it whole.
+SHORT_ID = 8
+
+
+def short_id(event_id: str) -> str:
+    """A UUID's first characters, as tables show it; an id given as a slug stays whole."""
+    return event_id[:SHORT_ID] if len(event_id) == 36 and event_id.count("-") == 4 else event_id
+
 
 def rich_table(
     title: str | None,
