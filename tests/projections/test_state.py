@@ -120,6 +120,14 @@ def test_to_json_is_a_copy() -> None:
     assert result.to_json()["control"][0]["place"]["name"] == "Al Watiya Air Base"
 
 
+def test_a_shared_document_is_the_same_document_without_the_copy() -> None:
+    result = answer(rich_log(), "2020-05-25")
+    shared = result.to_json(shared=True)
+    assert json.dumps(shared) == json.dumps(result.to_json())
+    assert shared["control"][0] is result.to_json(shared=True)["control"][0]
+    assert result.to_json()["control"][0] is not shared["control"][0]
+
+
 def test_sections_order() -> None:
     result = answer(rich_log(), "2020-05-25")
     assert result.sections() == SECTIONS == Answer.order()

@@ -97,8 +97,12 @@ class Answer:
             raise KeyError(name)
         return getattr(self, name)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, shared: bool = False) -> dict[str, Any]:
         """The answer as a JSON document (a deep copy: changing it leaves the answer as is).
+
+        With `shared=True` the document shares its facts with the answer instead: for a
+        caller that serialises it at once and never changes it (the server, where the copy
+        was a third of an answer's time with a warm fold cache).
 
         ::
 
@@ -128,7 +132,8 @@ class Answer:
         }
         for name in self.sections():
             value = getattr(self, name)
-            out[name] = json_copy(value if isinstance(value, dict) else list(value))
+            document = value if isinstance(value, dict) else list(value)
+            out[name] = document if shared else json_copy(document)
         return out
 
     def filter(self, sections: Iterable[str] | None, entities: Iterable[str] | None) -> Answer:

@@ -86,7 +86,9 @@ def timelines(store: Store, query: Query, folds: Folds) -> Reply:
     return Reply(api.timeline_records(store))
 
 
-def _answer(store: Store, query: Query, info: TimelineInfo, folds: Folds) -> dict[str, Any]:
+def _answer(
+    store: Store, query: Query, info: TimelineInfo, folds: Folds, *, shared: bool = False
+) -> dict[str, Any]:
     return answers.state_at(
         store,
         info,
@@ -97,12 +99,13 @@ def _answer(store: Store, query: Query, info: TimelineInfo, folds: Folds) -> dic
         recent_limit=query.integer("recent", RECENT, 0, MAX_RECENT),
         cache=folds.cache,
         head=folds.head,
-    ).to_json()
+    ).to_json(shared=shared)
 
 
 def at(store: Store, query: Query, folds: Folds) -> Reply:
     """`timeline at DATE --format json`."""
-    return Reply(_answer(store, query, _timeline(store, query), folds))
+    # Serialised as soon as it is returned and never changed: no copy of the facts.
+    return Reply(_answer(store, query, _timeline(store, query), folds, shared=True))
 
 
 def state_geojson(store: Store, query: Query, folds: Folds) -> Reply:
