@@ -106,6 +106,11 @@ class StoreLookups:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # The offensives of a timeline by name, read once: an import ending many offensives
+        # by name read every offensive.started of the timeline for each one (quadratic in a
+        # long war). What the database held when drafting began, like the drafter's registry;
+        # what the drafter drafts since, it remembers itself.
+        self._offensives: dict[str, dict[str, list[str]]] = {}
 
     def event(self, event_id: str) -> Event | None:
         """The stored event, revisions applied (a retracted one is still found)."""
@@ -123,13 +128,14 @@ class StoreLookups:
         return revised
 
     def offensive_named(self, timeline: str, name: str) -> list[str]:
-        """Ids of the `offensive.started` events called `name`."""
-        folded = name.casefold()
-        return [
-            e.id
-            for e in self.store.log.select(EventQuery(timeline, kinds=["offensive.started"]))
-            if str(e.fields.get("name", "")).casefold() == folded
-        ]
+        """Ids of the `offensive.started` events called `name` (any case)."""
+        named = self._offensives.get(timeline)
+        if named is None:
+            named = {}
+            for e in self.store.log.select(EventQuery(timeline, kinds=["offensive.started"])):
+                named.setdefault(str(e.fields.get("name", "")).casefold(), []).append(e.id)
+            self._offensives[timeline] = named
+        return list(named.get(name.casefold(), ()))
 
 
 def drafter(store: Store, info: TimelineInfo) -> Drafter:
