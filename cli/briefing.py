@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 Item = Mapping[str, Any]
 UNCERTAIN = "?"
+SINGLE_SOURCE = "*"
+SINGLE_SOURCE_LEGEND = (
+    f"{SINGLE_SOURCE} = the holding rests on a single source (one outlet, or none)"
+)
 
 # For each list section: its heading, and its columns as (heading, cell function).
 Column = tuple[str, Callable[[Item], str]]
@@ -54,6 +58,35 @@ def _presence_status(item: Item) -> str:
     return status + (" (contested)" if item.get("contested") else "")
 
 
+def single_source(item: Item) -> bool:
+    """Whether a control fact's holding rests on one outlet or none."""
+    support = item.get("corroboration")
+    return bool(support and support.get("single_source"))
+
+
+def _place(item: Item) -> str:
+    name = _name(item["place"])
+    return f"{name} {SINGLE_SOURCE}" if single_source(item) else name
+
+
+def _held_by(item: Item) -> str:
+    holders = item.get("holders")
+    if not holders:  # an answer from before places could be divided
+        return _name(item.get("controller"))
+    return "; ".join(
+        _name(h.get("actor")) + (" (part)" if h.get("partial") else "") for h in holders
+    )
+
+
+def _contested_by(item: Item) -> str:
+    contest = item.get("contest")
+    if not contest:
+        return ""
+    since = str(contest.get("since") or "")
+    mark = f" {UNCERTAIN}" if contest.get("certain") is False else ""
+    return f"{_names(contest.get('parties') or ())} (since {since}{mark})"
+
+
 def _violations(item: Item) -> str:
     names = {ref["id"]: ref["name"] for ref in item.get("violators") or ()}
     counts = sorted((item.get("violations") or {}).items())
@@ -64,9 +97,10 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
     "control": (
         "Control of places",
         [
-            ("Place", lambda i: _name(i["place"])),
-            ("Held by", lambda i: _name(i["controller"])),
+            ("Place", _place),
+            ("Held by", _held_by),
             ("Taken from", lambda i: _name(i.get("from"))),
+            ("Contested by", _contested_by),
             ("Since", _since),
             ("Sources", _sources),
         ],
@@ -150,7 +184,21 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
 
 # The columns a narrow terminal does without, least useful first, when the others cannot fit
 # their longest words (cli/plain.py's fit): the JSON and Markdown keep them all.
-DROPPABLE = ("Sources", "Taken from", "Denied by", "From", "For", "Parties", "Held by", "Item")
+DROPPABLE = (
+    "Sources",
+    "Taken from",
+    "Denied by",
+    "From",
+    "For",
+    "Parties",
+    "Contested by",
+    "Held by",
+    "Item",
+)
+
+
+def _any_single_source(answer: Mapping[str, Any]) -> bool:
+    return any(single_source(item) for item in answer.get("control") or ())
 
 
 def header(answer: Mapping[str, Any]) -> str:
@@ -287,6 +335,8 @@ def write_briefing(answer: Mapping[str, Any], out: Out) -> None:
         f"[dim]{UNCERTAIN} = the event's date straddles this instant: possibly, not "
         "certainly, in effect[/dim]"
     )
+    if _any_single_source(answer):
+        out.markup(f"[dim]{SINGLE_SOURCE_LEGEND}[/dim]")
     names = _actor_names(answer)
     for name in answer:
         if name == "fatalities":
@@ -317,6 +367,10 @@ def markdown(answer: Mapping[str, Any]) -> str:
         f"_{UNCERTAIN} marks facts whose event date straddles this instant._",
         "",
     ]
+    if _any_single_source(answer):
+        # Escaped: a bare asterisk next to the underscores would read as emphasis.
+        legend = SINGLE_SOURCE_LEGEND.replace(SINGLE_SOURCE, "\\" + SINGLE_SOURCE)
+        out += [f"_{legend}._", ""]
     names = _actor_names(answer)
     for name in answer:
         if name == "fatalities":

@@ -54,7 +54,15 @@ WEIGHTED += ["support.ended", "offensive.started", "offensive.ended", "claim", "
 # The kinds that make and unmake the facts a history follows, and one that touches none of
 # them: long logs of these meet the rarer turns (forces back before a withdrawal is over,
 # support renewed before its end is) in about one example in four.
-FACT_KINDS = ["control", "control", "control.contested", "deployment", "deployment", "withdrawal", "withdrawal"]
+FACT_KINDS = [
+    "control",
+    "control",
+    "control.contested",
+    "deployment",
+    "deployment",
+    "withdrawal",
+    "withdrawal",
+]
 FACT_KINDS += ["support.started", "support.started", "support.ended", "note"]
 
 FIRST_DAY = date(2020, 1, 1)

@@ -204,7 +204,11 @@ def test_a_holder_reported_holding_part_of_what_it_held() -> None:
         make(2, "control", "2019-05-01", place="gharyan", by="lna", partial=True),
     ]
     item = answer(events, "2019-06-01").control[0]
-    assert (item["status"], item["since"], item["events"]) == ("partial", "2019-04-04", ["e1", "e2"])
+    assert (item["status"], item["since"], item["events"]) == (
+        "partial",
+        "2019-04-04",
+        ["e1", "e2"],
+    )
 
 
 def test_a_contest_at_a_place_nobody_is_known_to_hold() -> None:

@@ -64,8 +64,8 @@ def answered(doc: dict[str, Any], entity: str, entity_type: str) -> dict[str, di
         contest = c["contest"]
         parties = [p["id"] for p in contest["parties"]] if contest else []
         if contest and (c["place"]["id"] == entity if place else entity in parties):
-            fact = (c["place"]["id"], contest["since"], contest["events"][0])
-            facts["contests"][fact] = (contest["certain"], parties)
+            key: Fact = (c["place"]["id"], contest["since"], contest["events"][0])
+            facts["contests"][key] = (contest["certain"], parties)
     for p in doc["presence"]:
         if _id(p["place"] if place else p["actor"]) == entity:
             fact = (p["actor"]["id"], _id(p["place"]), p["since"], p["events"][0])
