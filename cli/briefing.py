@@ -197,6 +197,10 @@ DROPPABLE = (
 )
 
 
+# Columns that only places fought over fill: left out of a Markdown table where none is.
+OPTIONAL = frozenset({"Contested by"})
+
+
 def _any_single_source(answer: Mapping[str, Any]) -> bool:
     return any(single_source(item) for item in answer.get("control") or ())
 
@@ -389,6 +393,12 @@ def markdown(answer: Mapping[str, Any]) -> str:
         if not items:
             out += ["None.", ""]
             continue
+        # A Markdown table keeps every column, but for those that only some answers fill.
+        columns = [
+            (heading, cell)
+            for heading, cell in columns
+            if heading not in OPTIONAL or any(cell(item) for item in items)
+        ]
         out.append("| " + " | ".join(h for h, _ in columns) + " |")
         out.append("|" + "---|" * len(columns))
         for item in items:
