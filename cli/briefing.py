@@ -58,23 +58,24 @@ def _presence_status(item: Item) -> str:
     return status + (" (contested)" if item.get("contested") else "")
 
 
-def single_source(item: Item) -> bool:
-    """Whether a control fact's holding rests on one outlet or none."""
-    support = item.get("corroboration")
+def single_source(holding: Item) -> bool:
+    """Whether a holding (a control fact, or one of its `holders`) rests on one outlet or
+    none."""
+    support = holding.get("corroboration")
     return bool(support and support.get("single_source"))
 
 
-def _place(item: Item) -> str:
-    name = _name(item["place"])
-    return f"{name} {SINGLE_SOURCE}" if single_source(item) else name
-
-
 def _held_by(item: Item) -> str:
+    """Every side holding the place, "(part)" after those holding part of it, and the
+    single-source mark after each holding that rests on one outlet."""
     holders = item.get("holders")
-    if not holders:  # an answer from before places could be divided
+    if holders is None:  # an answer from before places could be divided
         return _name(item.get("controller"))
     return "; ".join(
-        _name(h.get("actor")) + (" (part)" if h.get("partial") else "") for h in holders
+        _name(h.get("actor"))
+        + (" (part)" if h.get("partial") else "")
+        + (f" {SINGLE_SOURCE}" if single_source(h) else "")
+        for h in holders
     )
 
 
@@ -97,7 +98,7 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
     "control": (
         "Control of places",
         [
-            ("Place", _place),
+            ("Place", lambda i: _name(i["place"])),
             ("Held by", _held_by),
             ("Taken from", lambda i: _name(i.get("from"))),
             ("Contested by", _contested_by),
@@ -202,7 +203,11 @@ OPTIONAL = frozenset({"Contested by"})
 
 
 def _any_single_source(answer: Mapping[str, Any]) -> bool:
-    return any(single_source(item) for item in answer.get("control") or ())
+    return any(
+        single_source(holding)
+        for item in answer.get("control") or ()
+        for holding in item.get("holders") or ()
+    )
 
 
 def header(answer: Mapping[str, Any]) -> str:
