@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 Item = Mapping[str, Any]
 UNCERTAIN = "?"
+SINGLE_SOURCE = "*"
+SINGLE_SOURCE_LEGEND = (
+    f"{SINGLE_SOURCE} = the holding rests on a single source (one outlet, or none)"
+)
 
 # For each list section: its heading, and its columns as (heading, cell function).
 Column = tuple[str, Callable[[Item], str]]
@@ -54,6 +58,36 @@ def _presence_status(item: Item) -> str:
     return status + (" (contested)" if item.get("contested") else "")
 
 
+def single_source(holding: Item) -> bool:
+    """Whether a holding (a control fact, or one of its `holders`) rests on one outlet or
+    none."""
+    support = holding.get("corroboration")
+    return bool(support and support.get("single_source"))
+
+
+def _held_by(item: Item) -> str:
+    """Every side holding the place, "(part)" after those holding part of it, and the
+    single-source mark after each holding that rests on one outlet."""
+    holders = item.get("holders")
+    if holders is None:  # an answer from before places could be divided
+        return _name(item.get("controller"))
+    return "; ".join(
+        _name(h.get("actor"))
+        + (" (part)" if h.get("partial") else "")
+        + (f" {SINGLE_SOURCE}" if single_source(h) else "")
+        for h in holders
+    )
+
+
+def _contested_by(item: Item) -> str:
+    contest = item.get("contest")
+    if not contest:
+        return ""
+    since = str(contest.get("since") or "")
+    mark = f" {UNCERTAIN}" if contest.get("certain") is False else ""
+    return f"{_names(contest.get('parties') or ())} (since {since}{mark})"
+
+
 def _violations(item: Item) -> str:
     names = {ref["id"]: ref["name"] for ref in item.get("violators") or ()}
     counts = sorted((item.get("violations") or {}).items())
@@ -65,8 +99,9 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
         "Control of places",
         [
             ("Place", lambda i: _name(i["place"])),
-            ("Held by", lambda i: _name(i["controller"])),
+            ("Held by", _held_by),
             ("Taken from", lambda i: _name(i.get("from"))),
+            ("Contested by", _contested_by),
             ("Since", _since),
             ("Sources", _sources),
         ],
@@ -150,7 +185,29 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
 
 # The columns a narrow terminal does without, least useful first, when the others cannot fit
 # their longest words (cli/plain.py's fit): the JSON and Markdown keep them all.
-DROPPABLE = ("Sources", "Taken from", "Denied by", "From", "For", "Parties", "Held by", "Item")
+DROPPABLE = (
+    "Sources",
+    "Taken from",
+    "Denied by",
+    "From",
+    "For",
+    "Parties",
+    "Contested by",
+    "Held by",
+    "Item",
+)
+
+
+# Columns that only places fought over fill: left out of a Markdown table where none is.
+OPTIONAL = frozenset({"Contested by"})
+
+
+def _any_single_source(answer: Mapping[str, Any]) -> bool:
+    return any(
+        single_source(holding)
+        for item in answer.get("control") or ()
+        for holding in item.get("holders") or ()
+    )
 
 
 def header(answer: Mapping[str, Any]) -> str:
@@ -287,6 +344,8 @@ def write_briefing(answer: Mapping[str, Any], out: Out) -> None:
         f"[dim]{UNCERTAIN} = the event's date straddles this instant: possibly, not "
         "certainly, in effect[/dim]"
     )
+    if _any_single_source(answer):
+        out.markup(f"[dim]{SINGLE_SOURCE_LEGEND}[/dim]")
     names = _actor_names(answer)
     for name in answer:
         if name == "fatalities":
@@ -317,6 +376,10 @@ def markdown(answer: Mapping[str, Any]) -> str:
         f"_{UNCERTAIN} marks facts whose event date straddles this instant._",
         "",
     ]
+    if _any_single_source(answer):
+        # Escaped: a bare asterisk next to the underscores would read as emphasis.
+        legend = SINGLE_SOURCE_LEGEND.replace(SINGLE_SOURCE, "\\" + SINGLE_SOURCE)
+        out += [f"_{legend}._", ""]
     names = _actor_names(answer)
     for name in answer:
         if name == "fatalities":
@@ -335,6 +398,12 @@ def markdown(answer: Mapping[str, Any]) -> str:
         if not items:
             out += ["None.", ""]
             continue
+        # A Markdown table keeps every column, but for those that only some answers fill.
+        columns = [
+            (heading, cell)
+            for heading, cell in columns
+            if heading not in OPTIONAL or any(cell(item) for item in items)
+        ]
         out.append("| " + " | ".join(h for h, _ in columns) + " |")
         out.append("|" + "---|" * len(columns))
         for item in items:

@@ -9,9 +9,12 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from .briefing import UNCERTAIN, _name, knowledge
+from .briefing import UNCERTAIN, _name, _names, knowledge
 from .tables import short_id
 from .visible import visible_all
+
+# The sections of a history, in the order they print.
+HISTORY_SECTIONS = ("control", "contests", "presence", "support")
 
 
 def _words(words: Any) -> str:
@@ -20,6 +23,21 @@ def _words(words: Any) -> str:
 
 def _mark(item: Mapping[str, Any]) -> str:
     return f" {UNCERTAIN}" if item.get("certain") is False else ""
+
+
+def _control_shape(change: Mapping[str, Any]) -> str:
+    """How a place's control changed besides its controller: its status, who holds parts of
+    it, who contests it (nothing for a place held whole before and after)."""
+    before, after = change.get("from_status"), change.get("to_status")
+    words = []
+    if before != after and (before or after) and {before, after} != {"held", None}:
+        words.append(f"{before or 'none'} -> {after or 'none'}")
+    holders = change.get("holders") or ()
+    if len(holders) > 1:
+        words.append("divided between " + ", ".join(_name(h) for h in holders))
+    if change.get("contested_by"):
+        words.append("contested by " + ", ".join(_name(p) for p in change["contested_by"]))
+    return f" [{'; '.join(words)}]" if words else ""
 
 
 def print_diff(result: Mapping[str, Any], console: Console) -> None:
@@ -37,6 +55,7 @@ def print_diff(result: Mapping[str, Any], console: Console) -> None:
         lines.append(
             f"control   {_name(c['place'])}: {_name(c.get('from')) or 'nobody'} -> "
             f"{_name(c.get('to')) or 'nobody'} ({c.get('since') or ''}{_mark(c)})"
+            f"{_control_shape(c)}"
         )
     for o in result["offensives"]["begun"]:
         lines.append(
@@ -109,7 +128,7 @@ def print_history(
         f", {knowledge(result)}" if result.get("as_known") or result.get("as_published") else ""
     )
     console.print(Text(f"History of {name} ({result['type']}){bounds}", style="bold"))
-    if not any(result.get(section) for section in ("control", "presence", "support")):
+    if not any(result.get(section) for section in HISTORY_SECTIONS):
         entity = shlex.quote(str(asked or result["entity"]["id"]))
         console.print(
             f"nothing to show: no control, presence or support of {name} is recorded; "
@@ -119,7 +138,7 @@ def print_history(
             markup=False,
         )
         return
-    for section in ("control", "presence", "support"):
+    for section in HISTORY_SECTIONS:
         items = result.get(section) or []
         if not items:
             continue
@@ -140,6 +159,10 @@ def _history_line(section: str, i: Mapping[str, Any], latest: str | None) -> tup
         span = f"since {i.get('from')}{_mark(i)}" + (f" (latest data {latest})" if latest else "")
     if section == "control":
         what = f"{_name(i.get('place'))} held by {_name(i.get('controller'))}"
+        if i.get("partial"):
+            what += f" (part of it from {i.get('partial_since')})"
+    elif section == "contests":
+        what = f"{_name(i.get('place'))} contested by {_names(i.get('parties') or ())}"
     elif section == "presence":
         what = f"{_name(i.get('actor'))} at {_name(i.get('place')) or 'an unnamed place'}"
     else:

@@ -50,7 +50,8 @@ def map_command(
     """Draw the map of the state at DATE: each located place coloured by who held it.
 
     Faded, hatched markers are facts possibly but not certainly in effect at DATE; a dotted
-    ring marks a contested place, a cross the target of an offensive under way. Needs
+    ring marks a place contested, divided or whose holding is denied, a cross the target of
+    an offensive under way. Needs
     matplotlib (pip install 'timeline[pictures]'; exit 4 without it).
     """
     from timeline import api, picturing

@@ -168,6 +168,32 @@ def test_a_scene_without_outline_spans_the_places_and_marks_what_the_answer_says
     assert a.y < b.y
 
 
+def test_a_place_contested_or_divided_is_ringed_as_one_whose_holding_is_denied() -> None:
+    def held(place: str, **keys: object) -> dict[str, object]:
+        return {
+            "place": {"id": place, "name": place},
+            "controller": {"id": "x", "name": "X"},
+            "certain": True,
+            "contested": False,
+            **keys,
+        }
+
+    answer = {
+        "timeline": "t",
+        "at": "2020-01-01T00:00:00Z",
+        "control": [
+            held("a", status="contested"),
+            held("b", status="divided"),
+            held("c", status="partial"),
+            held("d", status="held"),
+            held("e", status="held", contested=True),
+        ],
+    }
+    places = [_place(p, 10.0 + n, 30.0) for n, p in enumerate("abcde")]
+    rings = {m.place: m.contested for m in mapping.scene(answer, places, {}).markers}
+    assert rings == {"a": True, "b": True, "c": False, "d": False, "e": True}
+
+
 # -- on the Libya timeline ------------------------------------------------------------------------
 
 

@@ -6,7 +6,13 @@ line against the history of the war. The answers are read at the end of DATE (Af
 the dates are chosen a day or more away from each change, where the record is certain.
 
 Checks:
-- `controller`: who holds the place (an actor id).
+- `controller`: who holds the place (an actor id; of a divided place, the side that last
+  took a part of it).
+- `status`: `held`, `partial`, `divided` or `contested`.
+- `holders`: every side holding the place or part of it (ids, sorted).
+- `contested by`: the parties fighting for it (ids, sorted; None when no contest is on).
+- `partial`: whether the controller holds only part of it.
+- `single source`: whether the controller's holding rests on one outlet.
 - `backs`: whether "backer -> backed" support is in effect.
 - `presence`: the actor's forces: "present", "withdrawing" or "absent".
 - `presence at`: the same, at one place ("actor: place").
@@ -36,12 +42,35 @@ LibyaAt = Callable[..., dict[str, Any]]
 Expected = str | int | bool | None
 
 
-def controller_of(answer: Answer, place: str) -> str | None:
-    """The id of the actor holding `place`, or None when the answer has no controller for it."""
+def control_of(answer: Answer, place: str) -> dict[str, Any] | None:
+    """The control fact of `place`, or None when the answer has none."""
     for item in answer["control"]:
         if item["place"]["id"] == place:
-            return str(item["controller"]["id"])
+            return dict(item)
     return None
+
+
+def controller_of(answer: Answer, place: str) -> str | None:
+    """The id of the actor holding `place`, or None when the answer has no controller for it."""
+    item = control_of(answer, place)
+    return str(item["controller"]["id"]) if item and item["controller"] else None
+
+
+def place_control(answer: Answer, check: str, place: str) -> Expected:
+    """The status, holders, contesting parties, partial or single-source flag of a place."""
+    item = control_of(answer, place)
+    if item is None:
+        return None
+    if check == "status":
+        return str(item["status"])
+    if check == "holders":
+        return ", ".join(sorted(h["actor"]["id"] for h in item["holders"]))
+    if check == "contested by":
+        contest = item["contest"]
+        return ", ".join(sorted(p["id"] for p in contest["parties"])) if contest else None
+    if check == "partial":
+        return bool(item["partial"])
+    return bool(item["corroboration"]["single_source"])
 
 
 def backers_of(answer: Answer, actor: str) -> set[str]:
@@ -92,6 +121,8 @@ def observe(answer: Answer, check: str, subject: str) -> Expected:
     """What the answer says for one row of the table."""
     if check == "controller":
         return controller_of(answer, subject)
+    if check in ("status", "holders", "contested by", "partial", "single source"):
+        return place_control(answer, check, subject)
     if check == "backs":
         backer, backed = (s.strip() for s in subject.split("->"))
         return backer in backers_of(answer, backed)
@@ -140,9 +171,37 @@ RECORD: list[tuple[str, str, str, Expected, str]] = [
     # --- control: Benghazi ---
     ("2011-03-01", "controller", "benghazi", "ntc",
      "The uprising took Benghazi when the Katiba barracks fell on 2011-02-20"),
-    ("2015-06-01", "controller", "benghazi", "bensc",
+    ("2014-05-15", "status", "benghazi", "held",
+     "Benghazi was under the authorities in Tripoli until Operation Dignity"),
+    ("2014-06-01", "contested by", "benghazi", "ansar-al-sharia, lna",
+     "Reuters, 2014-05-16: Haftar's forces shelled the bases of Ansar al-Sharia in Benghazi"),
+    ("2014-09-01", "controller", "benghazi", "bensc",
      "The Benghazi Revolutionaries Shura Council overran the special forces' base in July 2014"),
+    ("2014-09-01", "contested by", "benghazi", "bensc, lna",
+     "Los Angeles Times, 2014-07-30: Benghazi the epicenter of fighting between the special "
+     "forces with Haftar's troops and the Shura Council"),
+    ("2014-10-01", "holders", "benghazi", "bensc",
+     "Haftar's assault on the city began on 2014-10-15"),
+    ("2015-06-01", "holders", "benghazi", "bensc, lna",
+     "Reuters, 2015-02-09: the special forces held central parts of the city and the airport"),
+    ("2015-06-01", "status", "benghazi", "contested",
+     "The battle for Benghazi went on from May 2014 to December 2017"),
+    ("2016-06-01", "holders", "benghazi", "bensc, lna",
+     "Deutsche Welle, 2016-02-23: the LNA took Laithi; Islamists held other districts"),
+    ("2017-03-01", "holders", "benghazi", "bensc, lna",
+     "Libya Security Monitor, 2017-01-31: Sabri and Souq al-Hout the last enclaves after Ganfouda"),
     ("2017-08-01", "controller", "benghazi", "lna", "Haftar declared Benghazi taken on 2017-07-05"),
+    ("2017-08-01", "holders", "benghazi", "bensc, lna",
+     "Libyan Express, 2017-11-07: Shura Council fighters still held out in Sidi Khreibish"),
+    ("2017-08-01", "partial", "benghazi", True,
+     "Modern Ghana (AFP), 2017-07-09: fighting went on in Benghazi after the declaration"),
+    ("2018-01-01", "status", "benghazi", "held",
+     "Egypt Today (Reuters), 2017-12-28: the LNA took Khreibish, the last district"),
+    ("2018-01-01", "contested by", "benghazi", None, "The battle for Benghazi was over"),
+    ("2018-01-01", "single source", "benghazi", True,
+     "The LNA's holding of all Benghazi rests on one report, Reuters' of 2017-12-28"),
+    ("2016-06-01", "single source", "benghazi", False,
+     "The LNA's part of Benghazi is reported by Libya Security Monitor and Deutsche Welle"),
     # --- control: Ajdabiya in the see-saw of March 2011 ---
     ("2011-03-20", "controller", "ajdabiya", "gaddafi-government",
      "Gaddafi's forces took Ajdabiya around 2011-03-16 on their way to Benghazi"),

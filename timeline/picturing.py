@@ -154,7 +154,7 @@ def chart(
     if places and kind != "control":
         raise InvalidInput("places are only charted by the control chart", subject="places")
     chosen = [registry.resolve(p, "place", subject="place").id for p in places]
-    events = _events(store, info, ["control"] if kind == "control" else None)
+    events = _events(store, info, ["control", "control.contested"] if kind == "control" else None)
     start, end = _window(events, between)
     if kind == "events":
         return charts.events_by_month(events, info.zone, start, end)

@@ -111,9 +111,18 @@ KINDS: dict[str, KindSpec] = {
             (_f("place", T.SLUG, True), *_DEFINITION, _f("lat", T.NUMBER), _f("lon", T.NUMBER)),
             dated=False,
         ),
+        # `partial` (added without a version change: a stored event without it reads as
+        # before, the whole place held) says `by` holds part of the place, not all of it.
         KindSpec(
-            "control", (_f("place", T.PLACE, True), _f("by", T.ACTOR, True), _f("from", T.ACTOR))
+            "control",
+            (
+                _f("place", T.PLACE, True),
+                _f("by", T.ACTOR, True),
+                _f("from", T.ACTOR),
+                _f("partial", T.BOOLEAN),
+            ),
         ),
+        KindSpec("control.contested", (_f("place", T.PLACE, True), _f("parties", T.ACTORS, True))),
         KindSpec(
             "offensive.started",
             (_f("actor", T.ACTOR, True), _f("name", T.TEXT, True), _f("target", T.PLACE)),

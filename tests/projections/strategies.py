@@ -18,9 +18,14 @@ NAMES = ["Op One", "op one", "Op Two"]
 CEASEFIRES = ["C1", "c2"]
 ITEMS = ["drones", "Drones", "tanks"]
 SUPPORT_KINDS = ["air", "arms", "drones"]
-SOURCES = [Source("Agency A", published="2020-01-01"), Source("Agency B", url="https://b.example")]
+SOURCES = [
+    Source("Agency A", published="2020-01-01"),
+    Source("Agency B", url="https://b.example"),
+    Source("Paper (Agency A)", published="2020-01-02"),
+]
 KINDS = [
     "control",
+    "control.contested",
     "offensive.started",
     "offensive.ended",
     "support.started",
@@ -49,7 +54,15 @@ WEIGHTED += ["support.ended", "offensive.started", "offensive.ended", "claim", "
 # The kinds that make and unmake the facts a history follows, and one that touches none of
 # them: long logs of these meet the rarer turns (forces back before a withdrawal is over,
 # support renewed before its end is) in about one example in four.
-FACT_KINDS = ["control", "deployment", "deployment", "withdrawal", "withdrawal"]
+FACT_KINDS = [
+    "control",
+    "control",
+    "control.contested",
+    "deployment",
+    "deployment",
+    "withdrawal",
+    "withdrawal",
+]
 FACT_KINDS += ["support.started", "support.started", "support.ended", "note"]
 
 FIRST_DAY = date(2020, 1, 1)
@@ -94,6 +107,9 @@ def kind_fields(draw: st.DrawFn, n: int, kinds: list[str] = WEIGHTED) -> tuple[s
     if kind == "control":
         fields = {"place": draw(places), "by": draw(actors)}
         _optional(draw, fields, "from", actors)
+        _optional(draw, fields, "partial", st.booleans())
+    elif kind == "control.contested":
+        fields = {"place": draw(places), "parties": draw(st.lists(actors, min_size=1, max_size=2))}
     elif kind == "offensive.started":
         fields = {"actor": draw(actors), "name": draw(st.sampled_from(NAMES))}
         _optional(draw, fields, "target", places)

@@ -131,3 +131,32 @@ def test_forces_back_before_a_withdrawal_is_over_stay_in_one_interval() -> None:
 def test_entity_type_is_checked() -> None:
     with pytest.raises(ValueError, match="entity type"):
         history("x", "thing", [], REGISTRY)
+
+
+def test_a_divided_and_contested_place() -> None:
+    events = [
+        make(1, "control", "2014-07-29", place="sirte", by="wagner"),
+        make(2, "control.contested", "2014-07-29", place="sirte", parties=["lna", "wagner"]),
+        make(3, "control", "2014-10-19", place="sirte", by="lna", partial=True),
+        make(4, "control", "2016-02-23", place="sirte", by="lna", partial=True),
+        make(5, "control", "2017-12-28", place="sirte", by="lna"),
+    ]
+    place = history("sirte", "place", events, REGISTRY).to_json()
+    spans = [
+        (i["controller"]["id"], i["from"], i["until"], i["partial"], i["partial_since"])
+        for i in place["control"]
+    ]
+    assert spans == [
+        ("wagner", "2014-07-29", "2017-12-28", True, "2014-10-19"),
+        ("lna", "2014-10-19", "2017-12-28", True, "2014-10-19"),  # confirmed, not reopened
+        ("lna", "2017-12-28", None, False, None),
+    ]
+    assert [
+        ([p["id"] for p in c["parties"]], c["from"], c["until"], c["closed_by"])
+        for c in place["contests"]
+    ] == [(["lna", "wagner"], "2014-07-29", "2017-12-28", "e5")]
+    lna = history("lna", "actor", events, REGISTRY).to_json()
+    assert [c["place"]["id"] for c in lna["contests"]] == ["sirte"]
+    assert [i["from"] for i in lna["control"]] == ["2014-10-19", "2017-12-28"]
+    gna = history("gna", "actor", events, REGISTRY).to_json()
+    assert gna["contests"] == []

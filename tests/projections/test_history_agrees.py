@@ -33,6 +33,7 @@ from timeline.revisions import fold_order
 from .helpers import REGISTRY
 from .strategies import ACTORS, FACT_KINDS, PLACES, logs
 
+SECTIONS = ("control", "presence", "support", "contests")
 ENTITIES = [(a, "actor") for a in ACTORS] + [(p, "place") for p in PLACES]
 
 Fact = tuple[str | None, ...]
@@ -54,11 +55,17 @@ def instants_of(events: list[Event]) -> list[datetime]:
 def answered(doc: dict[str, Any], entity: str, entity_type: str) -> dict[str, dict[Fact, Any]]:
     """The entity's facts in an answer: fact -> (certain, kinds)."""
     place = entity_type == "place"
-    facts: dict[str, dict[Fact, Any]] = {"control": {}, "presence": {}, "support": {}}
+    facts: dict[str, dict[Fact, Any]] = {s: {} for s in SECTIONS}
     for c in doc["control"]:
-        if (c["place"]["id"] if place else c["controller"]["id"]) == entity:
-            fact = (c["place"]["id"], c["controller"]["id"], _id(c["from"]), c["since"])
-            facts["control"][(*fact, c["events"][0])] = (c["certain"], None)
+        for h in c["holders"]:
+            if (c["place"]["id"] if place else h["actor"]["id"]) == entity:
+                fact = (c["place"]["id"], h["actor"]["id"], _id(h["from"]), h["since"])
+                facts["control"][(*fact, h["events"][0])] = (h["certain"], h["partial"])
+        contest = c["contest"]
+        parties = [p["id"] for p in contest["parties"]] if contest else []
+        if contest and (c["place"]["id"] == entity if place else entity in parties):
+            key: Fact = (c["place"]["id"], contest["since"], contest["events"][0])
+            facts["contests"][key] = (contest["certain"], parties)
     for p in doc["presence"]:
         if _id(p["place"] if place else p["actor"]) == entity:
             fact = (p["actor"]["id"], _id(p["place"]), p["since"], p["events"][0])
@@ -72,7 +79,7 @@ def answered(doc: dict[str, Any], entity: str, entity_type: str) -> dict[str, di
 
 def held(doc: dict[str, Any], by_id: dict[str, Event], at: datetime) -> dict[str, dict[Fact, Any]]:
     """The facts a history document holds at `at`: fact -> (certain, kinds)."""
-    facts: dict[str, dict[Fact, Any]] = {"control": {}, "presence": {}, "support": {}}
+    facts: dict[str, dict[Fact, Any]] = {s: {} for s in SECTIONS}
     for section in facts:
         for i in doc[section]:
             opened = by_id[i["opened_by"]]
@@ -82,8 +89,9 @@ def held(doc: dict[str, Any], by_id: dict[str, Event], at: datetime) -> dict[str
             if closed is not None:
                 # A holding gives way when the next report starts; a presence or a relation
                 # goes when the event ending it is over.
-                until = closed.date.start if section == "control" else closed.date.end
-                if (at > until) if section == "control" else (at >= until):
+                gives_way = section in ("control", "contests")
+                until = closed.date.start if gives_way else closed.date.end
+                if (at > until) if gives_way else (at >= until):
                     continue
             certain = opened.date.end <= at and (closed is None or at <= closed.date.start)
             if section == "control":
@@ -94,7 +102,15 @@ def held(doc: dict[str, Any], by_id: dict[str, Event], at: datetime) -> dict[str
                     i["from"],
                     i["opened_by"],
                 )
-            elif section == "presence":
+                assert fact not in facts[section], (section, fact, "held twice at once")
+                facts[section][fact] = (certain, i["partial"])
+                continue
+            if section == "contests":
+                fact = (i["place"]["id"], i["from"], i["opened_by"])
+                assert fact not in facts[section], (section, fact, "held twice at once")
+                facts[section][fact] = (certain, [p["id"] for p in i["parties"]])
+                continue
+            if section == "presence":
                 fact = (i["actor"]["id"], _id(i["place"]), i["from"], i["opened_by"])
             else:
                 fact = (i["backer"]["id"], i["backed"]["id"], i["from"], i["opened_by"])
@@ -126,9 +142,17 @@ def test_history_holds_what_the_answer_shows_at_every_instant(events: list[Event
             got = held(past, by_id, at)
             for section, facts in expected.items():
                 where = (at.isoformat(), entity, section)
-                assert set(got[section]) == set(facts), where
-                for fact, (certain, kinds) in facts.items():
-                    history_certain, history_kinds = got[section][fact]
+                if section == "contests" and kind == "actor":
+                    # An actor's history keeps a contest it was once a party to while the
+                    # contest lasts, though the parties named later may leave it out.
+                    assert set(facts) <= set(got[section]), where
+                else:
+                    assert set(got[section]) == set(facts), where
+                for fact, (certain, detail) in facts.items():
+                    history_certain, history_detail = got[section][fact]
                     assert history_certain or not certain, (*where, fact)
-                    if kinds is not None:
-                        assert set(kinds) <= set(history_kinds), (*where, fact)
+                    if section == "control":
+                        # Partial now: the interval says it was partial at some time in it.
+                        assert history_detail or not detail, (*where, fact)
+                    elif detail is not None:
+                        assert set(detail) <= set(history_detail), (*where, fact)

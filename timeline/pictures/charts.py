@@ -269,13 +269,13 @@ def control_chart(
 def most_contested(
     histories: Sequence[Mapping[str, Any]], start: datetime, end: datetime, zone: str, n: int = 6
 ) -> list[str]:
-    """The ids of the `n` places that changed hands most often within [start, end) (ties by
-    name), among those that changed hands at all."""
+    """The ids of the `n` places that changed hands (or parts of them did, or a contest over
+    them began) most often within [start, end) (ties by name), among those that did at all."""
     counts = []
     for history in histories:
         changes = sum(
             1
-            for interval in history.get("control", ())
+            for interval in (*history.get("control", ()), *history.get("contests", ()))
             if start <= parse_fuzzy(interval["from"], zone).start < end
         )
         if changes:

@@ -209,7 +209,7 @@ def _map_figure(scene: Scene) -> Figure:
             fillstyle="none",
             linestyle="none",
             color=CONTESTED,
-            label="contested",
+            label="contested or divided",
         ),
         Line2D(
             [],

@@ -2,7 +2,8 @@
 
 Pure module. Coordinates are [longitude, latitude] in WGS84, as the RFC orders them. Every
 located place is a Point (`"feature": "place"`) with its controller at the instant (null when
-none is known); forces present and materiel held at a located place are Points of their own
+none is known), and its status, holders, contest and corroboration as the answer gives them;
+forces present and materiel held at a located place are Points of their own
 (`"feature": "force"`, `"feature": "materiel"`) on that place. Facts at places without
 coordinates have no geometry to give and are left out.
 """
@@ -60,6 +61,13 @@ def state_collection(answer: Mapping[str, Any], places: Iterable[Entity]) -> dic
             properties.update(_basis(held))
         else:
             properties.update(since=None, certain=True, contested=False, events=[], sources=[])
+        # How the place is held (whole, in part, divided, contested) and how well attested.
+        properties.update(
+            status=held.get("status") if held else None,
+            holders=held.get("holders", []) if held else [],
+            contest=held.get("contest") if held else None,
+            corroboration=held.get("corroboration") if held else None,
+        )
         properties["offensives"] = targets.get(place.id, [])
         features.append({"type": "Feature", "geometry": _point(place), "properties": properties})
     for section, feature, keys in (

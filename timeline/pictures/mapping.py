@@ -216,6 +216,12 @@ class Scene:
     font_size: float = FONT_SIZE
 
 
+def fought_over(held: Mapping[str, Any]) -> bool:
+    """Whether a place's control (an item of an answer's `control`) is in question: contested
+    between parties, divided between sides, or resting on an event someone denies."""
+    return held.get("status") in ("contested", "divided") or bool(held.get("contested"))
+
+
 def scene(
     answer: Mapping[str, Any],
     places: Iterable[Entity],
@@ -261,7 +267,7 @@ def scene(
                 controller_name=controller["name"] if controller else None,
                 colour=colours.get(controller["id"], NOBODY) if controller else NOBODY,
                 certain=bool(held.get("certain", True)) if held else True,
-                contested=bool(held.get("contested", False)) if held else False,
+                contested=fought_over(held) if held else False,
                 targeted_by=tuple(targets.get(place.id, ())),
             )
         )

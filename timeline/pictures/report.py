@@ -86,6 +86,16 @@ def _table(headings: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _holders(item: Mapping[str, Any]) -> str:
+    """Every side holding the place, "(part)" after those holding part of it."""
+    holders = item.get("holders")
+    if holders is None:
+        return _name(item.get("controller"))
+    return "; ".join(
+        _name(h.get("actor")) + (" (part)" if h.get("partial") else "") for h in holders
+    )
+
+
 def briefing_html(answer: Mapping[str, Any]) -> str:
     """The answer (`Answer.to_json()`) as HTML tables, section by section; uncertain dates
     are marked "?" as in the terminal briefing."""
@@ -96,12 +106,13 @@ def briefing_html(answer: Mapping[str, Any]) -> str:
     tables: list[tuple[str, list[str], list[list[str]]]] = [
         (
             "Control of places",
-            ["Place", "Held by", "Taken from", "Since"],
+            ["Place", "Held by", "Taken from", "Contested by", "Since"],
             [
                 [
                     _e(c["place"]["name"]) + contested(c),
-                    _name(c.get("controller")),
+                    _holders(c),
                     _name(c.get("from")),
+                    ", ".join(_name(p) for p in (c.get("contest") or {}).get("parties", ())),
                     _since(c),
                 ]
                 for c in answer.get("control", ())

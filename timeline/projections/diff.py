@@ -109,7 +109,8 @@ class Diff:
         """The diff as a JSON document::
 
         {"timeline", "from", "to", "as_known", "as_published", "unpublished",
-         "control": [{"place", "from", "to", "since", "certain", "events", "sources"}],
+         "control": [{"place", "from", "to", "since", "certain", "events", "sources",
+                      "from_status", "to_status", "holders", "contested_by"}],
          "offensives": {"begun": [..], "ended": [..]},
          "support": {"begun": [..], "ended": [..],
                      "changed": [{"backer", "backed", "added", "removed", "kinds", "events"}]},
@@ -122,6 +123,8 @@ class Diff:
          "ceasefires": [{"name", "from_status", "to_status", "since", "events"}],
          "fatalities": {"total", "uncertain", "by_actor"}}
 
+        A control change is a change of controller, or of status (`held`, `partial`,
+        `divided`, `contested`), holders or contesting parties with the same controller.
         Begun/arrived/added items are the facts as the later answer shows them; ended/left/
         removed items as the earlier one did.
         """
@@ -164,7 +167,7 @@ def _control(before: Answer, after: Answer) -> list[Item]:
     changes = []
     for place, item in new.items():
         was = old.get(place)
-        if was is not None and _id(was["controller"]) == _id(item["controller"]):
+        if was is not None and _control_key(was) == _control_key(item):
             continue
         changes.append(
             {
@@ -177,6 +180,7 @@ def _control(before: Answer, after: Answer) -> list[Item]:
                 "certain": item["certain"],
                 "events": list(item["events"]),
                 "sources": list(item.get("sources", [])),
+                **_control_shape(was, item),
             }
         )
     for place, was in old.items():
@@ -190,9 +194,35 @@ def _control(before: Answer, after: Answer) -> list[Item]:
                     "certain": was["certain"],
                     "events": list(was["events"]),
                     "sources": list(was.get("sources", [])),
+                    **_control_shape(was, None),
                 }
             )
     return changes
+
+
+def _control_key(item: Item) -> Key:
+    """What a change of a place's control is: of its controller, its status (held, partial,
+    divided, contested), the sides holding parts of it, or the parties contesting it."""
+    holders = sorted(str(_id(h.get("actor"))) for h in item.get("holders") or ())
+    contest = item.get("contest") or {}
+    parties = sorted(str(_id(p)) for p in contest.get("parties") or ())
+    return (
+        _id(item["controller"]),
+        item.get("status"),
+        ",".join(holders),
+        ",".join(parties),
+    )
+
+
+def _control_shape(was: Item | None, item: Item | None) -> Item:
+    """The status before and after, and the holders and contest after (none when gone)."""
+    contest = (item or {}).get("contest")
+    return {
+        "from_status": was.get("status") if was is not None else None,
+        "to_status": item.get("status") if item is not None else None,
+        "holders": [h["actor"] for h in (item or {}).get("holders") or ()],
+        "contested_by": list(contest["parties"]) if contest else [],
+    }
 
 
 def _support_changed(old: dict[Key, Item], new: dict[Key, Item]) -> list[Item]:

@@ -33,6 +33,7 @@ from typing import Any
 from timeline.entities import Registry
 from timeline.events import Event
 from timeline.projections.basis import text_field
+from timeline.projections.control import Contest
 from timeline.projections.presence import Presence
 from timeline.projections.state import Projector
 from timeline.projections.support import Relation
@@ -49,6 +50,7 @@ class History:
     control: tuple[Interval, ...] = ()
     presence: tuple[Interval, ...] = ()
     support: tuple[Interval, ...] = ()
+    contests: tuple[Interval, ...] = ()
     # The knowledge the history was bounded by, as ISO text (None: no bound), and the events
     # the publication bound left out for having no publication date.
     as_known: str | None = None
@@ -60,15 +62,20 @@ class History:
 
         {"entity": {"id", "name"}, "type": "actor" | "place",
          "as_known", "as_published", "unpublished",
-         "control": [{"place", "controller", "from", "until", "opened_by", "closed_by",
-                      "certain"}],
+         "control": [{"place", "controller", "taken_from", "from", "until", "opened_by",
+                      "closed_by", "certain", "partial", "partial_since"}],
          "presence": [{"actor", "place", "strength", "on_behalf_of", "from", "until",
                        "opened_by", "closed_by", "certain"}],
          "support": [{"backer", "backed", "role", "kinds", "from", "until", "opened_by",
-                      "closed_by", "certain"}]}
+                      "closed_by", "certain"}],
+         "contests": [{"place", "parties", "from", "until", "opened_by", "closed_by",
+                       "certain"}]}
 
         `from`/`until` are date texts (`until` null while the interval is open); `support`
-        is empty for places. A presence's `strength` and `on_behalf_of` are the last known in
+        is empty for places. A holding is `partial` when the side held part of the place at
+        some time in the interval, from `partial_since`; holdings of several sides at once
+        overlap. A contest lists every party it had; an actor's history lists the contests it
+        was a party to. A presence's `strength` and `on_behalf_of` are the last known in
         the interval; a relation's `kinds` are every kind it had in the interval.
         """
         return copy.deepcopy(
@@ -81,6 +88,7 @@ class History:
                 "control": list(self.control),
                 "presence": list(self.presence),
                 "support": list(self.support),
+                "contests": list(self.contests),
             }
         )
 
@@ -134,10 +142,12 @@ class _Fold:
         self.order = 0
         # The events folded so far, by id: the facts name the events opening and ending them.
         self.events: dict[str, Event] = {}
-        self.holdings: dict[str, _Open] = {}  # place -> its current holding
+        self.holdings: dict[tuple[str, str], _Open] = {}  # (place, actor) -> its holding
+        self.contests: dict[str, _Open] = {}  # place -> the contest over it
         self.presences: dict[tuple[str, str | None], _Open] = {}
         self.relations: dict[tuple[str, str], _Open] = {}
         self.control_out: list[tuple[int, Interval]] = []
+        self.contest_out: list[tuple[int, Interval]] = []
         self.presence_out: list[tuple[int, Interval]] = []
         self.support_out: list[tuple[int, Interval]] = []
 
@@ -159,10 +169,10 @@ class _Fold:
         fields = event.fields
         # Follow the facts the event may have changed (those its fields name). A fact the fold
         # dropped on the way (a removal now over) is noticed when next followed, or at the end.
-        if event.kind == "control":
+        if event.kind in ("control", "control.contested"):
             place = text_field(fields, "place")
             if place is not None:
-                self.follow_holding(place)
+                self.follow_place(place, event)
         elif event.kind in ("deployment", "withdrawal"):
             actor = text_field(fields, "actor")
             if actor is None:
@@ -189,29 +199,65 @@ class _Fold:
 
     # control -------------------------------------------------------------------------------
 
-    def follow_holding(self, place: str) -> None:
-        held = self.projector.control.places.get(place)
-        opened = held.opened if held is not None else None
-        current = self.holdings.get(place)
-        if current is not None and current.opened.id != opened:  # replaced, or gone
-            del self.holdings[place]
-            self._close_holding(current, self.ending(current, opened))
-            current = None
-        if held is None or current is not None:
-            return  # a report of the same holding changes nothing of its interval
-        if self.wanted_place(place) or self.wanted_actor(held.controller):
-            self.holdings[place] = _Open(
-                self.order,
-                self.events[held.opened],
-                {
-                    "place": self.ref(place, "place"),
-                    "controller": self.ref(held.controller, "actor"),
-                    "taken_from": self.ref(held.previous, "actor"),
-                },
-            )
+    def follow_place(self, place: str, event: Event) -> None:
+        """Close the holdings and the contest of `place` the event ended, open those it began."""
+        state = self.projector.control.places.get(place)
+        holdings = {held.opened: held for held in state.holders} if state else {}
+        for key in [k for k in self.holdings if k[0] == place]:
+            current = self.holdings[key]
+            held = holdings.get(current.opened.id)
+            if held is None or held.controller != key[1]:  # replaced
+                del self.holdings[key]
+                self._close_holding(current, event)
+            elif held.partial and current.subject["partial_since"] is None:
+                # Another side took a part (or a report said part): from then on, a part.
+                split = self.events.get(held.split or "") or current.opened
+                current.subject["partial"] = True
+                current.subject["partial_since"] = split.date.text
+        for held in holdings.values():
+            key = (place, held.controller)
+            if key in self.holdings:
+                continue  # a report of the same holding changes nothing of its interval
+            if self.wanted_place(place) or self.wanted_actor(held.controller):
+                opened = self.events[held.opened]
+                self.holdings[key] = _Open(
+                    self.order,
+                    opened,
+                    {
+                        "place": self.ref(place, "place"),
+                        "controller": self.ref(held.controller, "actor"),
+                        "taken_from": self.ref(held.previous, "actor"),
+                        "partial": held.partial,
+                        "partial_since": opened.date.text if held.partial else None,
+                    },
+                )
+        self.follow_contest(place, state.contest if state else None, event)
 
     def _close_holding(self, held: _Open, closing: Event | None) -> None:
         self.control_out.append(_close(held, closing))
+
+    def follow_contest(self, place: str, contest: Contest | None, event: Event) -> None:
+        current = self.contests.get(place)
+        if current is not None and (contest is None or contest.opened != current.opened.id):
+            del self.contests[place]
+            self._close_contest(current, event)
+            current = None
+        if contest is None:
+            return
+        if current is None:
+            if not (self.wanted_place(place) or self.wanted_actor(*contest.parties)):
+                return
+            current = self.contests[place] = _Open(
+                self.order, self.events[contest.opened], {"place": self.ref(place, "place")}
+            )
+            current.kinds = {}
+        # Every party the contest had while it lasted, in the order they were named.
+        current.kinds = {**(current.kinds or {}), **dict.fromkeys(contest.parties)}
+
+    def _close_contest(self, current: _Open, closing: Event | None) -> None:
+        order, interval = _close(current, closing)
+        interval["parties"] = [self.ref(p, "actor") for p in current.kinds or ()]
+        self.contest_out.append((order, interval))
 
     # presence ------------------------------------------------------------------------------
 
@@ -277,6 +323,8 @@ class _Fold:
         # that event is over, the fold would drop the fact.
         for held in self.holdings.values():
             self._close_holding(held, None)
+        for contest in self.contests.values():
+            self._close_contest(contest, None)
         for current in self.presences.values():
             self._close_presence(current, self.ending(current, None))
         for key, relation in self.relations.items():
@@ -290,6 +338,7 @@ class _Fold:
             entity=entity,
             type=self.entity_type,
             control=ordered(self.control_out),
+            contests=ordered(self.contest_out),
             presence=ordered(self.presence_out),
             support=ordered(self.support_out) if self.entity_type == "actor" else (),
         )

@@ -35,7 +35,7 @@ from timeline.projections.presence import Forces
 from timeline.projections.recent import CAPACITY, Recent
 from timeline.projections.support import Support
 
-SNAPSHOT_VERSION = 3
+SNAPSHOT_VERSION = 4
 
 
 def encode_state(state: Mapping[str, Any]) -> bytes:

@@ -45,6 +45,20 @@ def _list(item: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": item}
 
 
+# How well a holding is attested (timeline/projections/control.py).
+CORROBORATION = _object(
+    {
+        "sources": INTEGER,
+        "datasets": INTEGER,
+        "events": INTEGER,
+        "latest": STRING,
+        "single_source": BOOLEAN,
+        "source_names": IDS,
+        "dataset_names": IDS,
+    }
+)
+
+
 # The knowledge bounds an answer was given under (null: none), and how many events the
 # publication bound left out for having no publication date.
 KNOWLEDGE_KEYS = {
@@ -59,8 +73,32 @@ ANSWER = _object(
     {
         "control": _list(
             _object(
-                {"place": ENTITY, "controller": ENTITY, "from": MAYBE_ENTITY, **FACT},
-                {"sources": SOURCES, "contested": BOOLEAN},
+                {"place": ENTITY, "controller": MAYBE_ENTITY, "from": MAYBE_ENTITY, **FACT},
+                {
+                    "sources": SOURCES,
+                    "contested": BOOLEAN,
+                    "status": {
+                        "type": "string",
+                        "enum": ["held", "partial", "divided", "contested"],
+                    },
+                    "partial": BOOLEAN,
+                    "holders": _list(
+                        _object(
+                            {
+                                "actor": ENTITY,
+                                "from": MAYBE_ENTITY,
+                                "partial": BOOLEAN,
+                                **FACT,
+                                "corroboration": CORROBORATION,
+                            },
+                            {"sources": SOURCES},
+                        )
+                    ),
+                    "contest": _nullable(
+                        _object({"parties": _list(ENTITY), **FACT}, {"sources": SOURCES})
+                    ),
+                    "corroboration": _nullable(CORROBORATION),
+                },
             )
         ),
         "offensives": _list(
@@ -127,7 +165,15 @@ DIFF = _object(
         "to": STRING,
         **KNOWLEDGE_KEYS,
         "control": _list(
-            _object({"place": ENTITY, "from": MAYBE_ENTITY, "to": MAYBE_ENTITY, **FACT})
+            _object(
+                {"place": ENTITY, "from": MAYBE_ENTITY, "to": MAYBE_ENTITY, **FACT},
+                {
+                    "from_status": _nullable(STRING),
+                    "to_status": _nullable(STRING),
+                    "holders": _list(ENTITY),
+                    "contested_by": _list(ENTITY),
+                },
+            )
         ),
         "offensives": _object(_BEGUN_ENDED),
         "support": _object({**_BEGUN_ENDED, "changed": _list({"type": "object"})}),
@@ -162,7 +208,13 @@ HISTORY = _object(
         "entity": ENTITY,
         "type": {"type": "string", "enum": ["actor", "place"]},
         **KNOWLEDGE_KEYS,
-        "control": _list(_object({"place": ENTITY, "controller": ENTITY, **_INTERVAL})),
+        "control": _list(
+            _object(
+                {"place": ENTITY, "controller": ENTITY, **_INTERVAL},
+                {"partial": BOOLEAN, "partial_since": _nullable(STRING)},
+            )
+        ),
+        "contests": _list(_object({"place": ENTITY, "parties": _list(ENTITY), **_INTERVAL})),
         "presence": _list(_object({"actor": ENTITY, "place": MAYBE_ENTITY, **_INTERVAL})),
         "support": _list(_object({"backer": ENTITY, "backed": ENTITY, **_INTERVAL})),
     }

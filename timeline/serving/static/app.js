@@ -149,9 +149,18 @@ function drawMap(scene) {
 const nameOf = (entity) => (entity ? entity.name : "");
 const maybe = (fact) => (fact.certain === false ? "?" : "");
 
+// Every side holding a place, "(part)" after those holding part of it, "*" after a holding
+// that rests on a single source, as the terminal briefing writes them.
+const heldBy = (f) => (f.holders
+  ? f.holders.map((h) => nameOf(h.actor) + (h.partial ? " (part)" : "")
+    + (h.corroboration && h.corroboration.single_source ? " *" : "")).join("; ")
+  : nameOf(f.controller));
+const contestedBy = (f) => (f.contest
+  ? `${f.contest.parties.map(nameOf).join(", ")} (since ${f.contest.since})` : "");
+
 const SECTIONS = [
-  ["control", "Control of places", ["Place", "Held by", "Taken from", "Since"],
-    (f) => [nameOf(f.place), nameOf(f.controller), nameOf(f.from), f.since + maybe(f)]],
+  ["control", "Control of places", ["Place", "Held by", "Taken from", "Contested by", "Since"],
+    (f) => [nameOf(f.place), heldBy(f), nameOf(f.from), contestedBy(f), f.since + maybe(f)]],
   ["offensives", "Offensives under way", ["Offensive", "By", "Target", "Since"],
     (f) => [f.name, nameOf(f.actor), nameOf(f.target), f.since + maybe(f)]],
   ["support", "Who backs whom", ["Backer", "Backs", "How", "Since"],
