@@ -360,11 +360,14 @@ def write_briefing(answer: Mapping[str, Any], out: Out) -> None:
         if not items:
             out.markup(f"\n[bold]{title}[/bold]: none")
             continue
+        more = _left_out(answer, name)
         out.table(
-            f"{title} ({len(items)})",
+            f"{title} ({len(items) + more})",
             [heading for heading, _ in columns],
             [[cell(item) for _, cell in columns] for item in items],
         )
+        if more:
+            out.markup(f"[dim]{_more_line(more, len(items))}[/dim]")
 
 
 def markdown(answer: Mapping[str, Any]) -> str:
@@ -410,5 +413,16 @@ def markdown(answer: Mapping[str, Any]) -> str:
             out.append(
                 "| " + " | ".join(cell(item).replace("|", "\\|") for _, cell in columns) + " |"
             )
+        more = _left_out(answer, name)
+        if more:
+            out += ["", f"_{_more_line(more, len(items))}_"]
         out.append("")
     return "\n".join(out)
+
+
+def _left_out(answer: Mapping[str, Any], section: str) -> int:
+    return int((answer.get("left_out") or {}).get(section, 0))
+
+
+def _more_line(more: int, shown: int) -> str:
+    return f"... and {more:,} more after the first {shown:,} (--limit N or --limit all)"

@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     from timeline.lookups import Extent
 
 ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
+# Facts per section a briefing shows unless told otherwise: a screenful or two of each,
+# where an imported war can hold thousands (the briefing says how many it left out).
+BRIEFING_LIMIT = 100
+
+
+def limit_for(fmt: str, limit: int | str | None) -> int | None:
+    """The facts per section to keep: what `--limit` says (None for all), or by default all
+    in JSON and GeoJSON and BRIEFING_LIMIT in a briefing."""
+    if limit is None:
+        return BRIEFING_LIMIT if fmt in ("text", "markdown") else None
+    return None if limit == "all" else int(limit)
 
 
 @main.command()
@@ -60,6 +71,14 @@ ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
     show_default=True,
     help="How many recent events to list at most.",
 )
+@click.option(
+    "--limit",
+    type=values.Limit(),
+    metavar="N|all",
+    default=None,
+    help=f"At most N facts per section, or all [default: {BRIEFING_LIMIT} in a text or "
+    "Markdown briefing, which says how many more there are; all in JSON and GeoJSON].",
+)
 @pass_app
 def at(
     app: AppContext,
@@ -71,6 +90,7 @@ def at(
     sections: tuple[str, ...],
     entities: tuple[str, ...],
     recent_limit: int,
+    limit: int | str | None,
 ) -> None:
     """The state of the conflict at DATE: who holds what, who fights and backs whom.
 
@@ -92,6 +112,7 @@ def at(
         sections=sections,
         entities=entities,
         recent_limit=recent_limit,
+        limit=limit_for(fmt, limit),
     ).to_json()
     _note_outside(date, instant, span)
     if fmt == "json":

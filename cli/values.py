@@ -47,3 +47,22 @@ class Choice(click.Choice[str]):
                 f"{value!r} is not one of {', '.join(map(str, self.choices))}", param=param, ctx=ctx
             )
         return found
+
+
+class Limit(click.ParamType[int | str]):
+    """A number of facts (1 or more), or `all`: no limit."""
+
+    name = "N|all"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | str:
+        """The number `value` gives, or "all", or a usage error naming the value."""
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text.casefold() == "all":
+            return "all"
+        if not (text.isdigit() and int(text) >= 1):
+            self.fail(f"{value!r} is not a number of 1 or more, nor 'all'", param=param, ctx=ctx)
+        return int(text)

@@ -166,3 +166,35 @@ def test_a_named_database_starts_empty(db_url: str) -> None:
     result = CliRunner().invoke(main, ["--db", db_url, "at", "2020-05-26"])
     assert result.exit_code == 2
     assert "no timeline yet" in result.stderr
+
+
+def test_at_limit_keeps_the_first_facts_of_each_section_and_says_how_many_more(
+    libya: Invoke,
+) -> None:
+    whole = json.loads(libya("at", "2020-05-26", "--format", "json").stdout)
+    assert "left_out" not in whole
+    cut = json.loads(libya("at", "2020-05-26", "--format", "json", "--limit", "2").stdout)
+    for section in ("control", "claims"):
+        assert cut[section] == whole[section][:2]
+        assert cut["left_out"][section] == len(whole[section]) - 2
+    assert cut["recent"] == whole["recent"]  # --recent is its own limit
+    assert cut["fatalities"] == whole["fatalities"]
+    assert not {s for s, n in cut["left_out"].items() if n <= 0}
+
+    text = libya("at", "2020-05-26", "-s", "control", "--limit", "2").stdout
+    control = len(whole["control"])
+    assert f"Control of places ({control})" in text
+    assert f"... and {control - 2} more after the first 2 (--limit N or --limit all)" in text
+    markdown = libya("at", "2020-05-26", "-s", "control", "--limit", "2", "--format", "markdown")
+    assert f"_... and {control - 2} more after the first 2" in markdown.stdout
+
+    everything = libya("at", "2020-05-26", "--limit", "ALL").stdout
+    assert "more after the first" not in everything
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many", "2.5"])
+def test_at_limit_refuses_what_is_not_a_count_in_one_line(libya: Invoke, value: str) -> None:
+    result = libya("at", "2020-05-26", "--limit", value)
+    assert result.exit_code == 2
+    assert f"Invalid value for '--limit': '{value}' is not a number of 1 or more" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -36,6 +36,7 @@ def state_at(
     sections: Sequence[str] = (),
     entities: Sequence[str] = (),
     recent_limit: int = 50,
+    limit: int | None = None,
     cache: FoldCache | None = None,
     head: int | None = None,
 ) -> Answer:
@@ -43,7 +44,10 @@ def state_at(
     and published by `as_published` (no bound when None), narrowed to some sections or to
     what concerns some entities (names, ids or aliases). A long-running reader passes a
     `cache` it keeps between answers (the same answer, sooner), and the log's `head`
-    (`last_seq`) if it has read it in the same transaction already."""
+    (`last_seq`) if it has read it in the same transaction already. `limit` keeps at most
+    that many facts in each list section (see `Answer.limit`)."""
+    if limit is not None and limit < 1:
+        raise InvalidInput(f"a limit of {limit} facts per section: give 1 or more", subject="limit")
     for name in sections:
         if name not in SECTIONS:
             raise InvalidInput(f"{name!r} is not one of {', '.join(SECTIONS)}", subject="section")
@@ -78,6 +82,8 @@ def state_at(
         )
     if sections or entity_ids:
         answer = answer.filter(sections or None, entity_ids or None)
+    if limit is not None:
+        answer = answer.limit(limit)
     return answer
 
 

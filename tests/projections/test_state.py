@@ -217,3 +217,23 @@ def test_answer_does_not_change_the_state() -> None:
 def test_unknown_entities_show_their_id() -> None:
     result = answer([make(1, "control", "2020-01-01", place="nowhere", by="someone")], "2020-02-01")
     assert result.control[0]["place"] == {"id": "nowhere", "name": "nowhere"}
+
+
+def test_a_limit_cuts_list_sections_and_counts_what_it_left_out() -> None:
+    result = answer(rich_log(), "2020-05-25")
+    sizes = {name: len(result.section(name)) for name in SECTIONS if name != "fatalities"}
+    for count in (0, 1):
+        limited = result.limit(count)
+        for name, size in sizes.items():
+            kept = limited.section(name)
+            if name == "recent":
+                assert kept == result.section(name)
+                continue
+            assert kept == result.section(name)[:count]
+            assert limited.left_out.get(name, 0) == max(0, size - count)
+        assert limited.fatalities == result.fatalities
+    nothing = result.limit(0)
+    assert nothing.to_json()["left_out"] == {n: s for n, s in sizes.items() if n != "recent"}
+    assert "left_out" not in result.limit(10_000).to_json()
+    with pytest.raises(ValueError, match="-1"):
+        result.limit(-1)

@@ -81,6 +81,8 @@ class Answer:
     # publication date at all (None when there was no bound).
     as_published: datetime | None = None
     unpublished: int | None = None
+    # How many facts `limit` left out of each list section it cut short.
+    left_out: Mapping[str, int] = field(default_factory=dict)
 
     @staticmethod
     def order() -> tuple[str, ...]:
@@ -107,6 +109,7 @@ class Answer:
         ::
 
             {"timeline", "at", "as_known", "as_published", "unpublished",
+             "left_out": {section: count} (only when `limit` cut a section short),
              "control": [{"place", "controller", "from", "since", "certain", "events",
                           "sources", ...}],
              "offensives": [{"actor", "target", "name", "since", "certain", "events", ...}],
@@ -130,11 +133,30 @@ class Answer:
             "as_published": format_instant(self.as_published) if self.as_published else None,
             "unpublished": self.unpublished,
         }
+        if self.left_out:
+            out["left_out"] = dict(self.left_out)
         for name in self.sections():
             value = getattr(self, name)
             document = value if isinstance(value, dict) else list(value)
             out[name] = document if shared else json_copy(document)
         return out
+
+    def limit(self, count: int) -> Answer:
+        """This answer with at most `count` facts in each list section (the first, in the
+        section's order), and `left_out` saying how many each section lost. Fatalities are
+        totals, not a list, and `recent` has a limit of its own: both are left whole."""
+        if count < 0:
+            raise ValueError(f"a limit of {count} facts")
+        changes: dict[str, Any] = {}
+        left_out = dict(self.left_out)
+        for name in SECTIONS:
+            if name in ("fatalities", "recent"):
+                continue
+            items = getattr(self, name)
+            if len(items) > count:
+                changes[name] = items[:count]
+                left_out[name] = left_out.get(name, 0) + len(items) - count
+        return replace(self, **changes, left_out=left_out)
 
     def filter(self, sections: Iterable[str] | None, entities: Iterable[str] | None) -> Answer:
         """This answer with only the given sections (None: all) and, within them, only the

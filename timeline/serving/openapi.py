@@ -71,6 +71,8 @@ KNOWLEDGE_KEYS = {
 ANSWER = _object(
     {"timeline": STRING, "at": STRING, **KNOWLEDGE_KEYS},
     {
+        # How many facts a limit left out of each section it cut short (absent: none).
+        "left_out": COUNTS,
         "control": _list(
             _object(
                 {"place": ENTITY, "controller": MAYBE_ENTITY, "from": MAYBE_ENTITY, **FACT},

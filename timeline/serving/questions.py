@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from timeline import answers, api, picturing
@@ -73,7 +73,14 @@ def _timeline(store: Store, query: Query) -> TimelineInfo:
     return api.pick_timeline(store, query.one("timeline"))
 
 
-def knowledge(query: Query, zone: str) -> dict[str, datetime | None]:
+class Knowledge(TypedDict):
+    """The library's knowledge-bound keyword arguments."""
+
+    as_known: datetime | None
+    as_published: datetime | None
+
+
+def knowledge(query: Query, zone: str) -> Knowledge:
     """The knowledge time(s) a question is asked at, as the library's keyword arguments."""
     return {
         "as_known": query.instant("as_known", zone),
