@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -394,6 +394,43 @@ def test_the_control_chart_marks_an_uncertain_change_of_hands() -> None:
     assert span.start == _utc("2020-03-01")
     assert span.settled == _utc("2020-04-01")
     assert span.certain is False
+
+
+def test_the_control_chart_gives_each_side_of_a_divided_place_a_lane_and_marks_the_contest(
+    libya_store: Store, libya: Any
+) -> None:
+    window = (parse_fuzzy("2014", libya.zone).start, parse_fuzzy("2018", libya.zone).end)
+    data = picturing.chart(libya_store, libya, "control", between=window, places=["Benghazi"])
+    assert isinstance(data, charts.ControlChart)
+    (strip,) = data.strips
+    assert strip.lanes == 2
+    in_lane = {lane: [s for s in strip.spans if s.lane == lane] for lane in (0, 1)}
+    assert {s.controller for s in in_lane[1]} == {"lna"}  # its part, beside the Council's
+    assert "bensc" in {s.controller for s in in_lane[0]}
+    ((began, ended),) = strip.contests
+    assert began == parse_fuzzy("2014-05-16", libya.zone).start
+    assert ended == parse_fuzzy("2017-12-28", libya.zone).start
+
+
+_day = st.integers(0, 3000).map(lambda n: datetime(2010, 1, 1, tzinfo=UTC) + timedelta(days=n))
+
+
+@given(st.lists(st.tuples(_day, st.integers(1, 900)), max_size=12))
+def test_lanes_never_overlap_and_are_as_few_as_the_most_holdings_at_once(
+    spans: list[tuple[datetime, int]],
+) -> None:
+    made = [
+        charts.Span(b, b + timedelta(days=d), f"a{n}", "A", "#000", True, b)
+        for n, (b, d) in enumerate(spans)
+    ]
+    laid, lanes = charts.in_lanes(made)
+    assert sorted(s.controller for s in laid) == sorted(s.controller for s in made)
+    for one in laid:
+        for other in laid:
+            if one is not other and one.lane == other.lane:
+                assert one.end <= other.start or other.end <= one.start
+    most = max((sum(1 for s in made if s.start <= t.start < s.end) for t in made), default=0)
+    assert lanes == max(most, 1)
 
 
 @pytest.mark.parametrize(

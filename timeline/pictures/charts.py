@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -70,15 +70,21 @@ class Span:
     colour: str
     certain: bool  # false: the interval rests on an event with a fuzzy or doubted date
     settled: datetime  # before this the change of hands may not have happened yet
+    # Which of its strip's lanes it is drawn in: holdings of a divided place overlap in time,
+    # and each needs a lane of its own to be seen.
+    lane: int = 0
 
 
 @dataclass(frozen=True)
 class Strip:
-    """One place's row in the control chart."""
+    """One place's row in the control chart: its holdings, in `lanes` lanes (more than one
+    where sides held parts of it at the same time), and the spans it was fought over."""
 
     place: str
     name: str
     spans: tuple[Span, ...]
+    lanes: int = 1
+    contests: tuple[tuple[datetime, datetime], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -260,10 +266,41 @@ def control_chart(
                 )
             )
         entity = history["entity"]
-        strips.append(Strip(entity["id"], entity["name"], tuple(spans)))
+        laid, lanes = in_lanes(spans)
+        contests = []
+        for interval in history.get("contests", ()):
+            began = parse_fuzzy(interval["from"], zone).start
+            ended = parse_fuzzy(interval["until"], zone).start if interval.get("until") else end
+            if min(ended, end) > max(began, start):
+                contests.append((max(began, start), min(ended, end)))
+        # A contest whose parties change is a new interval of the history, but one band.
+        contests.sort()
+        for n in range(len(contests) - 1, 0, -1):
+            if contests[n][0] <= contests[n - 1][1]:
+                contests[n - 1 : n + 1] = [
+                    (contests[n - 1][0], max(contests[n - 1][1], contests[n][1]))
+                ]
+        strips.append(
+            Strip(entity["id"], entity["name"], laid, lanes=lanes, contests=tuple(contests))
+        )
     return ControlChart(
         "Who held which place", start, end, tuple(strips), tuple(sorted(legend.values()))
     )
+
+
+def in_lanes(spans: Sequence[Span]) -> tuple[tuple[Span, ...], int]:
+    """The spans, each in the lowest lane free when it begins (holdings that overlap in
+    time get lanes of their own), and how many lanes that takes (at least one)."""
+    ends: list[datetime] = []
+    laid = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end, s.controller)):
+        lane = next((n for n, busy in enumerate(ends) if busy <= span.start), len(ends))
+        if lane == len(ends):
+            ends.append(span.end)
+        else:
+            ends[lane] = span.end
+        laid.append(replace(span, lane=lane))
+    return tuple(laid), max(len(ends), 1)
 
 
 def most_contested(

@@ -31,6 +31,8 @@ FORMATS = ("png", "svg")
 DPI = 100
 HATCH = "////"
 UNCERTAIN_ALPHA = 0.45
+# Spans a place was fought over, under its strip in the control chart.
+CONTEST_COLOUR = "#222222"
 CONTESTED = "#000000"
 TARGET = "#b00000"
 
@@ -272,12 +274,23 @@ def _control_figure(chart: ControlChart) -> Figure:
     figure = _new_figure(860, height)
     ax = figure.add_axes((0.17, 30 / height, 0.52, 1 - 70 / height))
     for row, strip in enumerate(reversed(chart.strips)):
+        # A divided place's holdings overlap in time: the strip is split into lanes.
+        lane_height = 0.76 / strip.lanes
+        for began, ended in strip.contests:
+            # Fought over: a dark band under the strip.
+            ax.broken_barh(
+                [(date2num(began), date2num(ended) - date2num(began))],
+                (row - 0.46, 0.07),
+                facecolors=CONTEST_COLOUR,
+                linewidth=0,
+            )
         for span in strip.spans:
             start, settled, end = (date2num(d) for d in (span.start, span.settled, span.end))
             alpha = 1.0 if span.certain else UNCERTAIN_ALPHA
+            lane = (row - 0.38 + span.lane * lane_height, lane_height)
             ax.broken_barh(
                 [(settled, end - settled)],
-                (row - 0.38, 0.76),
+                lane,
                 facecolors=span.colour,
                 alpha=alpha,
                 hatch=None if span.certain else HATCH,
@@ -288,7 +301,7 @@ def _control_figure(chart: ControlChart) -> Figure:
                 # The change of hands falls somewhere in here: hatched, faded.
                 ax.broken_barh(
                     [(start, settled - start)],
-                    (row - 0.38, 0.76),
+                    lane,
                     facecolors=span.colour,
                     alpha=UNCERTAIN_ALPHA,
                     hatch=HATCH,
@@ -306,6 +319,12 @@ def _control_figure(chart: ControlChart) -> Figure:
     handles.append(
         Patch(facecolor="#999999", alpha=UNCERTAIN_ALPHA, hatch=HATCH, label="uncertain")
     )
+    if any(strip.contests for strip in chart.strips):
+        handles.append(Patch(facecolor=CONTEST_COLOUR, label="fought over (band below)"))
+    if any(strip.lanes > 1 for strip in chart.strips):
+        handles.append(
+            Patch(facecolor="white", edgecolor="#999999", label="divided: a lane a side")
+        )
     figure.legend(
         handles=handles,
         loc="upper left",
