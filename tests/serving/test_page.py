@@ -134,6 +134,10 @@ def test_sliders_move_al_watiya_between_controllers(served: str, browser: webdri
     # The briefing beside the map says the same.
     briefing = browser.find_element(By.CSS_SELECTOR, "#briefing table[data-section=control]")
     assert "Al Watiya Air Base Government of National Accord" in briefing.text
+    # A holding resting on one outlet is marked, and the mark is explained above the tables.
+    assert " *" in briefing.text
+    note = browser.find_element(By.CSS_SELECTOR, "#briefing p.maybe").text
+    assert "* = the holding rests on a single source" in note
 
     # Back to what the database knew before the capture was recorded.
     _move(browser, "known", 0)

@@ -155,6 +155,9 @@ const heldBy = (f) => (f.holders
   ? f.holders.map((h) => nameOf(h.actor) + (h.partial ? " (part)" : "")
     + (h.corroboration && h.corroboration.single_source ? " *" : "")).join("; ")
   : nameOf(f.controller));
+// Whether a holding in the answer rests on a single source: the briefing then explains "*".
+const singleSourced = (answer) => (answer.control || []).some((f) => (f.holders || [])
+  .some((h) => h.corroboration && h.corroboration.single_source));
 const contestedBy = (f) => (f.contest
   ? `${f.contest.parties.map(nameOf).join(", ")} (since ${f.contest.since})` : "");
 
@@ -182,7 +185,8 @@ function drawBriefing(answer) {
   const parts = [element("h2", {}, `${answer.timeline} at ${answer.at}`),
     element("p", { class: "maybe" },
       knowledgeText(answer),
-      "; ? = possibly, not certainly, in effect")];
+      "; ? = possibly, not certainly, in effect",
+      singleSourced(answer) ? "; * = the holding rests on a single source (one outlet, or none)" : "")];
   for (const [key, title, headings, row] of SECTIONS) {
     const facts = answer[key] || [];
     parts.push(element("h2", {}, `${title} (${facts.length})`));
