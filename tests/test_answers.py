@@ -27,7 +27,7 @@ from timeline import api, folding
 from timeline.dates import format_instant, parse_fuzzy, parse_instant
 from timeline.errors import InvalidInput
 from timeline.events import NewEvent, stable_id
-from timeline.projections.state import SNAPSHOT_VERSION
+from timeline.projections.state import SNAPSHOT_VERSION, Projector
 from timeline.revisions import REVISION_KINDS
 from timeline.store import EventQuery, Store
 from timeline.store.memory import MemoryStore
@@ -379,6 +379,56 @@ def test_a_refresh_writes_snapshots_a_few_at_a_time(
     assert sum(sizes) == written
     assert max(sizes) <= folding.SNAPSHOT_WRITE_BATCH < written
     assert controller(clocked, "t", "2019-01-15", "tripoli") == "gna"
+
+
+def test_snapshots_of_a_growing_state_are_spaced_by_its_size(
+    clocked: MemoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scaled down: a state counts as big from 512 bytes of JSON, one event per 128 bytes.
+    monkeypatch.setattr(folding, "SNAPSHOT_EVERY", 4)
+    monkeypatch.setattr(folding, "SNAPSHOT_JSON_PER_EVENT", 128)
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    # Every day a new offensive that never ends: the state grows with the log.
+    clocked.log.append(
+        [
+            event(
+                "t",
+                f"o{n}",
+                "offensive.started",
+                f"2019-{1 + n // 28:02d}-{1 + n % 28:02d}",
+                actor="lna",
+                name=f"Push {n}",
+            )
+            for n in range(300)
+        ]
+    )
+    folding.refresh_snapshots(clocked, "t", every=4)
+    stored = []
+    instant = parse_instant("2020-01-01")
+    while (snapshot := clocked.snapshots.before("t", instant)) is not None:
+        stored.append(snapshot)
+        instant = snapshot.boundary - timedelta(microseconds=1)
+    stored.reverse()
+    assert len(stored) >= 3
+    for earlier, later in itertools.pairwise(stored):
+        size = len(Projector.from_snapshot(earlier.state).snapshot_json())  # as refresh sees it
+        assert later.event_count - earlier.event_count == folding.snapshot_gap(size, 4)
+    gaps = [b.event_count - a.event_count for a, b in itertools.pairwise(stored)]
+    assert gaps == sorted(gaps)
+    assert gaps[-1] > gaps[0] > 4
+    answer = answering.state_at(clocked, clocked.catalog.get("t"), "2019-12-31")
+    assert len(answer.offensives) == 300
+
+
+def test_the_gap_after_a_snapshot_grows_with_it_only_past_the_default_spacing() -> None:
+    per = folding.SNAPSHOT_JSON_PER_EVENT
+    assert folding.snapshot_gap(0) == folding.SNAPSHOT_EVERY
+    assert folding.snapshot_gap(per * folding.SNAPSHOT_EVERY) == folding.SNAPSHOT_EVERY
+    assert folding.snapshot_gap(per * 1000) == 1000
+    assert folding.snapshot_gap(per * 1000 + 1) == 1001
+    assert folding.snapshot_gap(per * 1000, every=5000) == 5000
+    assert folding.snapshot_gap(100, every=1) == 1  # a small state keeps any spacing asked
 
 
 def test_overlapping_refreshes_store_each_boundary_once(sql_clocked: SqlStore) -> None:
