@@ -114,9 +114,10 @@ def _group(entity_type: str, plural: str) -> click.Group:
         decision = reviewing.accept(app.store, info, entity_type, entity)
         click.echo(decision.event_id)
 
+    article = "an" if entity_type[0] in "aeiou" else "a"
     accept.help = (
-        f"Accept the {entity_type} ID an import defined as a {entity_type} of its own: it "
-        "leaves the review list. Prints the id of the acceptance's event."
+        f"Accept the {entity_type} ID an import defined as {article} {entity_type} of its "
+        "own: it leaves the review list. Prints the id of the acceptance's event."
     )
     return group
 
