@@ -408,3 +408,34 @@ def test_an_ambiguous_name_is_refused_naming_each_meaning(cli: Cli) -> None:
         "(Gaddafi government and loyalist forces) until 2011-08-23, gna (Government of "
         "National Accord) from 2016-03-30, government-of-libya (Government of Libya)"
     )
+
+
+def test_merges_and_acceptances_travel_with_an_export(cli: Cli, make_db_url: Any) -> None:
+    cli.ok("actors", "merge", "government-of-libya", "INTO", "ntc", "--from", "2011-08-24")
+    cli.ok("actors", "accept", "asl")
+    exported = cli.ok("export", "--format", "jsonl")
+    copy = Cli(make_db_url())
+    result = CliRunner().invoke(main, ["--db", copy.db_url, "import", "-"], input=exported)
+    assert result.exit_code == 0, result.output
+    for args in (("at", "2016-12-31"), ("actors", "review")):
+        assert copy.json(*args) == cli.json(*args)
+
+
+SHARED_UCDP = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "ucdp_libya_ceciliatrasi.csv"
+)
+
+
+@pytest.mark.skipif(not SHARED_UCDP.is_file(), reason=f"{SHARED_UCDP} is not present")
+def test_on_the_real_ucdp_export_the_gna_has_no_deaths_of_2011(db_url: str) -> None:
+    cli = Cli(db_url)
+    cli.ok("seed")
+    cli.ok("import", str(SHARED_UCDP))
+    by_actor = cli.fatalities("2011-12-31")
+    assert "gna" not in by_actor
+    assert by_actor["gaddafi-government"] > 3000
+    # From 2016 on, UCDP's "Government of Libya" is the GNA's.
+    later = cli.fatalities("2019-12-31")
+    assert later["gna"] > 0
+    government = cli.review()["government-of-libya"]
+    assert (government["from"], government["to"]) == ("2011-08-24", "2016-03-09")
