@@ -303,3 +303,16 @@ def test_a_document_defines_a_dated_alias_and_uses_it_after() -> None:
     assert draft(drafter, date="2009-06", **note)["actors"] == ["old"]
     with pytest.raises(ValidationError, match="names no actor at 2011-01-01T00:00:00Z"):
         draft(drafter, date="2011", **note)
+
+
+def test_a_name_listed_whenever_and_for_a_period_is_valid_whenever() -> None:
+    entity = entity_from_fields(
+        "actor.defined",
+        {
+            "actor": "gna",
+            "name": "Government of National Accord",
+            "aliases": [{"name": "GNA", "from": "2016"}, "gna forces", {"name": "GNA"}],
+        },
+    )
+    assert entity.dated == ()
+    assert Registry([entity]).resolve("GNA", at=start("2011")).id == "gna"

@@ -110,6 +110,7 @@ def _aliases(value: Any) -> tuple[tuple[str, ...], tuple[DatedName, ...]]:
         return (), ()
     names: list[str] = []
     dated: list[DatedName] = []
+    plain: set[str] = set()
     for item in value if isinstance(value, list | tuple) else [value]:
         if isinstance(item, Mapping):
             name = str(item.get("name") or "")
@@ -120,11 +121,15 @@ def _aliases(value: Any) -> tuple[tuple[str, ...], tuple[DatedName, ...]]:
                 dated.append(
                     DatedName(name, str(since) if since else None, str(until) if until else None)
                 )
+            else:
+                plain.add(_fold(name))
         else:
             name = str(item)
+            plain.add(_fold(name))
         if name not in names:
             names.append(name)
-    return tuple(names), tuple(dated)
+    # A name listed whenever as well as for a period is valid whenever.
+    return tuple(names), tuple(d for d in dated if _fold(d.name) not in plain)
 
 
 class _Period(NamedTuple):

@@ -349,14 +349,16 @@ def _aliases(name: str, value: Any) -> list[Any]:
     plain: set[str] = set()
     for item in _list(name, value):
         if isinstance(item, Mapping):
-            out.append(_dated_alias(name, item))
+            alias: dict[str, str] | str = _dated_alias(name, item)
         elif isinstance(item, str | int | float) and not isinstance(item, bool):
-            text = str(item).strip()
-            if text and text.casefold() not in plain:
-                plain.add(text.casefold())
-                out.append(text)
+            alias = str(item).strip()
         else:
             raise _wrong(name, item, "a name or {name, from, until}")
+        if isinstance(alias, dict):
+            out.append(alias)
+        elif alias and alias.casefold() not in plain:
+            plain.add(alias.casefold())
+            out.append(alias)
     return out
 
 
