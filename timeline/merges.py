@@ -11,7 +11,7 @@ overlap, and merges chain (A into B, B into C: A's events go to C where both per
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -108,9 +108,6 @@ class Merges:
 
     def __bool__(self) -> bool:
         return bool(self._by_source)
-
-    def __iter__(self) -> Iterator[Merge]:
-        return (m for merges in self._by_source.values() for m in merges)
 
     def of(self, entity_type: str, entity_id: str) -> list[Merge]:
         """The merges of one source, in recording order."""
