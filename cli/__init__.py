@@ -10,6 +10,7 @@ from __future__ import annotations
 # at the foot of app.py, so that the command modules and the group they join form no cycle.
 from . import (
     database_commands,
+    entity_commands,
     event_commands,
     feed_commands,
     import_commands,
@@ -21,6 +22,7 @@ from .app import main
 
 __all__ = [
     "database_commands",
+    "entity_commands",
     "event_commands",
     "feed_commands",
     "import_commands",

@@ -17,7 +17,7 @@ from functools import partial
 
 from timeline import lookups
 from timeline.dates import format_instant
-from timeline.entities import DEFINITION_KINDS
+from timeline.entities import REGISTRY_KINDS
 from timeline.errors import InvalidInput
 from timeline.folding import FoldCache, collector_paused, projector_at
 from timeline.projections import SECTIONS, Answer, Diff, History, diff, history
@@ -65,10 +65,14 @@ def state_at(
             registry = cache.registry(head, info.name, as_known, load)
         entity_ids = [registry.resolve(name, subject="entity").id for name in entities]
         if cache is None:
-            projector = projector_at(store, info.name, at, as_known, as_published)
+            projector = projector_at(
+                store, info.name, at, as_known, as_published, merges=registry.merges
+            )
         else:
             assert head is not None
-            projector = cache.projector_at(store, head, info.name, at, as_known, as_published)
+            projector = cache.projector_at(
+                store, head, info.name, at, as_known, as_published, registry.merges
+            )
         answer = projector.answer(
             at, registry, timeline=info.name, as_known=as_known, recent_limit=recent_limit
         )
@@ -139,7 +143,9 @@ def history_of(
     query = EventQuery(
         info.name, kinds=kinds, as_known=as_known, as_published=as_published, with_record=False
     )
-    result = history(entity.id, entity.type, effective(store.log, query), registry)
+    # Each event as the merges recorded by then attribute it.
+    events = [registry.merges.attribute(e) for e in effective(store.log, query)]
+    result = history(entity.id, entity.type, events, registry)
     return replace(
         result,
         as_known=format_instant(as_known) if as_known is not None else None,
@@ -160,13 +166,13 @@ def count_unpublished(
     before: datetime | None = None,
     kinds: Collection[str] | None = None,
 ) -> int:
-    """How many events (revisions included, definitions not) recorded by `as_known` have no
+    """How many events (revisions included, the registry's not) recorded by `as_known` have no
     publication date at all: what a publication bound leaves out whatever its instant. Only
     those starting before `before`, and of some kinds, when given."""
     query = EventQuery(
         timeline,
         kinds=kinds,
-        exclude_kinds=None if kinds is not None else tuple(DEFINITION_KINDS),
+        exclude_kinds=None if kinds is not None else tuple(REGISTRY_KINDS),
         valid_before=before,
         as_known=as_known,
         published=False,

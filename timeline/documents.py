@@ -19,7 +19,12 @@ from urllib.parse import urlsplit
 import yaml
 
 from timeline.dates import TIMELESS, DateError, FuzzyDate, parse_fuzzy
-from timeline.entities import DEFINITION_KINDS, Registry, entity_from_definition
+from timeline.entities import (
+    DEFINITION_KINDS,
+    REGISTRY_KINDS,
+    Registry,
+    entity_from_definition,
+)
 from timeline.errors import InvalidInput, UnknownEntity, ValidationError
 from timeline.events import (
     CONFIDENCE_LEVELS,
@@ -33,6 +38,7 @@ from timeline.events import (
     stable_id,
 )
 from timeline.limits import check_event, shown
+from timeline.merges import MERGE_KINDS
 from timeline.revisions import REVISION_KINDS
 from timeline.vocabulary import KINDS, Resolver, kind_spec, validate_fields
 
@@ -237,9 +243,11 @@ class Drafter(Resolver):
 
     # -- Resolver ---------------------------------------------------------------------------
 
-    def entity(self, name: str, entity_type: str | None, field: str) -> str:
-        """The id of the entity `name` designates."""
-        return self.registry.resolve(name, entity_type, field=field).id
+    def entity(
+        self, name: str, entity_type: str | None, field: str, at: dt.datetime | None = None
+    ) -> str:
+        """The id of the entity `name` designates in an event beginning at `at`."""
+        return self.registry.resolve(name, entity_type, field=field, at=at).id
 
     def event(self, reference: str, field: str, kinds: tuple[str, ...] = ()) -> str:
         """The id of the stored or drafted event `reference` designates (id or slug)."""
@@ -295,6 +303,9 @@ class Drafter(Resolver):
         self.drafted[event.id] = event
         if event.kind in DEFINITION_KINDS:
             self.registry.add(entity_from_definition(_as_stored(event)))
+        elif event.kind in REGISTRY_KINDS:
+            # A merge or an acceptance: the documents after it resolve names through it.
+            self.registry.decide([_as_stored(event)])
         elif event.kind == "offensive.started":
             self._offensives[str(event.fields["name"]).casefold()] = event.id
 
@@ -312,7 +323,13 @@ class Drafter(Resolver):
         if kind in REVISION_KINDS:
             return self._draft_revision(kind, data, fields, origin)
         date = self._date(data.get("date"), required=spec.dated)
-        validated = validate_fields(kind, fields, self)
+        # Names mean what they meant at the event's date; undated kinds (definitions, merges)
+        # name entities whatever the date.
+        validated = validate_fields(kind, fields, self, at=date.start if spec.dated else None)
+        if kind in MERGE_KINDS and validated[MERGE_KINDS[kind]] == validated["into"]:
+            raise ValidationError(
+                f"into: {shown(validated['into'])} cannot be merged into itself", field="into"
+            )
         title = data.get("title")
         if title is None and kind in DEFINITION_KINDS:
             title = f"{validated['name']} defined"
@@ -359,7 +376,10 @@ class Drafter(Resolver):
             if not isinstance(nested, Mapping):
                 raise ValidationError(f"fields: {shown(nested)} is not a mapping", field="fields")
             wanted = {**fields, **nested}
-            changes = validate_fields(target.kind, wanted, self, partial=True)
+            when = self._date(data["date"], required=True) if "date" in data else target.date
+            target_spec = KINDS.get(target.kind)
+            at = when.start if target_spec is None or target_spec.dated else None
+            changes = validate_fields(target.kind, wanted, self, partial=True, at=at)
             # A field set to null is removed from the target.
             changes.update({k: None for k, v in wanted.items() if v is None})
             replaced = {"target": target.id, "fields": changes}

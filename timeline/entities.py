@@ -8,16 +8,40 @@ and says which entities come closest when a name matches none or several.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from timeline.choices import fold
+from timeline.dates import OPEN_END, OPEN_START, DateError, format_instant, parse_fuzzy
 from timeline.errors import UnknownEntity
 from timeline.events import Event
+from timeline.merges import MERGE_KINDS, Merges, merge_from_event
 
 ENTITY_TYPES = ("actor", "place")
 DEFINITION_KINDS = {"actor.defined": "actor", "place.defined": "place"}
+ACCEPT_KINDS = {"actor.accepted": "actor", "place.accepted": "place"}
+# The events the registry is made of: definitions and the decisions taken on them (merges,
+# acceptance after review). They describe the vocabulary, not the conflict: never folded.
+REGISTRY_KINDS = frozenset({*DEFINITION_KINDS, *MERGE_KINDS, *ACCEPT_KINDS})
+
+
+@dataclass(frozen=True, slots=True)
+class DatedName:
+    """A name an entity goes by in one period only: from the start of the fuzzy date
+    `since` to the end of `until` (texts; None leaves that end open)."""
+
+    name: str
+    since: str | None = None
+    until: str | None = None
+
+    def label(self) -> str:
+        """The period in words: `until 2011-08-23`, `from 2016-03-30`, `2012/2014`."""
+        if self.since and self.until:
+            return f"{self.since}/{self.until}"
+        return f"from {self.since}" if self.since else f"until {self.until}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +51,7 @@ class Entity:
     id: str
     type: str
     name: str
+    # Every alias, those valid in one period only (`dated`) among them.
     aliases: tuple[str, ...] = ()
     category: str | None = None
     lat: float | None = None
@@ -35,13 +60,14 @@ class Entity:
     description: str | None = None
     review: bool = False
     event_id: str | None = None
+    dated: tuple[DatedName, ...] = ()
 
     def ref(self) -> dict[str, str]:
         """The entity as answers show it: `{"id", "name"}`."""
         return {"id": self.id, "name": self.name}
 
     def names(self) -> Iterator[str]:
-        """Every spelling that resolves to this entity."""
+        """Every spelling that resolves to this entity (at some date, for dated aliases)."""
         yield self.id
         yield self.name
         yield from self.aliases
@@ -60,12 +86,12 @@ def entity_from_fields(kind: str, fields: Mapping[str, Any], event_id: str | Non
     """The entity the fields of an `actor.defined` or `place.defined` event describe."""
     entity_type = DEFINITION_KINDS[kind]
     lat, lon = fields.get("lat"), fields.get("lon")
-    aliases = fields.get("aliases")
+    aliases, dated = _aliases(fields.get("aliases"))
     return Entity(
         id=str(fields[entity_type]),
         type=entity_type,
         name=str(fields.get("name") or fields[entity_type]),
-        aliases=tuple(map(str, aliases)) if aliases else (),
+        aliases=aliases,
         category=fields.get("type"),
         lat=float(lat) if isinstance(lat, int | float) else None,
         lon=float(lon) if isinstance(lon, int | float) else None,
@@ -73,56 +99,140 @@ def entity_from_fields(kind: str, fields: Mapping[str, Any], event_id: str | Non
         description=fields.get("description"),
         review=bool(fields.get("review", False)),
         event_id=event_id,
+        dated=dated,
     )
 
 
-class Registry:
-    """Actors and places by id, with an index of every name and alias."""
+def _aliases(value: Any) -> tuple[tuple[str, ...], tuple[DatedName, ...]]:
+    """The names of an `aliases` field (texts, or `{name, from, until}` mappings), and the
+    dated ones among them."""
+    if not value:
+        return (), ()
+    names: list[str] = []
+    dated: list[DatedName] = []
+    plain: set[str] = set()
+    for item in value if isinstance(value, list | tuple) else [value]:
+        if isinstance(item, Mapping):
+            name = str(item.get("name") or "")
+            if not name:
+                continue
+            since, until = item.get("from"), item.get("until")
+            if since or until:
+                dated.append(
+                    DatedName(name, str(since) if since else None, str(until) if until else None)
+                )
+            else:
+                plain.add(_fold(name))
+        else:
+            name = str(item)
+            plain.add(_fold(name))
+        if name not in names:
+            names.append(name)
+    # A name listed whenever as well as for a period is valid whenever.
+    return tuple(names), tuple(d for d in dated if _fold(d.name) not in plain)
 
-    def __init__(self, entities: Iterable[Entity] = ()) -> None:
+
+class _Period(NamedTuple):
+    start: datetime
+    end: datetime
+    label: str
+
+
+# How an entity may go by a name: None, whenever; otherwise only in these periods.
+_Validity = list[_Period] | None
+_Key = tuple[str, str]
+
+
+class Registry:
+    """Actors and places by id, with an index of every name and alias (dated aliases valid
+    in their periods, read in the timeline's time `zone`), and the merges among them."""
+
+    def __init__(self, entities: Iterable[Entity] = (), *, zone: str = "UTC") -> None:
+        self.zone = zone
         self._by_id: dict[tuple[str, str], Entity] = {}
         # The name index is built on first use: most readers (an answer without --entity)
         # only look entities up by id. Every definition added counts, so a name an entity
-        # was later renamed from still resolves to it.
+        # was later renamed from still resolves to it; a name a later definition lists
+        # again takes the period it gives there.
         self._added: list[Entity] = []
-        self._name_index: dict[str, set[tuple[str, str]]] | None = None
+        self._name_index: dict[str, dict[_Key, _Validity]] | None = None
+        # The words of each indexed name, folded one by one and sorted (see `closest`).
+        self._words: dict[str, str] = {}
+        self.merges = Merges()
         for entity in entities:
             self.add(entity)
 
     @classmethod
-    def from_events(cls, events: Iterable[Event]) -> Registry:
-        """A registry of the definitions among `events` (later definitions of an id win)."""
-        registry = cls()
+    def from_events(cls, events: Iterable[Event], *, zone: str = "UTC") -> Registry:
+        """A registry of the definitions among `events` (later definitions of an id win),
+        with the merges and acceptances recorded among them."""
+        registry = cls(zone=zone)
+        decisions = []
         for event in events:
             if event.kind in DEFINITION_KINDS:
                 registry.add(entity_from_definition(event))
+            elif event.kind in MERGE_KINDS or event.kind in ACCEPT_KINDS:
+                decisions.append(event)
+        registry.decide(decisions)
         return registry
 
+    def decide(self, events: Iterable[Event]) -> None:
+        """Apply merges and acceptances (`actor.merged`, `place.accepted`, ...) in recording
+        order."""
+        for event in sorted(events, key=lambda e: e.seq):
+            if event.kind in MERGE_KINDS:
+                self.merges.add(merge_from_event(event))
+            elif event.kind in ACCEPT_KINDS:
+                entity_type = ACCEPT_KINDS[event.kind]
+                found = self._by_id.get((entity_type, str(event.fields.get(entity_type))))
+                if found is not None and found.review:
+                    self._by_id[(entity_type, found.id)] = replace(found, review=False)
+
     def add(self, entity: Entity) -> None:
-        """Add or redefine an entity; a redefinition keeps the aliases it had before."""
+        """Add or redefine an entity; a redefinition keeps the aliases it had before (a
+        name it lists again takes its new period, or none)."""
         key = (entity.type, entity.id)
         previous = self._by_id.get(key)
         if previous is not None:
             merged = tuple(dict.fromkeys((*previous.aliases, *entity.aliases)))
-            entity = replace(entity, aliases=merged)
+            relisted = {_fold(name) for name in entity.aliases}
+            kept = tuple(d for d in previous.dated if _fold(d.name) not in relisted)
+            entity = replace(entity, aliases=merged, dated=(*kept, *entity.dated))
         self._by_id[key] = entity
         self._added.append(entity)
         if self._name_index is not None:
             self._index_names(self._name_index, entity)
 
     @property
-    def _by_name(self) -> dict[str, set[tuple[str, str]]]:
+    def _by_name(self) -> dict[str, dict[_Key, _Validity]]:
         if self._name_index is None:
             self._name_index = {}
             for entity in self._added:
                 self._index_names(self._name_index, entity)
         return self._name_index
 
-    @staticmethod
-    def _index_names(index: dict[str, set[tuple[str, str]]], entity: Entity) -> None:
+    def _index_names(self, index: dict[str, dict[_Key, _Validity]], entity: Entity) -> None:
         key = (entity.type, entity.id)
+        periods: dict[str, list[_Period]] = {}
+        for dated in entity.dated:
+            period = self._period(dated)
+            if period is not None:
+                periods.setdefault(_fold(dated.name), []).append(period)
         for name in entity.names():
-            index.setdefault(_fold(name), set()).add(key)
+            folded = _fold(name)
+            self._words.setdefault(folded, _sorted_words(name))
+            # The id and the name are valid whenever; an alias listed only with periods is
+            # valid in those.
+            plain = name in (entity.id, entity.name) or folded not in periods
+            index.setdefault(folded, {})[key] = None if plain else periods[folded]
+
+    def _period(self, dated: DatedName) -> _Period | None:
+        try:
+            start = parse_fuzzy(dated.since, self.zone).start if dated.since else None
+            end = parse_fuzzy(dated.until, self.zone).end if dated.until else None
+        except DateError:
+            return None  # validated when stored: only a hand-made row could get here
+        return _Period(start or OPEN_START, end or OPEN_END, dated.label())
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -153,15 +263,38 @@ class Registry:
         found = self.get(entity_id)
         return found.name if found else entity_id
 
-    def find(self, name: str, entity_type: str | None = None) -> list[Entity]:
-        """Every entity an id, name or alias matches, case-insensitively."""
-        keys = self._by_name.get(_fold(name), set())
-        found = [self._by_id[k] for k in sorted(keys)]
-        if entity_type:
-            found = [e for e in found if e.type == entity_type]
+    def find(
+        self, name: str, entity_type: str | None = None, at: datetime | None = None
+    ) -> list[Entity]:
+        """Every entity an id, name or alias matches, case-insensitively. At an instant
+        `at` (the start of an event's date), a name valid then only by a dated alias means
+        the entities it is dated for, before any that go by it whenever; names valid only
+        in other periods do not match. Without `at`, every entity the name ever meant."""
+        uses = self._uses(name, entity_type)
         # An exact id beats a coincidental alias of another entity.
-        exact = [e for e in found if e.id == name]
-        return exact or found
+        exact = [key for key in uses if key[1] == name]
+        if exact:
+            keys = exact
+        elif at is None:
+            keys = list(uses)
+        else:
+            dated = [k for k, v in uses.items() if v is not None and _valid(v, at)]
+            keys = dated or [k for k, v in uses.items() if v is None]
+        return [self._by_id[k] for k in sorted(keys)]
+
+    def _uses(self, name: str, entity_type: str | None) -> dict[_Key, _Validity]:
+        uses = self._by_name.get(_fold(name), {})
+        if entity_type is None:
+            return uses
+        return {k: v for k, v in uses.items() if k[0] == entity_type}
+
+    def dated(self, name: str, entity_type: str | None = None) -> bool:
+        """Whether what `name` means depends on the date: some entity goes by it in a
+        period only, or an entity it names is merged into another for a period."""
+        for key, validity in self._uses(name, entity_type).items():
+            if validity is not None or self.merges.of(*key):
+                return True
+        return False
 
     def resolve(
         self,
@@ -170,32 +303,90 @@ class Registry:
         *,
         field: str = "",
         subject: str | None = None,
+        at: datetime | None = None,
     ) -> Entity:
         """The one entity `name` designates, or an `UnknownEntity` naming the closest matches
         (prefixed with the document `field` it came from; about the call's argument
-        `subject`)."""
-        found = self.find(name, entity_type)
+        `subject`). At an instant `at` (an event's date), the name means what it meant then
+        (see `find`), and an entity merged into another then is that other."""
+        found = self.find(name, entity_type, at)
         what = entity_type or "actor or place"
         where = f"{field}: " if field else ""
         if len(found) == 1:
-            return found[0]
+            entity = found[0]
+            if at is None:
+                return entity
+            target = self.merges.target(entity.type, entity.id, at)
+            return self._by_id.get((entity.type, target), entity)
         if found:
-            choices = ", ".join(f"{e.id} ({e.name})" for e in found)
+            choices = ", ".join(self._described(e, name) for e in found)
             raise UnknownEntity(
                 f"{where}{name!r} is ambiguous: it names {choices}", subject=subject
+            )
+        uses = self._uses(name, entity_type)
+        if at is not None and uses:
+            meanings = ", ".join(self._described(self._by_id[k], name) for k in sorted(uses))
+            raise UnknownEntity(
+                f"{where}{what} {name!r} names no {what} at {format_instant(at)}: it names "
+                f"{meanings}",
+                subject=subject,
             )
         close = self.closest(name, entity_type)
         hint = f"; closest: {', '.join(close)}" if close else ""
         raise UnknownEntity(f"{where}unknown {what} {name!r}{hint}", subject=subject)
 
-    def closest(self, name: str, entity_type: str | None = None, limit: int = 5) -> list[str]:
-        """Ids of the entities whose names come closest to `name`."""
-        candidates: dict[str, str] = {}
+    def _described(self, entity: Entity, name: str) -> str:
+        """`gna (Government of National Accord)`, with the periods `name` is valid in."""
+        validity = self._by_name.get(_fold(name), {}).get((entity.type, entity.id))
+        periods = f" {', '.join(p.label for p in validity)}" if validity else ""
+        return f"{entity.id} ({entity.name}){periods}"
+
+    def closest(
+        self,
+        name: str,
+        entity_type: str | None = None,
+        limit: int = 5,
+        *,
+        exclude: str | None = None,
+    ) -> list[str]:
+        """Ids of the entities whose names come closest to `name` (but `exclude`)."""
+        candidates: dict[str, list[str]] = {}
         for folded, keys in self._by_name.items():
-            for key in keys:
-                if entity_type is None or key[0] == entity_type:
-                    candidates.setdefault(folded, key[1])
-        matches = difflib.get_close_matches(_fold(name), list(candidates), n=limit * 3, cutoff=0.5)
+            ids = sorted(k[1] for k in keys if entity_type is None or k[0] == entity_type)
+            ids = [i for i in ids if i != exclude]
+            if ids:
+                candidates[folded] = ids
         folded_name = _fold(name)
-        matches += [c for c in candidates if folded_name and folded_name in c and c not in matches]
-        return list(dict.fromkeys(candidates[m] for m in matches))[:limit]
+        words = _sorted_words(name)
+        scored: list[tuple[float, str]] = []
+        for folded in candidates:
+            score = _similarity(folded_name, words, folded, self._words.get(folded, folded))
+            # A name that holds the one asked for comes close whatever its length.
+            if score >= 0.5 or (folded_name and folded_name in folded):
+                scored.append((-score, folded))
+        scored.sort()
+        return list(dict.fromkeys(i for _, m in scored for i in candidates[m]))[:limit]
+
+
+def _valid(periods: list[_Period], at: datetime) -> bool:
+    return any(p.start <= at < p.end for p in periods)
+
+
+def _sorted_words(text: str) -> str:
+    """The words of a name, each folded, in sorted order: `forces gaddafi`."""
+    return " ".join(sorted(w for w in (_fold(part) for part in _WORDS.split(text)) if w))
+
+
+_WORDS = re.compile(r"[\W_]+")
+
+
+def _similarity(name: str, words: str, other: str, other_words: str) -> float:
+    """How alike two names are, 0 to 1: their folded texts as difflib compares them, or
+    their words in sorted order, whichever is closer ("Forces of Muammar Gaddafi" and
+    "Gaddafi forces" share words in another order)."""
+    best = 0.0
+    for one, two in ((name, other), (words, other_words)):
+        matcher = difflib.SequenceMatcher(None, one, two)
+        if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+            best = max(best, matcher.ratio())
+    return best

@@ -83,7 +83,7 @@ def export(
 
 def _geojson(store: Store, info: TimelineInfo, known: datetime | None, out: IO[str]) -> int:
     from timeline import lookups
-    from timeline.entities import DEFINITION_KINDS
+    from timeline.entities import REGISTRY_KINDS
     from timeline.revisions import effective_events
 
     registry = lookups.load_registry(store, info.name, known)
@@ -105,9 +105,7 @@ def _geojson(store: Store, info: TimelineInfo, known: datetime | None, out: IO[s
             )
     located = 0
     everything = store.log.select(
-        EventQuery(
-            info.name, as_known=known, exclude_kinds=list(DEFINITION_KINDS), with_record=False
-        )
+        EventQuery(info.name, as_known=known, exclude_kinds=list(REGISTRY_KINDS), with_record=False)
     )
     for event in effective_events(everything):
         place_id = event.fields.get("place")

@@ -26,12 +26,13 @@ from datetime import datetime
 import orjson
 
 from timeline.dates import OPEN_START, from_micros, to_micros
-from timeline.entities import DEFINITION_KINDS, Registry
+from timeline.entities import REGISTRY_KINDS, Registry
 from timeline.events import Event
+from timeline.merges import MERGE_KINDS, Merges
 from timeline.projections import Projector
 from timeline.revisions import REVISION_KINDS, apply_revisions, fold_order
 from timeline.store import EncodedSnapshot, EventQuery, Snapshot, Store
-from timeline.store.effective import revise
+from timeline.store.effective import effective, revise
 
 # Events between snapshots, at least. An answer folds at most this many after the nearest
 # snapshot (~30 us each to read and fold); halving it halves that and doubles the snapshots'
@@ -67,9 +68,11 @@ def fold_window(
     end: datetime,
     as_known: datetime | None,
     as_published: datetime | None = None,
+    merges: Merges | None = None,
 ) -> list[Event]:
     """The effective events whose (corrected) start lies in [start, end), in fold order
-    (recorded by `as_known` and first public by `as_published`, revisions too, when given).
+    (recorded by `as_known` and first public by `as_published`, revisions too, when given),
+    each attributed through `merges` (those recorded by `as_known` when None).
 
     Revisions sit in the log at their target's corrected date, so a window's rows plus the
     revisions of its events are all that is needed to know what the window holds.
@@ -77,7 +80,7 @@ def fold_window(
     rows = store.log.select(
         EventQuery(
             timeline,
-            exclude_kinds=tuple(DEFINITION_KINDS),
+            exclude_kinds=tuple(REGISTRY_KINDS),
             valid_from=start,
             valid_before=end,
             as_known=as_known,
@@ -113,7 +116,20 @@ def fold_window(
     )
     out = [e for e in revised.values() if e is not None and lower <= e.date.start < end]
     out.sort(key=fold_order)
+    if merges is None:
+        merges = merges_of(store, timeline, as_known)
+    if merges:
+        out = [merges.attribute(e) for e in out]
     return out
+
+
+def merges_of(store: Store, timeline: str, as_known: datetime | None) -> Merges:
+    """The merges of a timeline's entities recorded by `as_known` (see `timeline.merges`).
+
+    Like the registry, they are the timeline's vocabulary, not a fact anyone published:
+    only the recording bound applies to them."""
+    query = EventQuery(timeline, kinds=list(MERGE_KINDS), as_known=as_known, with_record=False)
+    return Merges.from_events(effective(store.log, query))
 
 
 @contextlib.contextmanager
@@ -144,13 +160,15 @@ def projector_at(
     as_published: datetime | None = None,
     *,
     cache: FoldCache | None = None,
+    merges: Merges | None = None,
 ) -> Projector:
     """A projector fed exactly the effective events starting before `at` (of those recorded
-    by `as_known` and first public by `as_published`); through `cache`, when given, the
-    fold states it keeps (see `FoldCache`), to the same effect."""
+    by `as_known` and first public by `as_published`), attributed through `merges` (those
+    recorded by `as_known` when None); through `cache`, when given, the fold states it
+    keeps (see `FoldCache`), to the same effect."""
     if cache is not None:
         head = store.log.last_seq()
-        return cache.projector_at(store, head, timeline, at, as_known, as_published)
+        return cache.projector_at(store, head, timeline, at, as_known, as_published, merges)
     with collector_paused():
         # Snapshots fold every event recorded by their knowledge time, published or not, so
         # none can serve an answer bounded by publication: that one folds from the start, and
@@ -161,7 +179,7 @@ def projector_at(
             else store.snapshots.before(timeline, at, as_known=as_known)
         )
         projector, start = _resume(snapshot)
-        projector.apply_all(fold_window(store, timeline, start, at, as_known, as_published))
+        projector.apply_all(fold_window(store, timeline, start, at, as_known, as_published, merges))
     return projector
 
 
@@ -319,11 +337,12 @@ class FoldCache:
         at: datetime,
         as_known: datetime | None,
         as_published: datetime | None,
+        merges: Merges | None = None,
     ) -> Projector:
         """What `projector_at` answers, from the states held (reading what is missing from
-        `store`, whose log's `last_seq` is `head`)."""
+        `store`, whose log's `last_seq` is `head`; `merges` as `projector_at` takes them)."""
         if not self._serves(head):
-            return projector_at(store, timeline, at, as_known, as_published)
+            return projector_at(store, timeline, at, as_known, as_published, merges=merges)
         key: _Key = (
             timeline,
             None if as_known is None else to_micros(as_known),
@@ -339,7 +358,9 @@ class FoldCache:
             with spans.lock:
                 span = spans.last_from(instant)
                 if span is None or instant > span.hi:
-                    span = self._read(store, spans, span, timeline, at, as_known, as_published)
+                    span = self._read(
+                        store, spans, span, timeline, at, as_known, as_published, merges
+                    )
                     self._account(key, spans)
                 position = bisect.bisect_left(span.starts, instant)
                 mark = bisect.bisect_right(span.marks, position) - 1
@@ -358,6 +379,7 @@ class FoldCache:
         at: datetime,
         as_known: datetime | None,
         as_published: datetime | None,
+        merges: Merges | None,
     ) -> _Span:
         """A span holding `at`: the span before it extended, or a new one from the stored
         snapshot before it, whichever leaves less to read (as `projector_at` would)."""
@@ -371,13 +393,14 @@ class FoldCache:
         instant = to_micros(at)
         if found is not None and found.hi >= lo:
             del projector
-            window = fold_window(store, timeline, from_micros(found.hi), at, as_known, as_published)
+            window = fold_window(
+                store, timeline, from_micros(found.hi), at, as_known, as_published, merges
+            )
             found.extend(found.end_state(), window, instant)
             return found
         span = _Span(lo, lo, self._every, marks=[0], states=[projector.snapshot_json()])
-        span.extend(
-            projector, fold_window(store, timeline, start, at, as_known, as_published), instant
-        )
+        window = fold_window(store, timeline, start, at, as_known, as_published, merges)
+        span.extend(projector, window, instant)
         spans.insert(span)
         return span
 
@@ -404,7 +427,14 @@ def _decode(state: bytes) -> Projector:
 
 def effective_stream(store: Store, timeline: str, start: datetime | None) -> Iterator[Event]:
     """Every effective event of a timeline starting at or after `start`, in fold order,
-    streamed: revisions (few) are held in memory, events are not."""
+    attributed through the merges recorded, streamed: revisions (few) are held in memory,
+    events are not."""
+    merges = merges_of(store, timeline, None)
+    stream = _effective_stream(store, timeline, start)
+    return (merges.attribute(e) for e in stream) if merges else stream
+
+
+def _effective_stream(store: Store, timeline: str, start: datetime | None) -> Iterator[Event]:
     revisions: dict[str, list[Event]] = defaultdict(list)
     for revision in store.log.select(
         EventQuery(timeline, kinds=sorted(REVISION_KINDS), order="recorded", with_record=False)
@@ -417,7 +447,7 @@ def effective_stream(store: Store, timeline: str, start: datetime | None) -> Ite
         # Revised events may have moved in valid time: they are taken out of the stream and
         # merged back in at their corrected place.
         for event in store.log.select(
-            EventQuery(ids=list(revisions), exclude_kinds=list(DEFINITION_KINDS), with_record=False)
+            EventQuery(ids=list(revisions), exclude_kinds=list(REGISTRY_KINDS), with_record=False)
         ):
             revised = apply_revisions(event, revisions[event.id])
             if revised is not None and revised.date.start >= lower:
@@ -428,7 +458,7 @@ def effective_stream(store: Store, timeline: str, start: datetime | None) -> Ite
         for e in store.log.select(
             EventQuery(
                 timeline,
-                exclude_kinds=[*DEFINITION_KINDS, *REVISION_KINDS],
+                exclude_kinds=[*REGISTRY_KINDS, *REVISION_KINDS],
                 valid_from=start,
                 with_record=False,
             )
@@ -542,18 +572,20 @@ def rebuild(store: Store, timeline: str, *, every: int = SNAPSHOT_EVERY) -> int:
 
 
 def fold_everything(events: Iterable[Event], before: datetime | None = None) -> Projector:
-    """The naive fold: every event in memory, revisions applied, folded from the start
-    (only those starting before `before`, when given). The reference answers are checked
-    against, and what snapshots save."""
+    """The naive fold: every event in memory, revisions applied and the merges among them,
+    folded from the start (only those starting before `before`, when given). The reference
+    answers are checked against, and what snapshots save."""
     from timeline.revisions import effective_events
 
     projector = Projector()
+    in_effect = list(effective_events(events))
+    merges = Merges.from_events(in_effect)
     projector.apply_all(
         sorted(
             (
-                e
-                for e in effective_events(events)
-                if e.kind not in DEFINITION_KINDS and (before is None or e.date.start < before)
+                merges.attribute(e)
+                for e in in_effect
+                if e.kind not in REGISTRY_KINDS and (before is None or e.date.start < before)
             ),
             key=fold_order,
         )

@@ -3,24 +3,36 @@ timeline as known at an instant, and stored events as drafting documents sees th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from timeline.choices import match
 from timeline.dates import OPEN_START, FuzzyDate
-from timeline.entities import DEFINITION_KINDS, Entity, Registry, entity_from_fields
+from timeline.entities import (
+    ACCEPT_KINDS,
+    REGISTRY_KINDS,
+    Entity,
+    Registry,
+    entity_from_fields,
+)
 from timeline.errors import InvalidInput, NotFound, NoTimeline
 from timeline.events import Event
+from timeline.merges import MERGE_KINDS
 from timeline.revisions import apply_revisions, effective_events
 from timeline.store import EventQuery, Store, TimelineInfo
-from timeline.store.effective import revisions_by_target
+from timeline.store.effective import effective, revisions_by_target
 from timeline.store.timelines import check_timeline_name
 
 if TYPE_CHECKING:
     # Imported where documents are drafted: an answer needs neither them nor the YAML parser
     # they bring (see tests/test_startup.py).
     from timeline.documents import Drafter, Item
+
+
+# The decisions taken on a timeline's registry: merges and acceptances after review.
+DECISION_KINDS = (*MERGE_KINDS, *ACCEPT_KINDS)
 
 
 def pick_timeline(store: Store, name: str | None) -> TimelineInfo:
@@ -79,19 +91,38 @@ def header_timeline(
 
 
 def load_registry(store: Store, timeline: str, as_known: datetime | None = None) -> Registry:
-    """The actors and places of a timeline, as known at `as_known` (now when None)."""
+    """The actors and places of a timeline, as known at `as_known` (now when None), with the
+    merges and acceptances recorded by then."""
     # Read on every answer: the definitions' fields only, without building whole events.
     definitions = list(store.log.definitions(timeline, as_known=as_known))
     revisions = store.log.definition_revisions(timeline, as_known=as_known)
+    # Dated aliases are read in the timeline's zone: asked for only when there are some.
+    zone = "UTC"
+    if any(_has_dated_alias(fields) for _, _, fields in definitions):
+        zone = store.catalog.zone(timeline) or "UTC"
     if not revisions:
-        registry = Registry()
+        registry = Registry(zone=zone)
         for _, kind, fields in definitions:
             registry.add(entity_from_fields(kind, fields))
-        return registry
-    events = store.log.select(
-        EventQuery(ids=[event_id for event_id, _, _ in definitions], with_record=False)
-    )
-    return Registry.from_events(effective_events([*events, *revisions]))
+    else:
+        events = store.log.select(
+            EventQuery(ids=[event_id for event_id, _, _ in definitions], with_record=False)
+        )
+        registry = Registry.from_events(effective_events([*events, *revisions]), zone=zone)
+    registry.decide(registry_decisions(store, timeline, as_known))
+    return registry
+
+
+def registry_decisions(store: Store, timeline: str, as_known: datetime | None) -> list[Event]:
+    """The merges and acceptances of a timeline recorded by `as_known`, revisions applied,
+    in recording order."""
+    query = EventQuery(timeline, kinds=DECISION_KINDS, as_known=as_known, with_record=False)
+    return sorted(effective(store.log, query), key=lambda e: e.seq)
+
+
+def _has_dated_alias(fields: Mapping[str, Any]) -> bool:
+    aliases = fields.get("aliases")
+    return isinstance(aliases, list) and any(isinstance(a, Mapping) for a in aliases)
 
 
 def resolve_entity(
@@ -159,7 +190,7 @@ def extent(store: Store, info: TimelineInfo) -> Extent:
     """The dates a timeline's events span, and the instant its log begins."""
     dated = EventQuery(
         info.name,
-        exclude_kinds=list(DEFINITION_KINDS),
+        exclude_kinds=list(REGISTRY_KINDS),
         # Open starts ("../2011") say nothing of when a timeline begins.
         valid_from=OPEN_START + timedelta(microseconds=1),
         limit=1,

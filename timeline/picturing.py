@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from timeline import answers, lookups, resource_dir
-from timeline.entities import DEFINITION_KINDS, Registry
+from timeline.entities import REGISTRY_KINDS, Registry
 from timeline.errors import InvalidInput
 from timeline.events import Event
 from timeline.pictures import charts, colours, geojson, mapping
@@ -101,14 +101,23 @@ def draw_map(
     return scene
 
 
-def _events(store: Store, info: TimelineInfo, kinds: Sequence[str] | None = None) -> list[Event]:
+def _events(
+    store: Store,
+    info: TimelineInfo,
+    kinds: Sequence[str] | None = None,
+    registry: Registry | None = None,
+) -> list[Event]:
     query = EventQuery(
         info.name,
         kinds=list(kinds) if kinds else None,
-        exclude_kinds=None if kinds else list(DEFINITION_KINDS),
+        exclude_kinds=None if kinds else list(REGISTRY_KINDS),
         with_record=False,
     )
-    return effective(store.log, query)
+    events = effective(store.log, query)
+    if registry is None:
+        return events
+    # Each event as the registry's merges attribute it.
+    return [registry.merges.attribute(e) for e in events]
 
 
 def _window(
@@ -154,7 +163,9 @@ def chart(
     if places and kind != "control":
         raise InvalidInput("places are only charted by the control chart", subject="places")
     chosen = [registry.resolve(p, "place", subject="place").id for p in places]
-    events = _events(store, info, ["control", "control.contested"] if kind == "control" else None)
+    events = _events(
+        store, info, ["control", "control.contested"] if kind == "control" else None, registry
+    )
     start, end = _window(events, between)
     if kind == "events":
         return charts.events_by_month(events, info.zone, start, end)

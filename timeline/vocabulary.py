@@ -7,13 +7,16 @@ for the code, and a test keeps the two in step.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from timeline.dates import DateError, FuzzyDate, parse_fuzzy
 from timeline.errors import ValidationError
 from timeline.limits import MAX_COUNT, check_count, shown
 
@@ -31,6 +34,7 @@ class FieldType(StrEnum):
     ACTORS = "actors"  # a list of actors
     ENTITIES = "entities"  # a list of actors or places
     WORDS = "words"  # a list of short texts
+    ALIASES = "aliases"  # a list of names, each a text or {name, from, until}
     EVENT = "event"  # a reference to another event (id or slug)
     EVENT_OR_NAME = "event-or-name"  # an event reference, or a name it is known by
     OBJECT = "object"
@@ -92,7 +96,7 @@ COMMON_FIELDS: dict[str, FieldSpec] = {
 _CEASEFIRE = (_f("ceasefire", T.TEXT, True), _f("parties", T.ACTORS))
 _DEFINITION = (
     _f("name", T.TEXT, True),
-    _f("aliases", T.WORDS),
+    _f("aliases", T.ALIASES),
     _f("type", T.TEXT),
     _f("description", T.TEXT),
     _f("review", T.BOOLEAN),
@@ -111,6 +115,16 @@ KINDS: dict[str, KindSpec] = {
             (_f("place", T.SLUG, True), *_DEFINITION, _f("lat", T.NUMBER), _f("lon", T.NUMBER)),
             dated=False,
         ),
+        # Decisions about the registry: undated (the merge's date, when given, is the period
+        # it holds in), never folded themselves (see timeline.merges).
+        KindSpec(
+            "actor.merged", (_f("actor", T.ACTOR, True), _f("into", T.ACTOR, True)), dated=False
+        ),
+        KindSpec(
+            "place.merged", (_f("place", T.PLACE, True), _f("into", T.PLACE, True)), dated=False
+        ),
+        KindSpec("actor.accepted", (_f("actor", T.ACTOR, True),), dated=False),
+        KindSpec("place.accepted", (_f("place", T.PLACE, True),), dated=False),
         # `partial` (added without a version change: a stored event without it reads as
         # before, the whole place held) says `by` holds part of the place, not all of it.
         KindSpec(
@@ -219,8 +233,11 @@ class Resolver:
     The drafting code implements it over the store and the batch being drafted.
     """
 
-    def entity(self, name: str, entity_type: str | None, field: str) -> str:
-        """The id of the entity `name` designates (raises UnknownEntity)."""
+    def entity(
+        self, name: str, entity_type: str | None, field: str, at: datetime | None = None
+    ) -> str:
+        """The id of the entity `name` designates in an event beginning at `at` (None: an
+        undated event, such as a definition); raises UnknownEntity."""
         raise NotImplementedError
 
     def event(self, reference: str, field: str, kinds: tuple[str, ...] = ()) -> str:
@@ -243,10 +260,16 @@ def kind_spec(kind: str) -> KindSpec:
 
 
 def validate_fields(
-    kind: str, fields: Mapping[str, Any], resolver: Resolver, *, partial: bool = False
+    kind: str,
+    fields: Mapping[str, Any],
+    resolver: Resolver,
+    *,
+    partial: bool = False,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
     """Check `fields` against the kind's schema and normalise them: entity names become
-    ids, event references become event ids, numeric text becomes numbers.
+    ids (the names valid at `at`, the start of the event's date), event references become
+    event ids, numeric text becomes numbers.
 
     With `partial` (corrections), required fields may be missing. Raises ValidationError
     naming the field and the value.
@@ -265,7 +288,7 @@ def validate_fields(
             )
         if value is None or value == "" or value == []:
             continue
-        out[name] = _check(field, value, resolver)
+        out[name] = _check(field, value, resolver, at)
     if not partial:
         for field in spec.fields:
             if field.required and field.name not in out:
@@ -273,7 +296,7 @@ def validate_fields(
     return out
 
 
-def _check(field: FieldSpec, value: Any, resolver: Resolver) -> Any:
+def _check(field: FieldSpec, value: Any, resolver: Resolver, at: datetime | None) -> Any:
     name, kind = field.name, field.type
     if kind is T.TEXT:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -292,7 +315,7 @@ def _check(field: FieldSpec, value: Any, resolver: Resolver) -> Any:
     if kind in (T.ACTOR, T.PLACE):
         if not isinstance(value, str):
             raise _wrong(name, value, f"the id, name or alias of a {kind.value}")
-        return resolver.entity(value, kind.value, name)
+        return resolver.entity(value, kind.value, name, at)
     if kind in (T.ACTORS, T.ENTITIES):
         items = _list(name, value)
         entity_type = "actor" if kind is T.ACTORS else None
@@ -300,7 +323,7 @@ def _check(field: FieldSpec, value: Any, resolver: Resolver) -> Any:
         for item in items:
             if not isinstance(item, str):
                 raise _wrong(name, item, "a name or id")
-            resolved = resolver.entity(item, entity_type, name)
+            resolved = resolver.entity(item, entity_type, name, at)
             if resolved not in out:
                 out.append(resolved)
         return out
@@ -311,6 +334,8 @@ def _check(field: FieldSpec, value: Any, resolver: Resolver) -> Any:
                 raise _wrong(name, item, "a word")
             words.append(str(item).strip())
         return [w for w in dict.fromkeys(words) if w]
+    if kind is T.ALIASES:
+        return _aliases(name, value)
     if kind is T.EVENT:
         if not isinstance(value, str):
             raise _wrong(name, value, "an event id or slug")
@@ -324,6 +349,70 @@ def _check(field: FieldSpec, value: Any, resolver: Resolver) -> Any:
             raise _wrong(name, value, "a mapping")
         return dict(value)
     raise AssertionError(kind)
+
+
+def _aliases(name: str, value: Any) -> list[Any]:
+    """A list of names: each a text, valid whenever, or `{name, from, until}`, valid from
+    the start of `from` to the end of `until` (either may be left out: open)."""
+    out: list[Any] = []
+    plain: set[str] = set()
+    for item in _list(name, value):
+        if isinstance(item, Mapping):
+            alias: dict[str, str] | str = _dated_alias(name, item)
+        elif isinstance(item, str | int | float) and not isinstance(item, bool):
+            alias = str(item).strip()
+        else:
+            raise _wrong(name, item, "a name or {name, from, until}")
+        if isinstance(alias, dict):
+            out.append(alias)
+        elif alias and alias.casefold() not in plain:
+            plain.add(alias.casefold())
+            out.append(alias)
+    return out
+
+
+def _dated_alias(field: str, item: Mapping[str, Any]) -> dict[str, str] | str:
+    """A dated alias, its dates as their texts (a mapping without dates is a plain name)."""
+    unknown = sorted(set(item) - {"name", "from", "until"})
+    if unknown:
+        raise ValidationError(
+            f"{field}: unknown key {shown(unknown[0])} in {shown(dict(item))} (a dated alias "
+            "takes name, from and until)",
+            field=field,
+        )
+    text = item.get("name")
+    if isinstance(text, bool) or not isinstance(text, str | int | float) or not str(text).strip():
+        raise _wrong(field, dict(item), "an alias: its name is missing")
+    alias = {"name": str(text).strip()}
+    bounds: dict[str, FuzzyDate] = {}
+    for key in ("from", "until"):
+        bound = item.get(key)
+        if bound is None or bound == "":
+            continue
+        try:
+            bounds[key] = parse_fuzzy(_date_text(bound))
+        except (DateError, ValueError) as err:
+            raise ValidationError(
+                f"{field}: {key} of {shown(alias['name'])}: {err}", field=field
+            ) from None
+        alias[key] = bounds[key].text
+    since, until = bounds.get("from"), bounds.get("until")
+    if since is not None and until is not None and until.end <= since.start:
+        raise ValidationError(
+            f"{field}: {shown(alias['name'])} is valid until {alias['until']}, before it is "
+            f"valid from {alias['from']}",
+            field=field,
+        )
+    return alias if len(alias) > 1 else alias["name"]
+
+
+def _date_text(value: Any) -> str:
+    # YAML reads an unquoted 2016-03-30 as a date and 2016 as an integer: both mean their text.
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"{shown(value)} is not a date")
+    return str(value)
 
 
 def _list(name: str, value: Any) -> list[Any]:

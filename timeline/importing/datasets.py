@@ -221,10 +221,11 @@ class DatasetImport:
     ) -> list[NewEvent]:
         timeline = self.info.name
         definitions: list[NewEvent] = []
-        fields = self.run.names.resolve_fields(record, definitions)
+        date = parse_fuzzy(record.date, self.info.zone)
+        # A dataset's names mean what they meant at the record's date.
+        fields = self.run.names.resolve_fields(record, definitions, date.start)
         source_record = record.fields.get("record")
         validated = validate_fields(record.kind, fields, self.run.names.ids)
-        date = parse_fuzzy(record.date, self.info.zone)
         sources = _cached_sources(tuple(tuple(sorted(s.items())) for s in record.sources))
         version = previous.version + 1 if previous is not None else 1
         origin = Origin(record.key, version, record.content_hash, record.stamp)

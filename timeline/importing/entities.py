@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime
 from typing import Any
 
 from timeline.dates import parse_fuzzy
@@ -33,9 +34,13 @@ class EntityNames:
         self.ids = IdResolver(registry)
         self._names: dict[tuple[str, str], str] = {}
 
-    def resolve_fields(self, record: SourceRecord, definitions: list[NewEvent]) -> dict[str, Any]:
-        """The record's fields with entity names made ids; the definitions of entities it
-        names for the first time are appended to `definitions`."""
+    def resolve_fields(
+        self, record: SourceRecord, definitions: list[NewEvent], at: datetime
+    ) -> dict[str, Any]:
+        """The record's fields with entity names made ids, as the names were meant at `at`
+        (the start of the record's date: a dated alias, a merge for a period); the
+        definitions of entities it names for the first time are appended to
+        `definitions`."""
         spec = kind_spec(record.kind)
         out: dict[str, Any] = {}
         for name, value in record.fields.items():
@@ -46,37 +51,50 @@ class EntityNames:
                 raise ValidationError(f"{name}: unknown field for kind {record.kind}", field=name)
             kind = field_spec.type
             if kind is FieldType.PLACE and isinstance(value, str):
-                out[name] = self._place(value, record, definitions)
+                out[name] = self._place(value, record, definitions, at)
             elif kind is FieldType.ACTOR and isinstance(value, str):
-                out[name] = self._actor(value, definitions)
+                out[name] = self._actor(value, definitions, at)
             elif kind in (FieldType.ACTORS, FieldType.ENTITIES) and isinstance(value, list):
-                out[name] = [self._actor(v, definitions) for v in value if isinstance(v, str) and v]
+                ids = [self._actor(v, definitions, at) for v in value if isinstance(v, str) and v]
+                out[name] = list(dict.fromkeys(ids))
             else:
                 out[name] = value
         return out
 
-    def _actor(self, name: str, definitions: list[NewEvent]) -> str:
-        # Datasets repeat the same few hundred names across a million rows.
+    def _actor(self, name: str, definitions: list[NewEvent], at: datetime) -> str:
+        # Datasets repeat the same few hundred names across a million rows: a name that
+        # means the same whatever the date is looked up once.
         known = self._names.get(("actor", name))
         if known is not None:
             return known
-        found = self.registry.find(name, "actor")
-        if len(found) > 1:
-            raise UnknownEntity(f"actor {name!r} is ambiguous: {', '.join(e.id for e in found)}")
-        entity_id = found[0].id if found else self._define("actor", name, {}, definitions)
-        self._names["actor", name] = entity_id
+        found = self._known("actor", name, at)
+        entity_id = found if found else self._define("actor", name, {}, definitions)
+        if not self.registry.dated(name, "actor"):
+            self._names["actor", name] = entity_id
         return entity_id
 
-    def _place(self, name: str, record: SourceRecord, definitions: list[NewEvent]) -> str:
+    def _known(self, entity_type: str, name: str, at: datetime) -> str | None:
+        """The id `name` means at `at` (through the merges then), None when it means none."""
+        found = self.registry.find(name, entity_type, at)
+        if len(found) > 1:
+            raise UnknownEntity(
+                f"{entity_type} {name!r} is ambiguous: {', '.join(e.id for e in found)}"
+            )
+        if not found:
+            return None
+        return self.registry.merges.target(entity_type, found[0].id, at)
+
+    def _place(
+        self, name: str, record: SourceRecord, definitions: list[NewEvent], at: datetime
+    ) -> str:
         known = self._names.get(("place", name))
         if known is not None:
             return known
-        found = self.registry.find(name, "place")
-        if len(found) == 1:
-            self._names["place", name] = found[0].id
-            return found[0].id
-        if len(found) > 1:
-            raise UnknownEntity(f"place {name!r} is ambiguous: {', '.join(e.id for e in found)}")
+        found = self._known("place", name, at)
+        if found is not None:
+            if not self.registry.dated(name, "place"):
+                self._names["place", name] = found
+            return found
         extra: dict[str, Any] = {}
         hint = record.place
         if hint is not None and hint.name == name:
@@ -85,7 +103,8 @@ class EntityNames:
             if hint.admin1:
                 extra["description"] = f"in {hint.admin1}"
         entity_id = self._define("place", name, extra, definitions)
-        self._names["place", name] = entity_id
+        if not self.registry.dated(name, "place"):
+            self._names["place", name] = entity_id
         return entity_id
 
     def _define(
@@ -128,10 +147,12 @@ class IdResolver(Resolver):
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
 
-    def entity(self, name: str, entity_type: str | None, field: str) -> str:
+    def entity(
+        self, name: str, entity_type: str | None, field: str, at: datetime | None = None
+    ) -> str:
         if self.registry.get(name, entity_type) is not None:
             return name
-        return self.registry.resolve(name, entity_type, field=field).id
+        return self.registry.resolve(name, entity_type, field=field, at=at).id
 
     def event(self, reference: str, field: str, kinds: tuple[str, ...] = ()) -> str:
         raise ValidationError(f"{field}: dataset records cannot refer to events", field=field)

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from timeline.dates import FuzzyDate, Precision
-from timeline.entities import DEFINITION_KINDS, Registry
+from timeline.entities import REGISTRY_KINDS, Registry
 from timeline.events import Event
 
 # The parts of a date TimelineJS is given, by the date's precision: no more than is known.
@@ -115,7 +115,7 @@ def timeline_js(
 ) -> dict[str, Any]:
     """The TimelineJS3 document of effective events (definitions are left out), in fold
     order; `title` heads the title slide, `name` is the timeline's."""
-    shown = [e for e in events if e.kind not in DEFINITION_KINDS]
+    shown = [e for e in events if e.kind not in REGISTRY_KINDS]
     slides = []
     for event in shown:
         start, end = _dates(event.date, zone)

@@ -16,6 +16,12 @@ from timeline.store.records import COUNT_NAMES, ImportRun
 
 # Definitions of actors and places hold for all time: no valid date, no place in a fold.
 DEFINITION_KINDS = tuple(entities.DEFINITION_KINDS)
+# The registry's events (definitions, merges, acceptances) are not facts of the conflict: no
+# timeline's count or span includes them.
+REGISTRY_KINDS = tuple(sorted(entities.REGISTRY_KINDS))
+# Events that hold for all time and change no fold, so make no snapshot stale. A merge is
+# not one of them: its valid date is the period whose folds it changes.
+TIMELESS_KINDS = (*entities.DEFINITION_KINDS, *entities.ACCEPT_KINDS)
 # The valid start of an event dated with an open start ("../2011"): the first instant.
 OPEN_START_US = to_micros(OPEN_START)
 

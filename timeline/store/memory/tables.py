@@ -40,8 +40,8 @@ from timeline.store.records import (
     TimelineInfo,
 )
 from timeline.store.timelines import (
-    DEFINITION_KINDS,
     OPEN_START_US,
+    REGISTRY_KINDS,
     check_new_timeline,
     count_columns,
     finished_columns,
@@ -90,7 +90,7 @@ class MemoryCatalog(MemoryPart):
         last: dict[str, tuple[int, str]] = {}
         for row in self._database.visible(tables.length):
             timeline = row[TIMELINE]
-            if row[KIND] in DEFINITION_KINDS:
+            if row[KIND] in REGISTRY_KINDS:
                 continue
             counts[timeline] = counts.get(timeline, 0) + 1
             if row[VALID_FROM] <= OPEN_START_US:

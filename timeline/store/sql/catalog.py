@@ -9,7 +9,7 @@ from timeline.dates import to_micros
 from timeline.errors import InvalidInput, NotFound
 from timeline.store.records import TimelineInfo
 from timeline.store.sql.part import SqlPart
-from timeline.store.timelines import DEFINITION_KINDS, OPEN_START_US, check_new_timeline
+from timeline.store.timelines import OPEN_START_US, REGISTRY_KINDS, check_new_timeline
 
 _E = schema.events
 _T = schema.timelines
@@ -60,7 +60,7 @@ class SqlCatalog(SqlPart):
                 _E.c.timeline,
                 sa.func.count().label("n"),
             )
-            .where(_E.c.kind.not_in(DEFINITION_KINDS))
+            .where(_E.c.kind.not_in(REGISTRY_KINDS))
             .group_by(_E.c.timeline)
             .subquery()
         )
@@ -86,7 +86,7 @@ class SqlCatalog(SqlPart):
             sa.select(_E.c.date_text)
             .where(
                 _E.c.timeline == name,
-                _E.c.kind.not_in(DEFINITION_KINDS),
+                _E.c.kind.not_in(REGISTRY_KINDS),
                 _E.c.valid_from > OPEN_START_US,
             )
             .order_by(order)
