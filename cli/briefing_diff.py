@@ -71,7 +71,7 @@ def print_diff(result: Mapping[str, Any], console: Console) -> None:
         lines.append(f"forces: {_name(p['actor'])} at {_name(p.get('place'))}: {change}")
     for m in result["materiel"]["added"]:
         lines.append(
-            f"materiel added: {m.get('count') or ''} {m['item']} at {_name(m.get('place'))}"
+            f"materiel added: {_count(m.get('count'), '')} {m['item']} at {_name(m.get('place'))}"
         )
     for m in result["materiel"]["removed"]:
         lines.append(f"materiel gone: {m['item']} at {_name(m.get('place'))}")
