@@ -236,7 +236,8 @@ def print_history(
         width = max(len(str(t["date"])) for t in changes)
         for t in changes:
             console.print(
-                f"  {t['date']:<{width}}  {transition_text(t)} ({short_id(str(t['event']))})",
+                f"  {t['date']:<{width}}  {transition_text(t).removeprefix('materiel: ')} "
+                f"({short_id(str(t['event']))})",
                 highlight=False,
                 soft_wrap=True,
                 markup=False,

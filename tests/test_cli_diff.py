@@ -204,7 +204,7 @@ def test_history_lists_the_materiel_changes(cli: Invoke) -> None:
     assert [m["to"] for m in place["materiel"]] == [3, 1, 0, 2]
     text = cli("history", "Base C").stdout
     assert "\nmateriel\n" in text
-    assert "2020-04-10  materiel: drone of Force X at Base C: 3 -> 1 (destroyed)" in text
+    assert "2020-04-10  drone of Force X at Base C: 3 -> 1 (destroyed)" in text
 
 
 @pytest.mark.parametrize(

@@ -149,6 +149,14 @@ function drawMap(scene) {
 const nameOf = (entity) => (entity ? entity.name : "");
 const maybe = (fact) => (fact.certain === false ? "?" : "");
 
+// How many of a stock were lost (destroyed, captured, lost, withdrawn), and how many of those
+// the holding on record could not cover.
+function lostText(f) {
+  if (!f.losses || !f.losses.length) return "";
+  const beyond = f.lost_beyond_holding ? ` (${f.lost_beyond_holding} beyond the known holding)` : "";
+  return `${f.lost}${beyond}`;
+}
+
 const SECTIONS = [
   ["control", "Control of places", ["Place", "Held by", "Taken from", "Since"],
     (f) => [nameOf(f.place), nameOf(f.controller), nameOf(f.from), f.since + maybe(f)]],
@@ -159,8 +167,8 @@ const SECTIONS = [
   ["presence", "Forces present", ["Force", "Where", "For", "Status"],
     (f) => [nameOf(f.actor), nameOf(f.place), nameOf(f.on_behalf_of),
       f.status + (f.contested ? " (contested)" : "")]],
-  ["materiel", "Materiel", ["Item", "Count", "Where", "Held by"],
-    (f) => [f.item, f.count ?? "", nameOf(f.place), nameOf(f.holder)]],
+  ["materiel", "Materiel", ["Item", "Count", "Lost", "Where", "Held by"],
+    (f) => [f.item, f.count ?? "", lostText(f), nameOf(f.place), nameOf(f.holder)]],
   ["ceasefires", "Ceasefires", ["Ceasefire", "Status", "Since"],
     (f) => [f.name, f.status, f.since || ""]],
   ["claims", "Claims of the last 90 days", ["Claim", "By", "Status"],
