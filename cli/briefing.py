@@ -88,6 +88,24 @@ def _contested_by(item: Item) -> str:
     return f"{_names(contest.get('parties') or ())} (since {since}{mark})"
 
 
+def _losses(item: Item) -> str:
+    """What a stock lost and gained by capture, with the dates, and how far a loss went
+    beyond the holding on record."""
+    parts = []
+    for loss in item.get("losses") or ():
+        number = "" if loss.get("count") is None else f"{loss['count']:,} "
+        captor = f" by {_name(loss['captured_by'])}" if loss.get("captured_by") else ""
+        parts.append(f"{number}{loss.get('how')}{captor} {loss.get('date')}")
+    for gain in item.get("captured") or ():
+        number = "" if gain.get("count") is None else f"{gain['count']:,} "
+        taken = f" from {_name(gain['from'])}" if gain.get("from") else ""
+        parts.append(f"{number}captured{taken} {gain.get('date')}")
+    beyond = item.get("lost_beyond_holding") or 0
+    if beyond:
+        parts.append(f"{beyond:,} beyond the known holding")
+    return "; ".join(parts)
+
+
 def _violations(item: Item) -> str:
     names = {ref["id"]: ref["name"] for ref in item.get("violators") or ()}
     counts = sorted((item.get("violations") or {}).items())
@@ -146,6 +164,7 @@ SECTIONS: dict[str, tuple[str, list[Column]]] = {
             ("Count", lambda i: _count(i.get("count"))),
             ("Held by", lambda i: _name(i.get("holder"))),
             ("From", lambda i: _name(i.get("supplier"))),
+            ("Lost or captured", _losses),
             ("Since", _since),
             ("Sources", _sources),
         ],
@@ -193,6 +212,7 @@ DROPPABLE = (
     "For",
     "Parties",
     "Contested by",
+    "Lost or captured",
     "Held by",
     "Item",
 )

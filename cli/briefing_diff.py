@@ -14,7 +14,7 @@ from .tables import short_id
 from .visible import visible_all
 
 # The sections of a history, in the order they print.
-HISTORY_SECTIONS = ("control", "contests", "presence", "support")
+HISTORY_SECTIONS = ("control", "contests", "presence", "support", "materiel")
 
 
 def _words(words: Any) -> str:
@@ -90,7 +90,7 @@ def print_diff(result: Mapping[str, Any], console: Console) -> None:
         lines.append(f"forces: {_name(p['actor'])} at {_name(p.get('place'))}: {change}")
     for m in result["materiel"]["added"]:
         lines.append(
-            f"materiel added: {m.get('count') or ''} {m['item']} at {_name(m.get('place'))}"
+            f"materiel added: {_count(m.get('count'), '')} {m['item']} at {_name(m.get('place'))}"
         )
     for m in result["materiel"]["removed"]:
         lines.append(f"materiel gone: {m['item']} at {_name(m.get('place'))}")
@@ -112,6 +112,106 @@ def print_diff(result: Mapping[str, Any], console: Console) -> None:
     )
 
 
+def print_transitions(result: Mapping[str, Any], console: Console) -> None:
+    """Every transition between two instants, one line each in date order: the date ('?' when
+    the event's date straddles either instant), what changed, and the event's short id."""
+    result = visible_all(result)
+    bounds = (
+        f", {knowledge(result)}" if result.get("as_known") or result.get("as_published") else ""
+    )
+    console.print(
+        Text(f"{result['timeline']}: every change from {result['from']} to {result['to']}{bounds}"),
+        style="bold",
+    )
+    moves = result.get("transitions") or []
+    if any(t.get("possibly_in_range") for t in moves):
+        console.print(
+            f"{UNCERTAIN} = the event's date straddles {result['from']} or {result['to']}: "
+            "possibly, not certainly, in between",
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
+    dates = [f"{t['date']}{f' {UNCERTAIN}' if t.get('possibly_in_range') else ''}" for t in moves]
+    width = max((len(d) for d in dates), default=0)
+    lines = [
+        f"{date:<{width}}  {transition_text(t)} ({short_id(str(t['event']))})"
+        for date, t in zip(dates, moves, strict=True)
+    ]
+    for line in lines or ["nothing changed"]:
+        console.print("  " + line, highlight=False, soft_wrap=True, markup=False)
+    f = result["fatalities"]
+    console.print(
+        f"  fatalities in between: {f.get('total', 0):,} (and {f.get('uncertain', 0):,} possibly)",
+        highlight=False,
+    )
+
+
+def _count(value: Any, absent: str) -> str:
+    return absent if value is None else f"{value:,}"
+
+
+def transition_text(t: Mapping[str, Any]) -> str:
+    """One transition (of a diff, or of a history's materiel) in words."""
+    kind = str(t.get("kind"))
+    place = _name(t.get("place")) or "an unnamed place"
+    actor = _name(t.get("actor"))
+    if kind == "control":
+        change = f"{_name(t.get('from')) or 'nobody'} -> {_name(t.get('to'))}"
+        return f"control: {place}: {change}{_control_shape(t)}"
+    if kind == "control.confirmed":
+        return f"control: {place}: still {_name(t.get('to'))}"
+    if kind.startswith("offensive."):
+        verb = "begun" if kind == "offensive.begun" else "ended"
+        target = f" on {place}" if t.get("place") and verb == "begun" else ""
+        return f"offensive {verb}: {t.get('name')} by {actor}{target}"
+    if kind.startswith("support."):
+        pair = f"{actor} -> {_name(t.get('backed'))}"
+        if kind == "support.begun":
+            return f"support begun: {pair} ({_words(t.get('to'))})"
+        if kind == "support.ended":
+            return f"support ended: {pair}"
+        changed = [f"+{', '.join(t['added'])}"] if t.get("added") else []
+        changed += [f"-{', '.join(t['removed'])}"] if t.get("removed") else []
+        return f"support changed: {pair}: {' / '.join(changed)}"
+    if kind == "presence.arrived":
+        strength = (t.get("strength") or {}).get("to")
+        return f"arrived: {actor} at {place}" + (f" ({strength:,})" if strength else "")
+    if kind == "presence.left":
+        return f"left: {actor} from {place}"
+    if kind == "presence.changed":
+        changes = []
+        if t.get("from") != t.get("to"):
+            changes.append(f"{t.get('from')} -> {t.get('to')}")
+        strength = t.get("strength") or {}
+        if strength.get("from") != strength.get("to"):
+            changes.append(
+                f"strength {_count(strength.get('from'), 'unknown')} -> "
+                f"{_count(strength.get('to'), 'unknown')}"
+            )
+        behalf = t.get("on_behalf_of") or {}
+        if _name(behalf.get("from")) != _name(behalf.get("to")):
+            changes.append(f"for {_name(behalf.get('to')) or 'nobody named'}")
+        return f"forces: {actor} at {place}: {', '.join(changes)}"
+    if kind.startswith("materiel."):
+        holder = actor or "an unnamed holder"
+        before = _count(t.get("from"), "none" if kind == "materiel.added" else "unknown")
+        after = _count(t.get("to"), "none" if kind == "materiel.removed" else "unknown")
+        beyond = t.get("beyond_holding") or 0
+        flag = f", {beyond:,} beyond the known holding" if beyond else ""
+        stock = f"{t.get('item')} of {holder} at {place}"
+        return f"materiel: {stock}: {before} -> {after} ({t.get('how')}{flag})"
+    if kind.startswith("ceasefire"):
+        by = ", ".join(_name(a) for a in t.get("by") or ())
+        violated = f"violated by {by}" if by else "violated"
+        if kind == "ceasefire.violated":
+            return f"ceasefire {t.get('name')}: {violated}"
+        return f"ceasefire {t.get('name')}: {t.get('from') or 'none'} -> {t.get('to')}" + (
+            f", {violated}" if by else ""
+        )
+    return kind
+
+
 def print_history(
     result: Mapping[str, Any],
     console: Console,
@@ -131,7 +231,8 @@ def print_history(
     if not any(result.get(section) for section in HISTORY_SECTIONS):
         entity = shlex.quote(str(asked or result["entity"]["id"]))
         console.print(
-            f"nothing to show: no control, presence or support of {name} is recorded; "
+            f"nothing to show: no control, presence, support or materiel of {name} is "
+            "recorded; "
             f"its events: timeline events --entity {entity}",
             highlight=False,
             soft_wrap=True,
@@ -148,6 +249,18 @@ def print_history(
         for span, rest in lines:
             console.print(
                 f"  {span:<{width}}  {rest}", highlight=False, soft_wrap=True, markup=False
+            )
+    changes = result.get("materiel") or []
+    if changes:
+        console.print("\n[bold]materiel[/bold]")
+        width = max(len(str(t["date"])) for t in changes)
+        for t in changes:
+            console.print(
+                f"  {t['date']:<{width}}  {transition_text(t).removeprefix('materiel: ')} "
+                f"({short_id(str(t['event']))})",
+                highlight=False,
+                soft_wrap=True,
+                markup=False,
             )
 
 

@@ -138,6 +138,12 @@ def at(
 @as_known_option
 @as_published_option
 @text_or_json_option
+@click.option(
+    "--net",
+    is_flag=True,
+    help="Only the net change from the state at D1 to the state at D2, not every "
+    "transition in between.",
+)
 @pass_app
 def diff(
     app: AppContext,
@@ -147,9 +153,11 @@ def diff(
     as_known: str | None,
     as_published: str | None,
     fmt: str,
+    net: bool,
 ) -> None:
-    """What changed between D1 and D2: places that changed hands, offensives, support,
-    forces, materiel, ceasefires, and the fatalities in between."""
+    """What changed between D1 and D2: every transition in date order (places taken and
+    retaken, offensives, support, forces, materiel, ceasefires), those whose dates straddle
+    D1 or D2 marked '?', and the fatalities in between."""
     from timeline import answers, api
 
     info = api.pick_timeline(app.store, timeline)
@@ -160,16 +168,16 @@ def diff(
     published = values.instant(as_published, info.zone, "--as-published")
     span = api.check_known(app.store, info, known) or api.extent(app.store, info)
     result = answers.diff_between(
-        app.store, info, before, after, as_known=known, as_published=published
+        app.store, info, before, after, as_known=known, as_published=published, net=net
     ).to_json()
     _note_outside(first, before, span)
     _note_outside(second, after, span)
     if fmt == "json":
         print_json(result)
         return
-    from .briefing_diff import print_diff
+    from .briefing_diff import print_diff, print_transitions
 
-    print_diff(result, console())
+    (print_diff if net else print_transitions)(result, console())
 
 
 @main.command()

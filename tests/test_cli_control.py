@@ -121,11 +121,27 @@ def test_history_shows_parts_and_the_contest(city: Invoke) -> None:
 
 
 def test_diff_shows_a_place_becoming_contested_and_divided(city: Invoke) -> None:
+    net = ok(city("diff", "2020-01-20", "2020-03-15", "--net"))
+    shape = (
+        "[held -> contested; divided between South Front, North Army; contested by North "
+        "Army, South Front]"
+    )
+    assert f"control   Port City: North Army -> South Front (2020-03-01) {shape}" in net
+    # The transitions tell it event by event: fought over, then divided.
     text = ok(city("diff", "2020-01-20", "2020-03-15"))
     assert (
-        "control   Port City: North Army -> South Front (2020-03-01) [held -> contested; "
-        "divided between South Front, North Army; contested by North Army, South Front]"
+        "2020-02-01  control: Port City: North Army -> North Army [held -> contested; "
+        "contested by North Army, South Front]"
     ) in text
+    assert (
+        "2020-03-01  control: Port City: North Army -> South Front [divided between South "
+        "Front, North Army; contested by North Army, South Front]"
+    ) in text
+    attacked, divided = json.loads(
+        ok(city("diff", "2020-01-20", "2020-03-15", "--format", "json"))
+    )["transitions"]
+    assert (attacked["from_status"], attacked["to_status"]) == ("held", "contested")
+    assert [h["id"] for h in divided["holders"]] == ["south", "north"]
     # The same controller before and after: the end of the contest is still a change.
     later = json.loads(ok(city("diff", "2020-04-15", "2020-07-01", "--format", "json")))
     (change,) = later["control"]

@@ -141,7 +141,15 @@ def test_diff_under_a_publication_bound(cli: Invoke) -> None:
     assert [(c["place"]["id"], c["to"]["id"]) for c in result["control"]] == [("a", "x")]
     assert result["as_published"] == "2020-05-20T22:00:00Z"
     assert result["unpublished"] == 1
+    # Every transition under the same bound: Y's capture, published on the 25th, is not one;
+    # X's, at the date published then (the correction to the 9th came out on the 30th), is.
+    moves = [(t["date"], t["to"]["id"]) for t in result["transitions"]]
+    assert moves == [("2020-05-10", "x")]
     everything = run_json(cli, "diff", "2020-05-01", "2020-05-20")
+    assert [(t["date"], t["to"]["id"]) for t in everything["transitions"]] == [
+        ("2020-05-09", "x"),
+        ("2020-05-15", "y"),
+    ]
     assert [(c["place"]["id"], c["to"]["id"]) for c in everything["control"]] == [("a", "y")]
     assert everything["as_published"] is None
     text = cli("diff", "2020-05-01", "2020-05-20", "--as-published", "2020-05-20")

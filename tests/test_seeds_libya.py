@@ -19,6 +19,10 @@ Checks:
 - `on behalf of`: whom the actor's forces are there for.
 - `contested`: whether the actor's presence rests on an event someone denies.
 - `materiel`: how many of an item are at a place ("place: item").
+- `materiel of`: how many of an item one holder has at a place ("place: item: holder"; the
+  place `-` for none named).
+- `lost`: how many of that stock are known lost (destroyed, captured, lost or withdrawn).
+- `losses`: how many losses of that stock are on record, whatever their counts.
 - `offensive`: whether the offensive ("actor: name") is under way.
 - `ceasefire`: the status of the ceasefire of that name (None: not yet heard of).
 """
@@ -99,9 +103,21 @@ def materiel_at(answer: Answer, place: str) -> dict[str, int]:
     """Item -> how many are known to be at `place` (an unknown count counts as 0)."""
     counts: dict[str, int] = {}
     for m in answer["materiel"]:
-        if m["place"]["id"] == place:
+        if (m["place"] or {}).get("id") == place:
             counts[m["item"]] = counts.get(m["item"], 0) + int(m["count"] or 0)
     return counts
+
+
+def stocks_of(answer: Answer, subject: str) -> list[dict[str, Any]]:
+    """The stocks "place: item: holder" names (place `-`: none named)."""
+    place, item, holder = (s.strip() for s in subject.split(":"))
+    return [
+        m
+        for m in answer["materiel"]
+        if (m["place"] or {}).get("id", "-") == place
+        and m["item"] == item
+        and (m["holder"] or {}).get("id") == holder
+    ]
 
 
 def offensives_of(answer: Answer, actor: str) -> set[str]:
@@ -135,6 +151,12 @@ def observe(answer: Answer, check: str, subject: str) -> Expected:
     if check == "materiel":
         place, item = (s.strip() for s in subject.split(":"))
         return materiel_at(answer, place).get(item, 0)
+    if check == "materiel of":
+        return sum(int(m["count"] or 0) for m in stocks_of(answer, subject))
+    if check == "lost":
+        return sum(int(m["lost"]) for m in stocks_of(answer, subject))
+    if check == "losses":
+        return sum(len(m["losses"]) for m in stocks_of(answer, subject))
     if check == "presence at":
         actor, place = subject.split(": ")
         statuses = sorted(
@@ -334,6 +356,36 @@ RECORD: list[tuple[str, str, str, Expected, str]] = [
      "Russia transferred 6 MiG-29s to Al Jufra (Libyan interior minister, via Daily Sabah)"),
     ("2020-05-26", "materiel", "al-jufra: Su-24", 2,
      "Russia transferred 2 Su-24s to Al Jufra (Libyan interior minister, via Daily Sabah)"),
+    # --- materiel lost, and captured ---
+    ("2019-06-29", "lost", "mitiga: Turkish drone: gna", 0,
+     "AFP, 2019-07-01: the LNA said it destroyed a Turkish drone at Mitiga on Sunday 30 June"),
+    ("2019-07-01", "lost", "mitiga: Turkish drone: gna", 1, "The LNA's claim of 30 June"),
+    ("2020-04-20", "lost", "misrata: Wing Loong drone: lna", 1,
+     "Al Marsad, 2020-04-19: the GNA said it shot down an Emirati drone south of Misrata"),
+    ("2020-05-09", "lost", "al-watiya: Turkish drone: gna", 1,
+     "Al-Masdar News, 2020-05-08: the LNA said it shot down a Turkish drone over Al Watiya"),
+    ("2020-05-15", "lost", "al-watiya: Pantsir-S1: lna", 0,
+     "The first Pantsir the GNA reported destroyed at Al Watiya went on 2020-05-16"),
+    ("2020-05-17", "lost", "al-watiya: Pantsir-S1: lna", 1,
+     "Arabi Post, 2020-05-16: the GNA said it destroyed a Pantsir as it arrived at Al Watiya"),
+    ("2020-05-19", "lost", "al-watiya: Pantsir-S1: lna", 2,
+     "Al-Masdar News, 2020-05-18: a Pantsir-S1 left behind at Al Watiya was captured"),
+    ("2020-05-19", "materiel of", "al-watiya: Pantsir-S1: lna", 0,
+     "No delivery of a Pantsir is on record: the count stays at zero, never below"),
+    ("2020-05-17", "materiel of", "al-watiya: Pantsir-S1: gna", 0,
+     "The GNA had no Pantsir before it took Al Watiya on 2020-05-18"),
+    ("2020-05-19", "materiel of", "al-watiya: Pantsir-S1: gna", 1,
+     "The New Arab, 2020-05-22: the Pantsir paraded in Tripoli was found at Al Watiya"),
+    ("2020-05-19", "lost", "sirte: Pantsir-S1: lna", 1,
+     "Agenzia Nova, 2020-05-18: the GNA said it destroyed a Pantsir south of Sirte at dawn"),
+    ("2020-05-21", "lost", "-: Pantsir-S1: lna", 4,
+     "The New Arab, 2020-05-22: the GNA said four Pantsir were destroyed in less than 24 hours"),
+    ("2020-07-03", "losses", "al-watiya: air-defence system: turkey", 0,
+     "Turkey's air defences at Al Watiya were struck on the night of 4-5 July 2020"),
+    ("2020-07-06", "losses", "al-watiya: air-defence system: turkey", 1,
+     "AP, 2020-07-05: the strikes destroyed air-defence systems Turkey had just brought in"),
+    ("2020-07-06", "lost", "al-watiya: air-defence system: turkey", 0,
+     "How many systems were destroyed was not said: no count is known lost"),
     # --- offensives under way ---
     ("2011-06-01", "offensive", "nato: Operation Unified Protector", True,
      "NATO's air campaign ran from 2011-03-31 to 2011-10-31"),
@@ -416,6 +468,22 @@ def test_the_gna_claims_of_the_withdrawal_are_listed(libya_at: LibyaAt) -> None:
     assert any(c["by"]["id"] == "gna" for c in claims)
     assert any(c["by"]["id"] == "us-africom" for c in claims)
     assert any(c["by"]["id"] == "libyan-interior-minister" for c in claims)
+
+
+def test_the_other_count_of_the_pantsir_lost_at_al_watiya_is_a_claim(libya_at: LibyaAt) -> None:
+    # Arabi Post (2020-05-16) reported one Pantsir destroyed at Al Watiya that Saturday,
+    # Agenzia Nova (2020-05-18) two: the loss keeps the first count, the claim the second.
+    answer = libya_at("2020-05-26")
+    (stock,) = [
+        m
+        for m in answer["materiel"]
+        if (m["place"] or {}).get("id") == "al-watiya" and m["holder"]["id"] == "lna"
+        if m["item"] == "Pantsir-S1"
+    ]
+    destroyed = [loss for loss in stock["losses"] if loss["how"] == "destroyed"]
+    assert [loss["count"] for loss in destroyed] == [1]
+    claims = [c for c in answer["claims"] if "two Russian-made Pantsir" in c["text"]]
+    assert [c["by"]["id"] for c in claims] == ["gna"]
 
 
 # -- the sources ----------------------------------------------------------------------------------

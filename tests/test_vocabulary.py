@@ -102,6 +102,8 @@ def test_an_unknown_field_lists_the_fields_of_the_kind() -> None:
         ("actor.defined", {"name": "Wagner Group"}, "actor"),
         ("deployment", {"strength": 300}, "actor"),
         ("control", {"place": "tripoli", "by": ""}, "by"),  # empty means absent
+        ("materiel.lost", {"item": "Pantsir", "count": 2}, "how"),
+        ("materiel.lost", {"how": "destroyed"}, "item"),
     ],
 )
 def test_a_missing_required_field(kind: str, fields: dict[str, Any], missing: str) -> None:
@@ -127,6 +129,16 @@ def test_corrections_may_leave_out_required_fields() -> None:
         ("control", {"place": ["tripoli"], "by": "gna"}, "place: ['tripoli'] is not the id"),
         ("clash", {"actors": 3}, "actors: 3 is not a list"),
         ("statement", {"by": "gna", "text": {"a": 1}}, "text: {'a': 1} is not a text"),
+        (
+            "materiel.lost",
+            {"item": "Pantsir", "how": "stolen"},
+            "how: 'stolen' is not one of destroyed, captured, lost, withdrawn",
+        ),
+        (
+            "materiel.lost",
+            {"item": "Pantsir", "how": "destroyed", "captured_by": "GNA"},
+            "captured_by: 'gna' is given, but how is 'destroyed', not 'captured'",
+        ),
     ],
 )
 def test_a_value_of_the_wrong_type(kind: str, fields: dict[str, Any], message: str) -> None:
@@ -177,6 +189,17 @@ def test_numbers_and_booleans_from_text() -> None:
     assert check("place.defined", place="x", name="X", lat="32.47", lon=11)["lat"] == 32.47
     assert check("withdrawal", actor="gna", complete="no")["complete"] is False
     assert check("withdrawal", actor="gna", complete="Yes")["complete"] is True
+
+
+def test_how_materiel_was_lost_is_one_word_of_four_in_any_case() -> None:
+    assert check(
+        "materiel.lost", item="Pantsir", how=" Captured ", count="1", captured_by="GNA forces"
+    ) == {"item": "Pantsir", "how": "captured", "count": 1, "captured_by": "gna"}
+    # Captured, by whom not said: a loss, and nobody's gain.
+    assert check("materiel.lost", item="Pantsir", how="captured") == {
+        "item": "Pantsir",
+        "how": "captured",
+    }
 
 
 def test_comma_separated_lists() -> None:

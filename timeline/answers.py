@@ -22,6 +22,7 @@ from timeline.errors import InvalidInput
 from timeline.folding import FoldCache, collector_paused, projector_at
 from timeline.projections import SECTIONS, Answer, Diff, History, diff, history
 from timeline.projections.history import followed_kinds
+from timeline.projections.transitions import transitions, watched_kinds
 from timeline.store import EventQuery, Store, TimelineInfo
 from timeline.store.effective import effective
 
@@ -101,9 +102,13 @@ def diff_between(
     as_published: datetime | None = None,
     cache: FoldCache | None = None,
     head: int | None = None,
+    net: bool = False,
 ) -> Diff:
     """What changed between two instants (the second after the first), under the same
-    knowledge bounds at both (through `cache` and `head`, as `state_at`)."""
+    knowledge bounds at both (through `cache` and `head`, as `state_at`): the net change
+    from the state at the first to the state at the second, and (unless `net`) every
+    transition in between, event by event, those whose dates straddle either instant
+    included."""
     if second <= first:
         raise InvalidInput(
             f"{second.isoformat()} is not after {first.isoformat()}", subject="second"
@@ -120,7 +125,24 @@ def diff_between(
         )
         for at in (first, second)
     )
-    return diff(before, after)
+    result = diff(before, after)
+    if net:
+        return result
+    # Every event of the kinds that make and unmake facts, from the start of the log: an
+    # event dated "2011/.." may straddle the first instant, and a correction may have moved
+    # any of them. The cost is linear in the timeline's events of those kinds, as a
+    # history's is (clashes and strikes, most of an imported log, are not read).
+    query = EventQuery(
+        info.name,
+        kinds=watched_kinds(),
+        as_known=as_known,
+        as_published=as_published,
+        with_record=False,
+    )
+    with collector_paused():
+        registry = lookups.load_registry(store, info.name, as_known)
+        moves = transitions(effective(store.log, query), registry, first, second)
+    return replace(result, transitions=tuple(moves))
 
 
 def history_of(

@@ -22,6 +22,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import orjson
 
@@ -534,7 +535,9 @@ def check_snapshots(store: Store, timeline: str) -> list[str]:
         where = f"{timeline}: the snapshot at {boundary.isoformat().replace('+00:00', 'Z')}"
         if stored is None or stored.boundary != boundary:
             problems.append(f"{where} does not match its digest: it was changed")
-        elif stored.event_count != count or stored.state != orjson.loads(projector.snapshot_json()):
+        elif stored.event_count != count or _as_read(stored.state) != orjson.loads(
+            projector.snapshot_json()
+        ):
             problems.append(f"{where} does not hold what the log folds to there")
 
     pending = list(boundaries)
@@ -547,6 +550,16 @@ def check_snapshots(store: Store, timeline: str) -> list[str]:
         for boundary in pending:
             compare(boundary)
     return problems
+
+
+def _as_read(state: dict[str, Any]) -> Any:
+    """A stored state as the projections read it, written out again: a state in a layout an
+    earlier version wrote, which they still read (a materiel stock without its losses), is
+    the same state. One they cannot read is compared as it is, and found different."""
+    try:
+        return orjson.loads(Projector.from_snapshot(state).snapshot_json())
+    except (ValueError, KeyError, TypeError):
+        return state
 
 
 def _resume(snapshot: Snapshot | None) -> tuple[Projector, datetime | None]:

@@ -47,6 +47,8 @@ class FieldSpec:
     name: str
     type: FieldType
     required: bool = False
+    # For a text field that takes one of a few words: those words (lowercase).
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +75,14 @@ class KindSpec:
 _FIELD_INDEX: dict[str, dict[str, FieldSpec]] = {}
 
 
-def _f(name: str, kind: FieldType, required: bool = False) -> FieldSpec:
-    return FieldSpec(name, kind, required)
+def _f(
+    name: str, kind: FieldType, required: bool = False, choices: tuple[str, ...] = ()
+) -> FieldSpec:
+    return FieldSpec(name, kind, required, choices)
+
+
+# How materiel leaves its holder's hands (`materiel.lost`): `captured` hands it to `captured_by`.
+LOSS_HOW = ("destroyed", "captured", "lost", "withdrawn")
 
 
 T = FieldType
@@ -179,6 +187,18 @@ KINDS: dict[str, KindSpec] = {
                 _f("place", T.PLACE),
                 _f("holder", T.ACTOR),
                 _f("supplier", T.ACTOR),
+            ),
+        ),
+        KindSpec(
+            "materiel.lost",
+            (
+                _f("item", T.TEXT, True),
+                _f("how", T.TEXT, True, LOSS_HOW),
+                _f("count", T.INTEGER),
+                _f("place", T.PLACE),
+                _f("holder", T.ACTOR),
+                _f("supplier", T.ACTOR),
+                _f("captured_by", T.ACTOR),
             ),
         ),
         KindSpec("ceasefire.proposed", _CEASEFIRE),
@@ -293,7 +313,21 @@ def validate_fields(
         for field in spec.fields:
             if field.required and field.name not in out:
                 raise ValidationError(f"{field.name}: required for kind {kind}", field=field.name)
+        if kind == "materiel.lost":
+            _check_loss(out)
     return out
+
+
+def _check_loss(fields: Mapping[str, Any]) -> None:
+    """A captor only for what was captured: anything else would add materiel to an actor's
+    holding that no source says it took."""
+    captor = fields.get("captured_by")
+    if captor is not None and fields.get("how") != "captured":
+        raise ValidationError(
+            f"captured_by: {shown(captor)} is given, but how is {shown(fields.get('how'))}, "
+            "not 'captured'",
+            field="captured_by",
+        )
 
 
 def _check(field: FieldSpec, value: Any, resolver: Resolver, at: datetime | None) -> Any:
@@ -301,6 +335,11 @@ def _check(field: FieldSpec, value: Any, resolver: Resolver, at: datetime | None
     if kind is T.TEXT:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise _wrong(name, value, "a text")
+        if field.choices:
+            word = str(value).strip().lower()
+            if word not in field.choices:
+                raise _wrong(name, value, f"one of {', '.join(field.choices)}")
+            return word
         return str(value).strip()
     if kind is T.INTEGER:
         return _integer(name, value)

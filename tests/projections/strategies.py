@@ -33,6 +33,7 @@ KINDS = [
     "deployment",
     "withdrawal",
     "materiel.transferred",
+    "materiel.lost",
     "ceasefire.proposed",
     "ceasefire.in_force",
     "ceasefire.violated",
@@ -134,6 +135,15 @@ def kind_fields(draw: st.DrawFn, n: int, kinds: list[str] = WEIGHTED) -> tuple[s
         _optional(draw, fields, "place", places)
         _optional(draw, fields, "holder", actors)
         _optional(draw, fields, "supplier", actors)
+    elif kind == "materiel.lost":
+        how = draw(st.sampled_from(["destroyed", "captured", "lost", "withdrawn"]))
+        fields = {"item": draw(st.sampled_from(ITEMS)), "how": how}
+        _optional(draw, fields, "count", st.integers(0, 50))
+        _optional(draw, fields, "place", places)
+        _optional(draw, fields, "holder", actors)
+        _optional(draw, fields, "supplier", actors)
+        if how == "captured":
+            _optional(draw, fields, "captured_by", actors)
     elif kind.startswith("ceasefire."):
         fields = {"ceasefire": draw(st.sampled_from(CEASEFIRES))}
         name = "by" if kind == "ceasefire.violated" else "parties"

@@ -56,6 +56,14 @@ SAME_QUESTIONS = [
         "/api/diff?from=2020-04-01&to=2020-06-30",
         ["diff", "2020-04-01", "2020-06-30", "--format", "json"],
     ),
+    (
+        "/api/diff?from=2019-04-01&to=2019-06-30&net=true",
+        ["diff", "2019-04-01", "2019-06-30", "--net", "--format", "json"],
+    ),
+    (
+        "/api/diff?from=2019-04-01&to=2019-06-30&net=false",
+        ["diff", "2019-04-01", "2019-06-30", "--format", "json"],
+    ),
     ("/api/history?entity=al-watiya", ["history", "al-watiya", "--format", "json"]),
     ("/api/history?entity=GNA", ["history", "GNA", "--format", "json"]),
     (
@@ -125,6 +133,9 @@ def test_knowledge_time_asks_the_same_question_as_the_command_line(
         libya_two_steps, "history", "al-watiya", "--as-known", known, "--format", "json"
     )
     assert [c["place"]["id"] for c in diff.json()["control"]] == []
+    # Nor any transition of it: the capture was recorded after the knowledge time.
+    moves = diff.json()["transitions"]
+    assert "al-watiya" not in {t["place"]["id"] for t in moves if t["kind"] == "control"}
 
 
 def test_range_spans_the_days_and_the_recording_times(libya_two_steps: SqlStore) -> None:
@@ -213,6 +224,7 @@ BAD_INPUT = [
     ("/api/state.geojson?date=2019/..", "date", "2019/.."),
     ("/api/diff?from=2020-06&to=2020-04", "to", "2020-04"),
     ("/api/diff?from=2020-06", "to", None),
+    ("/api/diff?from=2020-04&to=2020-06&net=perhaps", "net", "perhaps"),
     ("/api/history?entity=Atlantis", "entity", "Atlantis"),
     ("/api/history", "entity", None),
     ("/api/events?kind=weather", "kind", "weather"),

@@ -72,7 +72,7 @@ def state_collection(answer: Mapping[str, Any], places: Iterable[Entity]) -> dic
         features.append({"type": "Feature", "geometry": _point(place), "properties": properties})
     for section, feature, keys in (
         ("presence", "force", ("actor", "strength", "on_behalf_of", "status")),
-        ("materiel", "materiel", ("item", "count", "holder", "supplier")),
+        ("materiel", "materiel", ("item", "count", "holder", "supplier", "lost")),
     ):
         for item in answer.get(section, ()):
             place_ref = item.get("place")

@@ -40,6 +40,7 @@ ENTITY_FIELDS = (
     "on_behalf_of",
     "holder",
     "supplier",
+    "captured_by",
     "parties",
     "about",
 )

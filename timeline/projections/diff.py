@@ -1,9 +1,11 @@
 """What changed between two answers: "what changed between April and June 2020?".
 
-Pure module, computed from the two answers alone (so it works on filtered answers too, and
-costs what the answers cost). Facts are matched by their identity in each section: the place
-for control, the started event for offensives, (backer, backed) for support, (actor, place)
-for presence, (place, holder, item, supplier) for materiel, the name for ceasefires.
+Pure module. The net view is computed from the two answers alone (so it works on filtered
+answers too, and costs what the answers cost). Facts are matched by their identity in each
+section (`KEYS`): the place for control, the started event for offensives, (backer, backed)
+for support, (actor, place) for presence, (place, holder, item, supplier) for materiel, the
+name for ceasefires. A `Diff` may also carry every transition in between, event by event
+(see `timeline.projections.transitions`), which the net view cannot see.
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from timeline.projections.state import Answer, Item
 Key = tuple[str | None, ...]
 
 
-def _id(ref: Any) -> str | None:
+def entity_id(ref: Any) -> str | None:
+    """The id of an entity reference (`{"id", "name"}`), None for none."""
     return ref["id"] if isinstance(ref, dict) else None
+
+
+_id = entity_id
 
 
 def _index(items: Iterable[Item], key: Callable[[Item], Key]) -> dict[Key, Item]:
@@ -48,6 +54,25 @@ def _materiel_key(item: Item) -> Key:
 def _offensive_key(item: Item) -> Key:
     # Answers from this package carry the started event's id; fall back on the first event.
     return (item.get("id") or (item["events"][0] if item["events"] else item["name"]),)
+
+
+def _control_key(item: Item) -> Key:
+    return (_id(item["place"]),)
+
+
+def _ceasefire_key(item: Item) -> Key:
+    return (fold_name(item["name"]),)
+
+
+# How each section's facts are told apart: the same key in two answers is the same fact.
+KEYS: dict[str, Callable[[Item], Key]] = {
+    "control": _control_key,
+    "offensives": _offensive_key,
+    "support": _support_key,
+    "presence": _presence_key,
+    "materiel": _materiel_key,
+    "ceasefires": _ceasefire_key,
+}
 
 
 def _split(before: dict[Key, Item], after: dict[Key, Item]) -> tuple[list[Item], list[Item]]:
@@ -83,10 +108,13 @@ class Diff:
     as_known: str | None = None
     as_published: str | None = None
     unpublished: int | None = None
+    # Every transition between the two instants, in date order (None: the net view only).
+    transitions: tuple[Item, ...] | None = None
 
     def is_empty(self) -> bool:
         """Whether nothing changed at all."""
         lists = (
+            self.transitions or (),
             self.control,
             self.offensives_begun,
             self.offensives_ended,
@@ -121,14 +149,18 @@ class Diff:
                       "changed": [{"place", "holder", "supplier", "item", "from_count",
                                    "to_count", "events"}]},
          "ceasefires": [{"name", "from_status", "to_status", "since", "events"}],
-         "fatalities": {"total", "uncertain", "by_actor"}}
+         "fatalities": {"total", "uncertain", "by_actor"},
+         "transitions": [{"date", "kind", "event", "event_kind", "title",
+                          "possibly_in_range", "place", "actor", "from", "to", ...,
+                          "sources"}]}
 
         A control change is a change of controller, or of status (`held`, `partial`,
         `divided`, `contested`), holders or contesting parties with the same controller.
         Begun/arrived/added items are the facts as the later answer shows them; ended/left/
-        removed items as the earlier one did.
+        removed items as the earlier one did. `transitions` is there unless the diff is the
+        net view only (see `timeline.projections.transitions` for its items).
         """
-        out = {
+        out: dict[str, Any] = {
             "timeline": self.timeline,
             "from": self.before,
             "to": self.after,
@@ -158,6 +190,8 @@ class Diff:
             "ceasefires": list(self.ceasefires),
             "fatalities": self.fatalities,
         }
+        if self.transitions is not None:
+            out["transitions"] = list(self.transitions)
         return copy.deepcopy(out)
 
 
@@ -167,7 +201,7 @@ def _control(before: Answer, after: Answer) -> list[Item]:
     changes = []
     for place, item in new.items():
         was = old.get(place)
-        if was is not None and _control_key(was) == _control_key(item):
+        if was is not None and control_state(was) == control_state(item):
             continue
         changes.append(
             {
@@ -180,7 +214,7 @@ def _control(before: Answer, after: Answer) -> list[Item]:
                 "certain": item["certain"],
                 "events": list(item["events"]),
                 "sources": list(item.get("sources", [])),
-                **_control_shape(was, item),
+                **control_shape(was, item),
             }
         )
     for place, was in old.items():
@@ -194,13 +228,13 @@ def _control(before: Answer, after: Answer) -> list[Item]:
                     "certain": was["certain"],
                     "events": list(was["events"]),
                     "sources": list(was.get("sources", [])),
-                    **_control_shape(was, None),
+                    **control_shape(was, None),
                 }
             )
     return changes
 
 
-def _control_key(item: Item) -> Key:
+def control_state(item: Item) -> Key:
     """What a change of a place's control is: of its controller, its status (held, partial,
     divided, contested), the sides holding parts of it, or the parties contesting it."""
     holders = sorted(str(_id(h.get("actor"))) for h in item.get("holders") or ())
@@ -214,7 +248,7 @@ def _control_key(item: Item) -> Key:
     )
 
 
-def _control_shape(was: Item | None, item: Item | None) -> Item:
+def control_shape(was: Item | None, item: Item | None) -> Item:
     """The status before and after, and the holders and contest after (none when gone)."""
     contest = (item or {}).get("contest")
     return {

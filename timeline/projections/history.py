@@ -4,8 +4,9 @@ Pure module. `history` folds the effective events with the projector `timeline a
 from, and follows the facts that concern the entity in its control, presence and support
 sections:
 
-- a place: its controllers, and the forces present at it;
-- an actor: the places it held, where its forces were, and the support it gave or received.
+- a place: its controllers, the forces present at it, and the materiel changes there;
+- an actor: the places it held, where its forces were, the support it gave or received,
+  and the changes to the materiel it held or supplied.
 
 No rule of its own decides what an event does: an interval opens when the section starts a
 new fact (a new holding, presence or relation, not a confirmation, update or renewal of one),
@@ -17,6 +18,10 @@ interval reads at an instant T as the answer at T does:
   event reporting the next holder (the answer then shows the new holder);
 - a presence or a support relation from the start of `opened_by` until the end of
   `closed_by`: while that event may still be under way, the fact may still be in effect.
+
+Materiel is not a matter of intervals but of counts: its history lists each change to a stock
+the entity holds, supplied or is at, as `timeline diff` lists transitions (see
+`timeline.projections.transitions`): what each transfer, loss or capture did to the count.
 
 An interval is `certain` when the events opening and closing it have exact dates (not marked
 approximate or uncertain) and the closing one certainly came after the opening one (the
@@ -34,9 +39,11 @@ from timeline.entities import Registry
 from timeline.events import Event
 from timeline.projections.basis import text_field
 from timeline.projections.control import Contest
+from timeline.projections.diff import entity_id
 from timeline.projections.presence import Presence
 from timeline.projections.state import Projector
 from timeline.projections.support import Relation
+from timeline.projections.transitions import Stepper
 
 Interval = dict[str, Any]
 
@@ -51,6 +58,7 @@ class History:
     presence: tuple[Interval, ...] = ()
     support: tuple[Interval, ...] = ()
     contests: tuple[Interval, ...] = ()
+    materiel: tuple[Interval, ...] = ()
     # The knowledge the history was bounded by, as ISO text (None: no bound), and the events
     # the publication bound left out for having no publication date.
     as_known: str | None = None
@@ -69,14 +77,19 @@ class History:
          "support": [{"backer", "backed", "role", "kinds", "from", "until", "opened_by",
                       "closed_by", "certain"}],
          "contests": [{"place", "parties", "from", "until", "opened_by", "closed_by",
-                       "certain"}]}
+                       "certain"}],
+         "materiel": [{"date", "kind", "event", "event_kind", "title", "place", "actor",
+                       "from", "to", "item", "holder", "supplier", "how",
+                       "beyond_holding", "sources"}]}
 
         `from`/`until` are date texts (`until` null while the interval is open); `support`
         is empty for places. A holding is `partial` when the side held part of the place at
         some time in the interval, from `partial_since`; holdings of several sides at once
         overlap. A contest lists every party it had; an actor's history lists the contests it
-        was a party to. A presence's `strength` and `on_behalf_of` are the last known in
-        the interval; a relation's `kinds` are every kind it had in the interval.
+        was a party to. `materiel` lists the changes to the stocks at a place, or held or
+        supplied by an actor, in date order: `from` and `to` are the stock's count (null:
+        unknown, or no stock yet). A presence's `strength` and `on_behalf_of` are the last
+        known in the interval; a relation's `kinds` are every kind it had in the interval.
         """
         return copy.deepcopy(
             {
@@ -89,6 +102,7 @@ class History:
                 "presence": list(self.presence),
                 "support": list(self.support),
                 "contests": list(self.contests),
+                "materiel": list(self.materiel),
             }
         )
 
@@ -134,10 +148,14 @@ class _Fold:
         # Only the kinds these sections fold are fed: the others change none of their facts,
         # and a fact whose end is over is dropped when the next fed event moves the fold on,
         # with the same state as had it been dropped sooner.
+        # Materiel changes are read as the diff's transitions are, on the same projector.
+        self.materiel = Stepper(registry, self.projector, sections=("materiel",))
+        self.materiel_kinds = self.materiel.kinds()
         self.kinds = {
             *self.projector.control.handlers(),
             *self.projector.presence.handlers(),
             *self.projector.support.handlers(),
+            *self.materiel_kinds,
         }
         self.order = 0
         # The events folded so far, by id: the facts name the events opening and ending them.
@@ -150,6 +168,7 @@ class _Fold:
         self.contest_out: list[tuple[int, Interval]] = []
         self.presence_out: list[tuple[int, Interval]] = []
         self.support_out: list[tuple[int, Interval]] = []
+        self.materiel_out: list[Interval] = []
 
     def ref(self, entity_id: str | None, entity_type: str) -> dict[str, str] | None:
         return self.registry.ref(entity_id, entity_type)
@@ -163,6 +182,13 @@ class _Fold:
     def apply(self, event: Event) -> None:
         self.order += 1
         if event.kind not in self.kinds:
+            return
+        if event.kind in self.materiel_kinds:
+            for change in self.materiel.apply(event):
+                if self.wanted_place(entity_id(change["place"])) or self.wanted_actor(
+                    entity_id(change["holder"]), entity_id(change["supplier"])
+                ):
+                    self.materiel_out.append(change)
             return
         self.projector.apply(event)
         self.events[event.id] = event
@@ -341,6 +367,7 @@ class _Fold:
             contests=ordered(self.contest_out),
             presence=ordered(self.presence_out),
             support=ordered(self.support_out) if self.entity_type == "actor" else (),
+            materiel=tuple(self.materiel_out),
         )
 
 

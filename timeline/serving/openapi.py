@@ -13,7 +13,9 @@ from typing import Any
 
 from timeline import __version__
 from timeline.choices import SECTIONS
+from timeline.projections.transitions import CHANGE_KINDS
 from timeline.serving.questions import MAX_PAGE, MAX_RECENT, PAGE, QUESTIONS, RECENT
+from timeline.vocabulary import LOSS_HOW
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -123,13 +125,39 @@ ANSWER = _object(
         "materiel": _list(
             _object(
                 {
-                    "place": ENTITY,
+                    "place": MAYBE_ENTITY,
                     "holder": MAYBE_ENTITY,
                     "supplier": MAYBE_ENTITY,
                     "item": STRING,
                     "count": _nullable(INTEGER),
                     **FACT,
-                }
+                },
+                {
+                    "lost": INTEGER,
+                    "lost_beyond_holding": INTEGER,
+                    "losses": _list(
+                        _object(
+                            {
+                                "event": STRING,
+                                "date": STRING,
+                                "how": {"type": "string", "enum": list(LOSS_HOW)},
+                                "count": _nullable(INTEGER),
+                                "captured_by": MAYBE_ENTITY,
+                                "beyond_holding": INTEGER,
+                            }
+                        )
+                    ),
+                    "captured": _list(
+                        _object(
+                            {
+                                "event": STRING,
+                                "date": STRING,
+                                "count": _nullable(INTEGER),
+                                "from": MAYBE_ENTITY,
+                            }
+                        )
+                    ),
+                },
             )
         ),
         "ceasefires": _list(
@@ -157,6 +185,24 @@ ANSWER = _object(
             _object({"id": STRING, "date": STRING, "kind": STRING, "title": _nullable(STRING)})
         ),
     },
+)
+
+# One change of a diff's transitions, or of a history's materiel; `from`/`to` hold what the
+# kind changes (an entity, a status, kinds, a count), and each kind adds keys of its own.
+TRANSITION = _object(
+    {
+        "date": STRING,
+        "kind": {"type": "string", "enum": list(CHANGE_KINDS)},
+        "event": STRING,
+        "event_kind": STRING,
+        "title": _nullable(STRING),
+        "place": MAYBE_ENTITY,
+        "actor": MAYBE_ENTITY,
+        "from": {},
+        "to": {},
+        "sources": SOURCES,
+    },
+    {"possibly_in_range": BOOLEAN},
 )
 
 _BEGUN_ENDED = {"begun": _list({"type": "object"}), "ended": _list({"type": "object"})}
@@ -195,7 +241,9 @@ DIFF = _object(
         ),
         "ceasefires": _list({"type": "object"}),
         "fatalities": _object({"total": INTEGER, "uncertain": INTEGER, "by_actor": COUNTS}),
-    }
+    },
+    # Not in the net view (`net=true`).
+    {"transitions": _list(TRANSITION)},
 )
 
 _INTERVAL = {
@@ -219,7 +267,8 @@ HISTORY = _object(
         "contests": _list(_object({"place": ENTITY, "parties": _list(ENTITY), **_INTERVAL})),
         "presence": _list(_object({"actor": ENTITY, "place": MAYBE_ENTITY, **_INTERVAL})),
         "support": _list(_object({"backer": ENTITY, "backed": ENTITY, **_INTERVAL})),
-    }
+    },
+    {"materiel": _list(TRANSITION)},
 )
 
 EVENT = _object(
@@ -377,6 +426,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
     "cursor": {
         "description": "Where the previous page ended: from its Link header (rel=next).",
         "schema": STRING,
+    },
+    "net": {
+        "description": "Only the net change from the state at `from` to the state at `to`, "
+        "without `transitions` (`timeline diff --net`).",
+        "schema": {"type": "boolean", "default": False},
     },
 }
 

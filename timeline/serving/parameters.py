@@ -80,6 +80,18 @@ class Query:
             raise BadParameter(name, text, f"{number} is not between {low} and {high}")
         return number
 
+    def flag(self, name: str) -> bool:
+        """A yes/no parameter: true, false, 1, 0, yes or no (false when not given)."""
+        text = self.one(name)
+        if text is None:
+            return False
+        word = text.strip().lower()
+        if word in ("true", "1", "yes"):
+            return True
+        if word in ("false", "0", "no"):
+            return False
+        raise BadParameter(name, text, f"{text!r} is not true or false")
+
     def instant(self, name: str, zone: str) -> datetime | None:
         """The instant a date or timestamp means in `zone` (a day means its end), or None
         when not given."""

@@ -123,7 +123,7 @@ def state_geojson(store: Store, query: Query, folds: Folds) -> Reply:
 
 
 def diff(store: Store, query: Query, folds: Folds) -> Reply:
-    """`timeline diff D1 D2 --format json`."""
+    """`timeline diff D1 D2 --format json` (`net=true`: `--net`)."""
     info = _timeline(store, query)
     first = query.required_instant("from", info.zone)
     second = query.required_instant("to", info.zone)
@@ -136,6 +136,7 @@ def diff(store: Store, query: Query, folds: Folds) -> Reply:
             **knowledge(query, info.zone),
             cache=folds.cache,
             head=folds.head,
+            net=query.flag("net"),
         ).to_json()
     )
 
@@ -279,7 +280,7 @@ QUESTIONS = {
         ),
         Question(
             "diff",
-            ("timeline", "from", "to", *KNOWLEDGE),
+            ("timeline", "from", "to", *KNOWLEDGE, "net"),
             "application/json",
             diff,
             {**_COMMON, "first": "from", "second": "to"},

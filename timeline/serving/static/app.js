@@ -160,6 +160,13 @@ const singleSourced = (answer) => (answer.control || []).some((f) => (f.holders 
   .some((h) => h.corroboration && h.corroboration.single_source));
 const contestedBy = (f) => (f.contest
   ? `${f.contest.parties.map(nameOf).join(", ")} (since ${f.contest.since})` : "");
+// How many of a stock were lost (destroyed, captured, lost, withdrawn), and how many of those
+// the holding on record could not cover.
+function lostText(f) {
+  if (!f.losses || !f.losses.length) return "";
+  const beyond = f.lost_beyond_holding ? ` (${f.lost_beyond_holding} beyond the known holding)` : "";
+  return `${f.lost}${beyond}`;
+}
 
 const SECTIONS = [
   ["control", "Control of places", ["Place", "Held by", "Taken from", "Contested by", "Since"],
@@ -171,8 +178,8 @@ const SECTIONS = [
   ["presence", "Forces present", ["Force", "Where", "For", "Status"],
     (f) => [nameOf(f.actor), nameOf(f.place), nameOf(f.on_behalf_of),
       f.status + (f.contested ? " (contested)" : "")]],
-  ["materiel", "Materiel", ["Item", "Count", "Where", "Held by"],
-    (f) => [f.item, f.count ?? "", nameOf(f.place), nameOf(f.holder)]],
+  ["materiel", "Materiel", ["Item", "Count", "Lost", "Where", "Held by"],
+    (f) => [f.item, f.count ?? "", lostText(f), nameOf(f.place), nameOf(f.holder)]],
   ["ceasefires", "Ceasefires", ["Ceasefire", "Status", "Since"],
     (f) => [f.name, f.status, f.since || ""]],
   ["claims", "Claims of the last 90 days", ["Claim", "By", "Status"],
