@@ -51,6 +51,8 @@ class EntityNames:
                 out[name] = self._actor(value, definitions)
             elif kind in (FieldType.ACTORS, FieldType.ENTITIES) and isinstance(value, list):
                 out[name] = [self._actor(v, definitions) for v in value if isinstance(v, str) and v]
+            elif kind is FieldType.ACTOR_COUNTS and isinstance(value, dict):
+                out[name] = self._actor_counts(value, definitions)
             else:
                 out[name] = value
         return out
@@ -66,6 +68,18 @@ class EntityNames:
         entity_id = found[0].id if found else self._define("actor", name, {}, definitions)
         self._names["actor", name] = entity_id
         return entity_id
+
+    def _actor_counts(self, counts: dict[str, Any], definitions: list[NewEvent]) -> dict[str, Any]:
+        # Two names of one actor (the dataset's sides resolve to one entity) add up.
+        out: dict[str, Any] = {}
+        for name, count in counts.items():
+            if not isinstance(name, str) or not name:
+                continue
+            actor = self._actor(name, definitions)
+            previous = out.get(actor)
+            both = isinstance(previous, int) and isinstance(count, int)
+            out[actor] = previous + count if both else count
+        return out
 
     def _place(self, name: str, record: SourceRecord, definitions: list[NewEvent]) -> str:
         known = self._names.get(("place", name))
