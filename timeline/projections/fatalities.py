@@ -574,6 +574,35 @@ class Fatalities(Section):
         self.window = deque(list(w) for w in data["window"])
 
 
+def coverage_of(events: Iterable[Event]) -> tuple[dict[str, Span], list[Policy]]:
+    """Each dataset's coverage over these events, and the policies among them (in fold
+    order): what `in_total` decides by, for a reader that holds every event at once."""
+    spans: dict[str, Span] = {}
+    policies: list[Policy] = []
+    for event in sorted(events, key=lambda e: (e.date.start, e.date.end, e.seq)):
+        start, end = to_micros(event.date.start), to_micros(event.date.end)
+        if event.kind == POLICY_KIND:
+            prefer = tuple(list_field(event.fields, "prefer"))
+            policies.append(Policy(start, prefer, event.id, event.date.text))
+            continue
+        dataset = dataset_of(event)
+        span = spans.get(dataset)
+        end = max(end, start + 1)
+        if span is None:
+            spans[dataset] = Span(start, _first_text(event), end, _last_text(event))
+        elif end > span.last:
+            span.last, span.last_text = end, _last_text(event)
+    return spans, policies
+
+
+def in_total(event: Event, spans: Mapping[str, Span], policies: Sequence[Policy]) -> bool:
+    """Whether the event's fatalities count in the total, by the coverage and policies of
+    `coverage_of` (over every event: a dataset's coverage is then known whole)."""
+    start = to_micros(event.date.start)
+    prefer = policy_at(policies, start).prefer
+    return decide(dataset_of(event), start, prefer, spans) not in (COVERED, EXCLUDED)
+
+
 def only_actors(figures: Mapping[str, Any], wanted: Collection[str]) -> dict[str, Any]:
     """Rendered fatality figures with their per-actor figures (overall and by dataset) kept
     to the `wanted` actors."""
