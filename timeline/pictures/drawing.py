@@ -284,7 +284,7 @@ def _side_by_side(ax: Any, chart: BarChart) -> None:
         ax.bar(x, solid, width, color=series.colour, label=series.label, linewidth=0)
     ax.add_artist(
         ax.legend(
-            handles=[Patch(color="#777777", alpha=NOT_COUNTED_ALPHA, label="not in the total")],
+            handles=[Patch(facecolor="none", edgecolor="#555555", label="faded: not in the total")],
             loc="upper right",
             frameon=False,
             fontsize=7,
