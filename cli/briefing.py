@@ -203,7 +203,7 @@ def fatality_lines(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> l
         parts = [
             f"{n:,} {label}"
             for n, label in (
-                (among, "among forces"),
+                (among, "among the sides"),
                 (fatalities.get("civilians") or 0, "civilians"),
                 (fatalities.get("unknown") or 0, "unknown"),
             )
@@ -241,7 +241,7 @@ def fatality_tables(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> 
         tables.append(
             (
                 "Fatalities by actor, in the total",
-                ["Actor", "Among its forces", "In its events"],
+                ["Actor", "Among its own", "In its events"],
                 rows,
             )
         )

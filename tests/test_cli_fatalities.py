@@ -149,7 +149,7 @@ def test_the_briefing_says_which_dataset_each_figure_comes_from(cli: Invoke) -> 
     assert f"from UCDP GED {UCDP_BY_OCTOBER:,}, ACLED 50" in text
     assert "policy (the default) UCDP GED where its data reaches, else ACLED" in text
     assert "Fatalities by dataset, each on its own (never added together)" in text
-    assert "Among its forces" in text
+    assert "Among its own" in text
     markdown = cli("at", "2011-10-31", "--section", "fatalities", "--format", "markdown").stdout
     assert "### Fatalities by dataset, each on its own (never added together)" in markdown
     assert "| ACLED | 390 | 0 |" in markdown
