@@ -24,7 +24,7 @@ from timeline.projections.fatalities import (
 )
 from timeline.revisions import fold_order
 
-from .helpers import REGISTRY, answer, before, make
+from .helpers import REGISTRY, answer, before, instant, make
 from .strategies import date_texts
 
 FAST = settings(max_examples=80, deadline=None)
@@ -68,8 +68,12 @@ def test_each_period_takes_one_dataset_ucdp_then_acled_then_the_timeline() -> No
         "acled": (1000, 700),
         NATIVE: (7000, 4000),
     }
-    assert datasets["ucdp"]["coverage"] == {"from": "2011-01-05", "to": "2011-12-20"}
-    assert datasets["acled"]["coverage"] == {"from": "2011-02-15", "to": "2012-03-01"}
+    assert datasets["ucdp"]["coverage"] == {
+        "from": "2011-01-05",
+        "to": "2011-12-20",
+        "continues": False,
+    }
+    assert datasets["acled"]["coverage"]["from"] == "2011-02-15"
     assert result["policy"] == {
         "prefer": list(DEFAULT_PREFERENCE),
         "default": True,
@@ -274,15 +278,17 @@ def fed_logs(draw: st.DrawFn) -> tuple[list[Event], datetime]:
     return events, at
 
 
-def reference(events: list[Event], at: datetime) -> dict[str, Any]:
+def reference(events: list[Event], at: datetime, *, whole: bool = False) -> dict[str, Any]:
     """The figures from the whole list at once: each dataset's span over the events before
-    the instant, and each toll counted when no dataset the policy prefers covers its start."""
+    the instant (`whole`: over all of them), and each toll counted when no dataset the policy
+    prefers covers its start."""
     seen = sorted(before(events, at), key=fold_order)
     spans: dict[str, list[datetime]] = {}
     policies: list[tuple[datetime, list[str]]] = []
-    for event in seen:
+    for event in sorted(events, key=fold_order) if whole else seen:
         if event.kind == POLICY_KIND:
-            policies.append((event.date.start, list(event.fields["prefer"])))
+            if event.date.start < at:
+                policies.append((event.date.start, list(event.fields["prefer"])))
             continue
         span = spans.setdefault(dataset_of(event), [event.date.start, event.date.end])
         span[1] = max(span[1], event.date.end, event.date.start + timedelta(microseconds=1))
@@ -323,6 +329,44 @@ def test_the_total_takes_each_toll_from_the_one_dataset_that_counts_for_its_date
     assert got["total"] <= sum(v["total"] or 0 for v in got["by_dataset"].values())
     assert got["by_actor"] == got["in_events_of"]
     assert sum(got["among"].values()) <= got["total"]
+
+
+@FAST
+@given(fed_logs())
+def test_a_dataset_with_events_after_the_instant_covers_its_whole_span(
+    log: tuple[list[Event], datetime],
+) -> None:
+    events, at = log
+    projector = Projector()
+    for event in before(events, at):
+        projector.apply(event)
+    later = {dataset_of(e) for e in events if e.date.start >= at and e.kind != POLICY_KIND}
+    continuing = [d for d in projector.datasets_to_follow(at) if d in later]
+    got = projector.answer(at, REGISTRY, timeline="t", continuing=continuing).fatalities
+    expected = reference(events, at, whole=True)
+    assert (got["total"], got["uncertain"]) == (expected["total"], expected["uncertain"])
+    # Its data reaches past the instant: events after it, or one going on across it.
+    across = {
+        dataset_of(e) for e in before(events, at) if e.date.end > at and e.kind != POLICY_KIND
+    }
+    for dataset, figures in got["by_dataset"].items():
+        if figures["coverage"] is not None and dataset in later | across:
+            assert figures["coverage"]["continues"]
+        elif figures["coverage"] is not None:
+            assert not figures["coverage"]["continues"]
+
+
+def test_a_dataset_known_to_go_on_covers_the_gap_before_the_instant() -> None:
+    events = [clash(1, "2011-01-05", 10, "ucdp"), clash(2, "2011-02-01", 100, "acled")]
+    projector = Projector()
+    for event in before(events, "2011-02-20"):
+        projector.apply(event)
+    assert projector.datasets_to_follow(instant("2011-02-20")) == ["acled", "ucdp"]
+    alone = projector.answer(instant("2011-02-20"), REGISTRY, timeline="t").fatalities
+    assert alone["total"] == 110
+    on = projector.answer(instant("2011-02-20"), REGISTRY, timeline="t", continuing=["ucdp"])
+    assert on.fatalities["total"] == 10
+    assert on.fatalities["periods"][-1]["dataset"] == "ucdp"
 
 
 @FAST
