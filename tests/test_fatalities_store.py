@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests import answering
-from timeline import api
+from timeline import api, lookups
 from timeline.documents import Item
 from timeline.events import Origin
 from timeline.store import Store, TimelineInfo
@@ -30,7 +30,7 @@ def libya(store: Store) -> TimelineInfo:
 
 def add(store: Store, info: TimelineInfo, **document: Any) -> str:
     origin = document.pop("origin", None)
-    drafter = api.drafter(store, info)
+    drafter = lookups.drafter(store, info)
     event = drafter.draft(
         Item("", {"title": "t", **document}), origin=Origin(origin) if origin else None
     )
