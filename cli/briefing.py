@@ -245,6 +245,26 @@ def fatality_tables(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> 
                 rows,
             )
         )
+    # The actors asked about (`--entity`), in each dataset's own figures, counted or not:
+    # where several datasets hold data, the total may take another's.
+    several = sum(1 for v in datasets.values() if v.get("total") is not None) > 1
+    asked = [e for e in fatalities.get("entities") or () if isinstance(e, Mapping) and several]
+    own_rows = []
+    for entity in asked:
+        for value in datasets.values():
+            theirs = (value.get("among") or {}).get(entity.get("id"))
+            n = (value.get("in_events_of") or {}).get(entity.get("id"), 0)
+            if theirs or n:
+                shown = f"{theirs:,}" if theirs is not None else ""
+                own_rows.append([_name(entity), str(value["name"]), shown, f"{n:,}"])
+    if own_rows:
+        tables.append(
+            (
+                "Fatalities of the actors asked about, by dataset",
+                ["Actor", "Dataset", "Among its own", "In its events"],
+                own_rows,
+            )
+        )
     return tables
 
 

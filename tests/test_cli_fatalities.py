@@ -153,3 +153,13 @@ def test_the_briefing_says_which_dataset_each_figure_comes_from(cli: Invoke) -> 
     markdown = cli("at", "2011-10-31", "--section", "fatalities", "--format", "markdown").stdout
     assert "### Fatalities by dataset, each on its own (never added together)" in markdown
     assert "| ACLED | 390 | 0 |" in markdown
+
+
+def test_the_briefing_of_an_entity_gives_its_figures_in_each_dataset(cli: Invoke) -> None:
+    result = fed(cli)("at", "2011-10-31", "--section", "fatalities", "--entity", "NTC")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "in the events of NTC only" in text
+    assert "Fatalities of the actors asked about, by dataset" in text
+    row = next(line for line in text.splitlines() if "│ NTC " in line and "UCDP GED" in line)
+    assert [cell.strip() for cell in row.split("│")[3:5]] == ["87", "225"]
