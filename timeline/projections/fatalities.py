@@ -10,8 +10,11 @@ days before the instant.
 
 Datasets are never added together. Each dataset's figures are given on their own
 (`by_dataset`), over its *coverage*: the span from the start of its first event to the end
-of its latest one (any event, with fatalities or not), as far as the answer sees (events
-starting before its instant). A period a dataset does not cover is no data, not 0. The
+of its latest one (any event, with fatalities or not). The fold sees the events starting
+before the instant asked; a dataset with events after it (the store says which: `render`'s
+`continuing`) covers on up to the instant. A period a dataset does not cover is no data, not
+0, and an event's place in the total depends only on its own date and the coverage, so that
+a total never falls as the instant asked moves later. The
 total follows the timeline's fatality *policy*: a list of datasets, most preferred first; an
 event counts in the total when no dataset preferred to its own covers the start of its date,
 so that every instant's fatalities come from one dataset. A `fatalities.policy` event
