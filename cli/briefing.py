@@ -247,17 +247,135 @@ def knowledge(result: Mapping[str, Any]) -> str:
     return f"{recorded}published by {published}{note}"
 
 
+Table = tuple[str, list[str], list[list[str]]]
+# Actors listed in the fatalities' table of actors, the most fatalities first.
+FATALITY_ACTORS = 10
+
+
 def fatality_lines(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
-    """The fatalities section as lines of text."""
-    lines = [
+    """The fatalities section as lines of text (without its tables: `fatality_tables`)."""
+    names = {**names, **fatalities.get("actors", {})}
+    datasets: Mapping[str, Any] = fatalities.get("by_dataset") or {}
+    with_data = [v for v in datasets.values() if v.get("total") is not None]
+    lines = []
+    entities = fatalities.get("entities")
+    if entities:
+        lines.append("in the events of " + ", ".join(_name(e) for e in entities) + " only")
+    sources = [
+        f"{v['name']} {v['counted']:,}" if len(with_data) > 1 else str(v["name"])
+        for v in with_data
+        if v.get("counted")
+    ]
+    lines.append(
         f"total {fatalities['total']:,} (certain), {fatalities['uncertain']:,} possibly in effect, "
         f"{fatalities['last_30_days']:,} in the last 30 days"
-    ]
-    names = {**names, **fatalities.get("actors", {})}
-    top = sorted(fatalities.get("by_actor", {}).items(), key=lambda kv: -kv[1])[:8]
-    if top:
-        lines.append("by actor: " + ", ".join(f"{names.get(k, k)} {v:,}" for k, v in top))
+        + (f", from {', '.join(sources)}" if sources else "")
+    )
+    policy = fatalities.get("policy")
+    if policy and (len(with_data) > 1 or not policy.get("default")):
+        lines.append("policy " + _policy_text(policy, datasets))
+    described = fatalities.get("described") or 0
+    if described:
+        among = sum(fatalities.get("among", {}).values())
+        parts = [
+            f"{n:,} {label}"
+            for n, label in (
+                (among, "among the sides"),
+                (fatalities.get("civilians") or 0, "civilians"),
+                (fatalities.get("unknown") or 0, "unknown"),
+            )
+            if n
+        ]
+        lines.append(f"who died (the data says for {described:,}): {', '.join(parts)}")
     return lines
+
+
+def fatality_tables(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> list[Table]:
+    """The fatalities' tables: each dataset's own figures, when there are several, and the
+    actors, the deaths among their forces apart from the deaths in their events."""
+    names = {**names, **fatalities.get("actors", {})}
+    datasets: Mapping[str, Any] = fatalities.get("by_dataset") or {}
+    tables: list[Table] = []
+    if sum(1 for v in datasets.values() if v.get("total") is not None) > 1:
+        tables.append(
+            (
+                "Fatalities by dataset, each on its own (never added together)",
+                ["Dataset", "Certain", "Possibly", "Last 30 days", "In the total", "Data"],
+                [_dataset_row(v) for v in datasets.values()],
+            )
+        )
+    among: Mapping[str, int] = fatalities.get("among") or {}
+    in_events: Mapping[str, int] = fatalities.get("by_actor") or {}
+    actors = sorted(
+        set(among) | set(in_events), key=lambda a: (-in_events.get(a, 0), -among.get(a, 0), a)
+    )
+    rows = [
+        [names.get(a, a), f"{among[a]:,}" if a in among else "", f"{in_events.get(a, 0):,}"]
+        for a in actors
+        if among.get(a) or in_events.get(a)
+    ][:FATALITY_ACTORS]
+    if rows:
+        tables.append(
+            (
+                "Fatalities by actor, in the total",
+                ["Actor", "Among its own", "In its events"],
+                rows,
+            )
+        )
+    # The actors asked about (`--entity`), in each dataset's own figures, counted or not:
+    # where several datasets hold data, the total may take another's.
+    several = sum(1 for v in datasets.values() if v.get("total") is not None) > 1
+    asked = [e for e in fatalities.get("entities") or () if isinstance(e, Mapping) and several]
+    own_rows = []
+    for entity in asked:
+        for value in datasets.values():
+            theirs = (value.get("among") or {}).get(entity.get("id"))
+            n = (value.get("in_events_of") or {}).get(entity.get("id"), 0)
+            if theirs or n:
+                shown = f"{theirs:,}" if theirs is not None else ""
+                own_rows.append([_name(entity), str(value["name"]), shown, f"{n:,}"])
+    if own_rows:
+        tables.append(
+            (
+                "Fatalities of the actors asked about, by dataset",
+                ["Actor", "Dataset", "Among its own", "In its events"],
+                own_rows,
+            )
+        )
+    return tables
+
+
+def _policy_text(policy: Mapping[str, Any], datasets: Mapping[str, Any]) -> str:
+    prefer = [datasets.get(d, {}).get("name", d) for d in policy.get("prefer", ())]
+    said = ", else ".join([f"{prefer[0]} where its data reaches", *prefer[1:]]) if prefer else ""
+    since = policy.get("since")
+    if policy.get("default"):
+        which = "the default"
+    elif since and since != "../..":
+        which = f"from {since}"
+    else:
+        which = "the timeline's"
+    return f"({which}) {said or 'no dataset counts'}"
+
+
+def _dataset_row(value: Mapping[str, Any]) -> list[str]:
+    if value.get("total") is None:
+        return [str(value["name"]), "no data", "", "", "", ""]
+    recent = value.get("last_30_days")
+    coverage = value.get("coverage") or {}
+    if coverage.get("continues"):
+        data = f"since {coverage.get('from')}"
+    else:
+        data = f"{coverage.get('from')} .. {coverage.get('to')}"
+    counted = f"{value.get('counted', 0):,}" if value.get("in_policy") else "not in the policy"
+    return [
+        str(value["name"]),
+        f"{value['total']:,}",
+        f"{value['uncertain']:,}",
+        "no data" if recent is None else f"{recent:,}",
+        counted,
+        data,
+    ]
 
 
 def _actor_names(answer: Mapping[str, Any]) -> dict[str, str]:
@@ -372,6 +490,8 @@ def write_briefing(answer: Mapping[str, Any], out: Out) -> None:
             out.markup("\n[bold]Fatalities[/bold]")
             for line in fatality_lines(answer["fatalities"], names):
                 out.text("  " + line)
+            for title, headings, rows in fatality_tables(answer["fatalities"], names):
+                out.table(title, headings, rows)
             continue
         if name not in SECTIONS:
             continue
@@ -412,6 +532,8 @@ def markdown(answer: Mapping[str, Any]) -> str:
                 *(f"- {line}" for line in fatality_lines(answer[name], names)),
                 "",
             ]
+            for title, headings, rows in fatality_tables(answer[name], names):
+                out += [f"### {title}", "", *_markdown_table(headings, rows), ""]
             continue
         if name not in SECTIONS:
             continue
@@ -427,12 +549,8 @@ def markdown(answer: Mapping[str, Any]) -> str:
             for heading, cell in columns
             if heading not in OPTIONAL or any(cell(item) for item in items)
         ]
-        out.append("| " + " | ".join(h for h, _ in columns) + " |")
-        out.append("|" + "---|" * len(columns))
-        for item in items:
-            out.append(
-                "| " + " | ".join(cell(item).replace("|", "\\|") for _, cell in columns) + " |"
-            )
+        headings = [h for h, _ in columns]
+        out += _markdown_table(headings, [[cell(item) for _, cell in columns] for item in items])
         more = _left_out(answer, name)
         if more:
             out += ["", f"_{_more_line(more, len(items))}_"]
@@ -446,3 +564,9 @@ def _left_out(answer: Mapping[str, Any], section: str) -> int:
 
 def _more_line(more: int, shown: int) -> str:
     return f"... and {more:,} more after the first {shown:,} (--limit N or --limit all)"
+
+
+def _markdown_table(headings: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    return out

@@ -458,8 +458,23 @@ def timelines(app: AppContext, fmt: str) -> None:
     help="IANA time zone its dates are read in, e.g. Africa/Tripoli.",
 )
 @click.option("--title", metavar="TEXT", help="A human title.")
+@click.option(
+    "--fatalities",
+    "fatalities",
+    metavar="DATASETS",
+    help="The datasets whose fatality figures the totals take, most preferred first, each "
+    "where its data reaches, comma-separated: ucdp, acled, timeline (its own events) "
+    "[default: ucdp,acled,timeline].",
+)
 @pass_app
-def create(app: AppContext, name: str, zone: str, title: str | None) -> None:
+def create(
+    app: AppContext, name: str, zone: str, title: str | None, fatalities: str | None
+) -> None:
     """Create an empty timeline NAME whose dates are read in ZONE."""
-    info = app.store.catalog.create(name, zone, title)
+    from timeline import api
+
+    prefer = None if fatalities is None else [d.strip() for d in fatalities.split(",")]
+    info = api.create_timeline(app.store, name, zone, title, fatalities=prefer)
     click.echo(f"created timeline {info.name} ({info.zone})")
+    if prefer is not None:
+        click.echo(f"fatality totals: {', else '.join(d.lower() for d in prefer)}")

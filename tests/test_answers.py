@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 from tests import answering
 from timeline import api, folding
 from timeline.dates import format_instant, parse_fuzzy, parse_instant
+from timeline.entities import DEFINITION_KINDS
 from timeline.errors import InvalidInput
 from timeline.events import NewEvent, stable_id
+from timeline.projections.fatalities import dataset_of
 from timeline.projections.state import SNAPSHOT_VERSION, Projector
 from timeline.revisions import REVISION_KINDS
 from timeline.store import EventQuery, Store
@@ -277,7 +279,16 @@ def naive_answer(
     events = list(store.log.select(EventQuery(timeline, as_known=as_known)))
     projector = folding.fold_everything(events, before=instant)
     registry = api.load_registry(store, timeline, as_known)
-    return projector.answer(instant, registry, timeline=timeline, as_known=as_known).to_json()
+    # The datasets with records starting at or after the instant: their coverage goes on.
+    later = {
+        dataset_of(e)
+        for e in events
+        if e.date.start >= instant and e.kind not in {*REVISION_KINDS, *DEFINITION_KINDS}
+    }
+    continuing = [d for d in projector.datasets_to_follow(instant) if d in later]
+    return projector.answer(
+        instant, registry, timeline=timeline, as_known=as_known, continuing=continuing
+    ).to_json()
 
 
 COUNTER = itertools.count()

@@ -22,6 +22,7 @@ from timeline.entities import Entity
 from timeline.errors import InvalidInput
 from timeline.events import Event, Origin
 from timeline.pictures import charts, colours, geojson, mapping, timelinejs
+from timeline.projections.fatalities import POLICY_KIND
 from timeline.store import Store
 
 ids = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-0123456789", min_size=1, max_size=12)
@@ -559,6 +560,38 @@ def test_fatalities_by_dataset_keep_each_dataset_apart() -> None:
         "the timeline's own events": (1.0,),
     }
     assert len({s.colour for s in data.series}) == 3
+
+
+def test_fatalities_by_dataset_say_no_data_and_what_the_total_takes(tmp_path: Path) -> None:
+    def clash(seq: int, date: str, dataset: str | None, n: int) -> Event:
+        made = make(seq, "clash", date, actors=["lna"], fatalities=n)
+        return replace(made, origin=Origin(f"{dataset}:{seq}") if dataset else None)
+
+    events = [
+        clash(1, "2011-02-17", "acled", 50),  # before UCDP's first event: in the total
+        clash(2, "2011-03-19", "ucdp", 40),
+        clash(3, "2011-05-10", "acled", 70),  # UCDP covers May: not in the total
+        clash(4, "2011-06-01", "ucdp", 45),
+        make(5, POLICY_KIND, "../..", prefer=["ucdp", "acled", "timeline"]),
+    ]
+    start, end = parse_fuzzy("2011-01").start, parse_fuzzy("2011-07").end
+    data = charts.fatalities(events, "UTC", start, end, {}, {}, by="dataset")
+    assert data.side_by_side
+    assert data.months == tuple(f"2011-{m:02d}" for m in range(1, 8))
+    series = {s.label: s for s in data.series}
+    ucdp, acled = series["UCDP GED"], series["ACLED"]
+    nan = float("nan")
+    same = np.testing.assert_array_equal
+    same(ucdp.values, (nan, nan, 40.0, 0.0, 0.0, 45.0, nan))  # no data outside its coverage
+    same(acled.values, (nan, 50.0, 0.0, 0.0, 70.0, nan, nan))
+    same(acled.counted, (nan, 50.0, 0.0, 0.0, 0.0, nan, nan))
+    # Each month's total takes one dataset: never 40 + 70, never ACLED's May.
+    assert data.totals() == (0.0, 50.0, 40.0, 0.0, 0.0, 45.0, 0.0)
+    pytest.importorskip("matplotlib")
+    from timeline.pictures import drawing
+
+    drawing.draw(data, tmp_path / "datasets.svg")
+    assert "<svg" in (tmp_path / "datasets.svg").read_text(encoding="utf-8")
 
 
 def test_only_the_fatalities_chart_is_cut_by_week_or_dataset(

@@ -33,7 +33,7 @@ def forge(db_url: str, *, digest_too: bool) -> None:
             )
         ).one()
         state = orjson.loads(decompress_state(row.state))
-        state["fatalities"]["total"] += 1000
+        state["fatalities"]["settled"]["acled"]["total"] += 1000
         blob = compress_state(
             EncodedSnapshot(row.boundary, row.event_count, row.known_through, orjson.dumps(state))
         )

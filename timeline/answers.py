@@ -19,7 +19,13 @@ from timeline import lookups
 from timeline.dates import format_instant
 from timeline.entities import REGISTRY_KINDS
 from timeline.errors import InvalidInput
-from timeline.folding import FoldCache, collector_paused, projector_at
+from timeline.folding import (
+    FoldCache,
+    collector_paused,
+    datasets_continuing,
+    entity_events,
+    projector_at,
+)
 from timeline.projections import SECTIONS, Answer, Diff, History, diff, history
 from timeline.projections.history import followed_kinds
 from timeline.projections.transitions import transitions, watched_kinds
@@ -74,9 +80,24 @@ def state_at(
             projector = cache.projector_at(
                 store, head, info.name, at, as_known, as_published, registry.merges
             )
-        answer = projector.answer(
-            at, registry, timeline=info.name, as_known=as_known, recent_limit=recent_limit
+        continuing = datasets_continuing(
+            store, info.name, projector.datasets_to_follow(at), at, as_known, as_published
         )
+        answer = projector.answer(
+            at,
+            registry,
+            timeline=info.name,
+            as_known=as_known,
+            recent_limit=recent_limit,
+            continuing=continuing,
+        )
+        if entity_ids and (not sections or "fatalities" in sections):
+            # The figures of the entities' events alone, each toll decided as the whole
+            # timeline's are (the same coverage and policy).
+            own = entity_events(store, info.name, entity_ids, at, as_known, as_published)
+            figures = projector.fatalities_of(own, at, registry, continuing=continuing)
+            entities_named = [{"id": e, "name": registry.name_of(e)} for e in entity_ids]
+            answer = replace(answer, fatalities={**figures, "entities": entities_named})
         # Freed here, while the collector is paused: only the answer is left for it to see.
         del projector
     if as_published is not None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from timeline import database, lookups
 from timeline.choices import fold, match
 from timeline.dates import FuzzyDate
-from timeline.errors import InvalidInput, NotFound
+from timeline.errors import InvalidInput, NotFound, ValidationError
 from timeline.events import Event, NewEvent
 from timeline.lookups import (
     check_known,
@@ -37,6 +37,7 @@ __all__ = [
     "check_known",
     "correct_event",
     "count_unpublished_events",
+    "create_timeline",
     "extent",
     "list_events",
     "load_registry",
@@ -130,6 +131,39 @@ def add_document(
         else:
             info = pick_timeline(tx, timeline or _named_timeline(documents))
         return info, add_documents(tx, info, documents)
+
+
+def create_timeline(
+    store: Store,
+    name: str,
+    zone: str,
+    title: str | None = None,
+    *,
+    fatalities: Sequence[str] | None = None,
+) -> TimelineInfo:
+    """Create an empty timeline whose dates are read in `zone`. `fatalities` names the
+    datasets whose fatality figures its totals take, most preferred first (`ucdp`, `acled`,
+    `timeline`: see `timeline.projections.fatalities`), recorded as an undated
+    `fatalities.policy` event; without it the default policy holds. All or nothing."""
+    from timeline.projections.fatalities import POLICY_KIND, dataset_name
+
+    with store.writing() as tx:
+        info = tx.catalog.create(name, zone, title)
+        if fatalities is not None:
+            prefer = list(fatalities)
+            said = ", else ".join(dataset_name(d) for d in prefer)
+            document = {
+                "kind": POLICY_KIND,
+                "title": f"Fatality totals: {said}, where its data reaches",
+                "prefer": prefer,
+            }
+            try:
+                add_event(tx, info, document)
+            except ValidationError as err:
+                # The datasets were the caller's `fatalities`, not a field they wrote.
+                message = str(err).removeprefix("prefer: ")
+                raise InvalidInput(message, subject="fatalities") from None
+    return info
 
 
 def _named_timeline(documents: Sequence[Item]) -> str | None:

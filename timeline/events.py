@@ -71,6 +71,24 @@ class Origin:
     content_hash: str | None = None
     stamp: int | None = None
 
+    @property
+    def dataset(self) -> str:
+        """The dataset of the record: its key's prefix (`acled` of `acled:LBY9289`)."""
+        return dataset_of_key(self.key)
+
+
+# The dataset of a timeline's own events (seeds, documents, `timeline add`): not imported.
+NATIVE_DATASET = "timeline"
+
+
+def dataset_of_key(key: str | None) -> str:
+    """The dataset a record key names (`acled:LBY9289`: `acled`); `timeline`, the timeline's
+    own, for no key or one without a dataset prefix."""
+    if key is None:
+        return NATIVE_DATASET
+    prefix, separator, _ = key.partition(":")
+    return prefix if separator and prefix else NATIVE_DATASET
+
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:

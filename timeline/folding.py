@@ -31,6 +31,8 @@ from timeline.entities import REGISTRY_KINDS, Registry
 from timeline.events import Event
 from timeline.merges import MERGE_KINDS, Merges
 from timeline.projections import Projector
+from timeline.projections.basis import mentioned
+from timeline.projections.fatalities import POLICY_KIND
 from timeline.revisions import REVISION_KINDS, apply_revisions, fold_order
 from timeline.store import EncodedSnapshot, EventQuery, Snapshot, Store
 from timeline.store.effective import effective, revise
@@ -131,6 +133,92 @@ def merges_of(store: Store, timeline: str, as_known: datetime | None) -> Merges:
     only the recording bound applies to them."""
     query = EventQuery(timeline, kinds=list(MERGE_KINDS), as_known=as_known, with_record=False)
     return Merges.from_events(effective(store.log, query))
+
+
+def datasets_continuing(
+    store: Store,
+    timeline: str,
+    datasets: Iterable[str],
+    at: datetime,
+    as_known: datetime | None,
+    as_published: datetime | None = None,
+) -> list[str]:
+    """Those of `datasets` with an event starting at or after `at` (recorded by `as_known`,
+    public by `as_published`): their coverage reaches past the instant. One read of at most
+    one row each, in order of start from `at`: it stops at the dataset's next event, and
+    only a dataset that has ended reads to the end of the log."""
+    out = []
+    for dataset in datasets:
+        query = EventQuery(
+            timeline,
+            exclude_kinds=(*REGISTRY_KINDS, *REVISION_KINDS, POLICY_KIND),
+            valid_from=at,
+            as_known=as_known,
+            as_published=as_published,
+            dataset=dataset,
+            limit=1,
+            with_record=False,
+        )
+        if next(iter(store.log.select(query)), None) is not None:
+            out.append(dataset)
+    return out
+
+
+def entity_events(
+    store: Store,
+    timeline: str,
+    entities: Iterable[str],
+    end: datetime,
+    as_known: datetime | None,
+    as_published: datetime | None = None,
+) -> list[Event]:
+    """The effective events starting before `end` whose (corrected) fields name one of the
+    `entities` (ids), in fold order, under the same knowledge bounds as `fold_window`.
+
+    A correction that names an entity brings its target in, and one that no longer names it
+    takes it out: the fields are checked once the revisions are applied. Costs what the
+    store's search for the entities' names costs (a scan of the timeline's payloads on SQL).
+    """
+    wanted = set(entities)
+    originals: dict[str, Event] = {}
+    targets: set[str] = set()
+    for entity in sorted(wanted):
+        query = EventQuery(
+            timeline,
+            exclude_kinds=tuple(REGISTRY_KINDS),
+            valid_before=end,
+            as_known=as_known,
+            as_published=as_published,
+            entity=entity,
+            with_record=False,
+        )
+        for event in store.log.select(query):
+            if event.kind in REVISION_KINDS:
+                if event.target:
+                    targets.add(event.target)
+            else:
+                originals[event.id] = event
+    targets -= set(originals)
+    if targets:
+        query = EventQuery(
+            ids=sorted(targets), as_known=as_known, as_published=as_published, with_record=False
+        )
+        for event in store.log.select(query):
+            originals[event.id] = event
+    revised = revise(
+        store.log,
+        originals.values(),
+        as_known=as_known,
+        as_published=as_published,
+        with_record=False,
+    )
+    out = [
+        e
+        for e in revised.values()
+        if e is not None and e.date.start < end and wanted.intersection(mentioned(e))
+    ]
+    out.sort(key=fold_order)
+    return out
 
 
 @contextlib.contextmanager

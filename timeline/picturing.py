@@ -19,6 +19,7 @@ from timeline.errors import InvalidInput
 from timeline.events import Event
 from timeline.pictures import charts, colours, geojson, mapping
 from timeline.projections import history
+from timeline.projections.fatalities import POLICY_KIND
 from timeline.store import EventQuery, Store, TimelineInfo
 from timeline.store.effective import effective
 
@@ -166,7 +167,8 @@ def chart(
     events = _events(
         store, info, ["control", "control.contested"] if kind == "control" else None, registry
     )
-    start, end = _window(events, between)
+    # A fatality policy is no event of the war: undated, it would stretch the window to year 1.
+    start, end = _window([e for e in events if e.kind != POLICY_KIND], between)
     if kind == "events":
         return charts.events_by_month(events, info.zone, start, end)
     palette = actor_colours(store, info, registry)

@@ -38,6 +38,8 @@ class FieldType(StrEnum):
     EVENT = "event"  # a reference to another event (id or slug)
     EVENT_OR_NAME = "event-or-name"  # an event reference, or a name it is known by
     OBJECT = "object"
+    ACTOR_COUNTS = "actor-counts"  # a mapping of actors to integers
+    DATASETS = "datasets"  # a list of dataset names (`acled`, `ucdp`, `timeline`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,11 @@ COMMON_FIELDS: dict[str, FieldSpec] = {
         _f("fatalities", T.INTEGER),
         _f("fatalities_low", T.INTEGER),
         _f("fatalities_high", T.INTEGER),
+        # Who the dead were, where the data says: among each actor's forces, civilians, and
+        # of unknown status (UCDP GED's deaths_a/deaths_b, deaths_civilians, deaths_unknown).
+        _f("fatalities_among", T.ACTOR_COUNTS),
+        _f("fatalities_civilians", T.INTEGER),
+        _f("fatalities_unknown", T.INTEGER),
         _f("where_prec", T.INTEGER),
         _f("text", T.TEXT),
     )
@@ -238,13 +245,25 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec("retraction", (_f("target", T.EVENT, True), _f("reason", T.TEXT, True))),
         KindSpec("note", (_f("about", T.ENTITIES), _f("place", T.PLACE))),
+        # Which dataset's fatality figures count in a total, from the event's date on (an
+        # undated one: from the start); see timeline.projections.fatalities.
+        KindSpec("fatalities.policy", (_f("prefer", T.DATASETS, True),), dated=False),
     )
 }
 
 # Entity fields, by kind, for readers that want every entity an event names.
-ENTITY_TYPES = {T.ACTOR: "actor", T.PLACE: "place", T.ACTORS: "actor", T.ENTITIES: None}
+ENTITY_TYPES = {
+    T.ACTOR: "actor",
+    T.PLACE: "place",
+    T.ACTORS: "actor",
+    T.ENTITIES: None,
+    T.ACTOR_COUNTS: "actor",
+}
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+# A dataset's name: the prefix of its records' keys (`acled` of `acled:LBY9289`), or
+# `timeline` for the timeline's own events.
+_DATASET = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
 class Resolver:
@@ -387,6 +406,16 @@ def _check(field: FieldSpec, value: Any, resolver: Resolver, at: datetime | None
         if not isinstance(value, Mapping):
             raise _wrong(name, value, "a mapping")
         return dict(value)
+    if kind is T.ACTOR_COUNTS:
+        return _actor_counts(name, value, resolver)
+    if kind is T.DATASETS:
+        names = []
+        for item in _list(name, value):
+            text = item.strip().lower() if isinstance(item, str) else item
+            if not isinstance(text, str) or not _DATASET.match(text):
+                raise _wrong(name, item, "a dataset name (acled, ucdp, timeline, ...)")
+            names.append(text)
+        return list(dict.fromkeys(names))
     raise AssertionError(kind)
 
 
@@ -452,6 +481,20 @@ def _date_text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(f"{shown(value)} is not a date")
     return str(value)
+
+
+def _actor_counts(name: str, value: Any, resolver: Resolver) -> dict[str, int]:
+    """A mapping of actors (names, ids or aliases) to counts, keyed by actor id; two names
+    of one actor add up."""
+    if not isinstance(value, Mapping):
+        raise _wrong(name, value, "a mapping of actors to counts")
+    out: dict[str, int] = {}
+    for actor, count in value.items():
+        if not isinstance(actor, str):
+            raise _wrong(name, actor, "a name or id")
+        entity = resolver.entity(actor, "actor", name)
+        out[entity] = check_count(name, out.get(entity, 0) + _integer(name, count))
+    return out
 
 
 def _list(name: str, value: Any) -> list[Any]:
@@ -566,6 +609,6 @@ def entity_references(kind: str, fields: Mapping[str, Any]) -> list[str]:
         field = spec.field(name)
         if field is None or field.type not in ENTITY_TYPES:
             continue
-        values = value if isinstance(value, list) else [value]
+        values = list(value) if isinstance(value, list | dict) else [value]
         out.extend(v for v in values if isinstance(v, str) and v not in out)
     return out

@@ -15,6 +15,7 @@ from timeline.importers.sources import RawRow, Rejection, SourceError, SourceRec
 from timeline.importers.ucdp import UcdpParser
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def read(name: str) -> list[RawRow | Rejection]:
@@ -77,6 +78,10 @@ def test_old_export_reads_with_trailing_commas_and_us_dates() -> None:
         "fatalities": 17,
         "fatalities_low": 17,
         "fatalities_high": 17,
+        # GED's split of its best estimate: all 17 of unknown status.
+        "fatalities_among": {"Government of Libya": 0, "NTC": 0},
+        "fatalities_civilians": 0,
+        "fatalities_unknown": 17,
         "where_prec": 1,
     }
     assert record.sources == [
@@ -216,3 +221,50 @@ def test_missing_required_columns_are_named() -> None:
 def test_an_acled_file_given_as_ucdp_is_refused_at_once() -> None:
     with (FIXTURES / "acled_current.csv").open("rb") as stream, pytest.raises(SourceError):
         UcdpParser().rows(stream, "acled_current.csv")
+
+
+# -- who died: GED's split of its best estimate ----------------------------------------------
+
+
+def test_deaths_are_kept_among_each_side_civilians_and_unknown() -> None:
+    raw = row(best="10", deaths_a="3", deaths_b="1", deaths_civilians="2", deaths_unknown="4")
+    record = UcdpParser().record(raw)
+    assert isinstance(record, SourceRecord)
+    assert record.fields["fatalities_among"] == {"Government of Libya": 3, "LNA": 1}
+    assert (record.fields["fatalities_civilians"], record.fields["fatalities_unknown"]) == (2, 4)
+
+
+def test_one_side_named_twice_gets_both_counts() -> None:
+    raw = row(side_b="Government of Libya", deaths_a="3", deaths_b="1")
+    record = UcdpParser().record(raw)
+    assert isinstance(record, SourceRecord)
+    assert record.fields["fatalities_among"] == {"Government of Libya": 4}
+
+
+def test_an_export_without_the_split_gives_none() -> None:
+    record = UcdpParser().record(row())
+    assert isinstance(record, SourceRecord)
+    assert not {"fatalities_among", "fatalities_civilians", "fatalities_unknown"} & set(
+        record.fields
+    )
+
+
+def test_a_bad_death_count_rejects_the_row_naming_the_column() -> None:
+    rejected = UcdpParser().record(row(deaths_b="many"))
+    assert isinstance(rejected, Rejection)
+    assert (rejected.field, rejected.value) == ("deaths_b", "many")
+
+
+def test_the_split_adds_up_to_the_best_estimate_in_the_libya_2011_fixture() -> None:
+    with (SHARED_FIXTURES / "ucdp_libya_2011.csv").open("rb") as stream:
+        raws = list(UcdpParser().rows(stream, "ucdp_libya_2011.csv"))
+    found = [UcdpParser().record(raw) for raw in raws if isinstance(raw, RawRow)]
+    assert len(found) == 6
+    for record in found:
+        assert isinstance(record, SourceRecord)
+        fields = record.fields
+        split = sum(fields["fatalities_among"].values())
+        split += fields["fatalities_civilians"] + fields["fatalities_unknown"]
+        assert split == fields["fatalities"]
+    one_sided = next(r for r in found if isinstance(r, SourceRecord) and r.kind == "strike")
+    assert one_sided.fields["fatalities_civilians"] == 7

@@ -15,16 +15,16 @@ def test_every_kind_with_an_integer_fatalities_field_counts() -> None:
         make(6, "clash", "2020-01-09", fatalities="7"),  # not an integer
     ]
     result = answer(events, "2020-01-20").fatalities
-    assert result == {
+    assert {k: result[k] for k in ("total", "uncertain", "last_30_days", "by_actor")} == {
         "total": 13,
         "uncertain": 0,
         "last_30_days": 13,
         "by_actor": {"gna": 3, "lna": 8, "turkey": 4},
-        "actors": {
-            "gna": "Government of National Accord",
-            "lna": "Libyan National Army",
-            "turkey": "Turkey",
-        },
+    }
+    assert result["actors"] == {
+        "gna": "Government of National Accord",
+        "lna": "Libyan National Army",
+        "turkey": "Turkey",
     }
 
 

@@ -428,3 +428,21 @@ def test_verify_accepts_rows_of_an_older_kind_version(libya: Store) -> None:
     libya.log.append([old])
     assert libya.log.get(old.id).fields["by"] == ["lna"]
     assert libya.log.verify().ok
+
+
+def test_a_query_keeps_the_events_of_one_dataset(libya: Store) -> None:
+    acled = note("libya", "2019-01", origin=Origin("acled:LBY1"))
+    ucdp = note("libya", "2019-02", origin=Origin("ucdp:7"))
+    lookalike = note("libya", "2019-03", origin=Origin("ACLED:LBY2"))  # another dataset
+    bare = note("libya", "2019-04", origin=Origin("LBY3"))  # no dataset prefix: its own
+    own = note("libya", "2019-05")
+    libya.log.append([acled, ucdp, lookalike, bare, own])
+
+    def of(dataset: str, **more: Any) -> list[str]:
+        return ids(libya.log.select(EventQuery("libya", dataset=dataset, **more)))
+
+    assert of("acled") == [acled.id]
+    assert of("ucdp") == [ucdp.id]
+    assert of("timeline") == [bare.id, own.id]
+    assert of("acled", valid_from=parse_fuzzy("2019-02", "UTC").start) == []
+    assert of("timeline", valid_from=parse_fuzzy("2019-05", "UTC").start, limit=1) == [own.id]

@@ -140,6 +140,32 @@ def _sources(values: dict[str, str]) -> list[dict[str, str]]:
     return out
 
 
+def _count(values: dict[str, str], column: str) -> int | None:
+    text = values.get(column, "")
+    return parse_count(column, text) if text.strip() else None
+
+
+def _deaths(values: dict[str, str], side_a: str, side_b: str) -> dict[str, Any]:
+    """Who the dead were, as GED splits its best estimate: among side A's and side B's forces
+    (`deaths_a`, `deaths_b`), civilians, and of unknown status."""
+    out: dict[str, Any] = {}
+    among: dict[str, int] = {}
+    for side, column in ((side_a, "deaths_a"), (side_b, "deaths_b")):
+        count = _count(values, column)
+        if side and count is not None:
+            among[side] = among.get(side, 0) + count
+    if among:
+        out["fatalities_among"] = among
+    for field, column in (
+        ("fatalities_civilians", "deaths_civilians"),
+        ("fatalities_unknown", "deaths_unknown"),
+    ):
+        count = _count(values, column)
+        if count is not None:
+            out[field] = count
+    return out
+
+
 def _record(raw: RawRow) -> SourceRecord:
     values = raw.values
     get = values.get
@@ -182,6 +208,7 @@ def _record(raw: RawRow) -> SourceRecord:
         found = _first_of(values, *names)
         if found and found[1].strip():
             fields[field] = parse_count(*found)
+    fields.update(_deaths(values, side_a, side_b))
     where_prec = parse_code("where_prec", get("where_prec", ""))
     if where_prec is not None:
         fields["where_prec"] = where_prec

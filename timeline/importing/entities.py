@@ -57,6 +57,8 @@ class EntityNames:
             elif kind in (FieldType.ACTORS, FieldType.ENTITIES) and isinstance(value, list):
                 ids = [self._actor(v, definitions, at) for v in value if isinstance(v, str) and v]
                 out[name] = list(dict.fromkeys(ids))
+            elif kind is FieldType.ACTOR_COUNTS and isinstance(value, dict):
+                out[name] = self._actor_counts(value, definitions, at)
             else:
                 out[name] = value
         return out
@@ -72,6 +74,20 @@ class EntityNames:
         if not self.registry.dated(name, "actor"):
             self._names["actor", name] = entity_id
         return entity_id
+
+    def _actor_counts(
+        self, counts: dict[str, Any], definitions: list[NewEvent], at: datetime
+    ) -> dict[str, Any]:
+        # Two names of one actor (the dataset's sides resolve to one entity) add up.
+        out: dict[str, Any] = {}
+        for name, count in counts.items():
+            if not isinstance(name, str) or not name:
+                continue
+            actor = self._actor(name, definitions, at)
+            previous = out.get(actor)
+            both = isinstance(previous, int) and isinstance(count, int)
+            out[actor] = previous + count if both else count
+        return out
 
     def _known(self, entity_type: str, name: str, at: datetime) -> str | None:
         """The id `name` means at `at` (through the merges then), None when it means none."""

@@ -9,6 +9,7 @@ numbers, instants, colours); `drawing` turns them into pictures.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,18 +18,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from timeline import choices
-from timeline.dates import parse_fuzzy
+from timeline.dates import parse_fuzzy, to_micros
 from timeline.events import Event
 from timeline.pictures.colours import PALETTE, assign
+from timeline.projections import fatalities as fatality_figures
 from timeline.projections.basis import int_field
-from timeline.projections.fatalities import participants
+from timeline.projections.fatalities import dataset_of, participants
 
 KINDS = choices.CHART_KINDS
 PERIODS = choices.CHART_PERIODS
 BREAKDOWNS = choices.CHART_BREAKDOWNS
 # What an event's dataset is called: the prefix of its record key ("acled:LBY1"), or the
 # timeline's own events (seeds, documents, `timeline add`) when it was not imported.
-DATASET_NAMES = {"acled": "ACLED", "ucdp": "UCDP GED", "timeline": "the timeline's own events"}
+DATASET_NAMES = fatality_figures.DATASET_NAMES
 # More stacked series than this are hard to tell apart: the smallest are summed as "others".
 MAX_SERIES = 8
 OTHERS = "others"
@@ -38,24 +40,38 @@ UNATTRIBUTED = "unattributed"
 
 @dataclass(frozen=True)
 class Series:
-    """One stacked layer of a bar chart: a value per month."""
+    """One layer of a bar chart: a value per month (NaN: no data). `counted`, when given, is
+    the part of each value that counts in the timeline's total (side-by-side charts)."""
 
     label: str
     colour: str
     values: tuple[float, ...]
+    counted: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
 class BarChart:
-    """Stacked bars, one per month."""
+    """Bars, one per month: the series stacked, or (`side_by_side`) next to each other, as
+    datasets that must not be added up are."""
 
     title: str
     ylabel: str
     months: tuple[str, ...]  # "YYYY-MM"
     series: tuple[Series, ...]
+    side_by_side: bool = False
 
     def totals(self) -> tuple[float, ...]:
-        """The height of each month's bar."""
+        """Each month's total: the height of its stacked bar, or, side by side, what counts
+        in the timeline's total (never the datasets added up)."""
+        if self.side_by_side:
+            return tuple(
+                sum(
+                    s.counted[i]
+                    for s in self.series
+                    if s.counted is not None and not math.isnan(s.counted[i])
+                )
+                for i in range(len(self.months))
+            )
         return tuple(sum(s.values[i] for s in self.series) for i in range(len(self.months)))
 
 
@@ -136,14 +152,6 @@ def weeks_between(start: datetime, end: datetime, zone: str) -> tuple[str, ...]:
     return tuple(weeks)
 
 
-def dataset_of(event: Event) -> str:
-    """The dataset an event came from ("acled", "ucdp"), or "timeline" for its own events."""
-    if event.origin is None:
-        return "timeline"
-    prefix, separator, _ = event.origin.key.partition(":")
-    return prefix if separator else "timeline"
-
-
 def _stack(
     title: str,
     ylabel: str,
@@ -185,17 +193,18 @@ def fatalities(
     per: str = "month",
     by: str = "actor",
 ) -> BarChart:
-    """Fatalities per month or week, stacked by actor or by dataset.
+    """Fatalities per month or week, stacked by actor or side by side by dataset.
 
     By actor, an event's `fatalities` are shared equally among the actors it names (`actors`,
     `by`, `actor`), so that a period's bar is the period's total; an event naming none counts
-    as "unattributed". By dataset, each event counts whole for the dataset it came from, so
-    that ACLED's and UCDP's counts of one war can be read side by side instead of summed.
+    as "unattributed". By dataset (`by_dataset`), each dataset's own count.
     """
     if per not in PERIODS:
         raise ValueError(f"per must be one of {', '.join(PERIODS)}, not {per!r}")
     if by not in BREAKDOWNS:
         raise ValueError(f"by must be one of {', '.join(BREAKDOWNS)}, not {by!r}")
+    if by == "dataset":
+        return by_dataset(events, zone, start, end, per=per)
     period_of, periods = (month_of, months_between) if per == "month" else (week_of, weeks_between)
     cells: dict[tuple[str, str], float] = {}
     for event in events:
@@ -203,14 +212,66 @@ def fatalities(
         if not n or n <= 0 or not start <= event.date.start < end:
             continue
         period = period_of(event.date.start, zone)
-        keys = [dataset_of(event)] if by == "dataset" else participants(event) or [UNATTRIBUTED]
+        keys = participants(event) or [UNATTRIBUTED]
         for key in keys:
             cells[(period, key)] = cells.get((period, key), 0.0) + n / len(keys)
-    if by == "dataset":
-        datasets = sorted({key for _, key in cells})
-        colours, names = assign(datasets, PALETTE), {**DATASET_NAMES}
-    title = f"Fatalities per {per}" + (" by dataset" if by == "dataset" else "")
-    return _stack(title, "fatalities", periods(start, end, zone), cells, colours, names)
+    return _stack(
+        f"Fatalities per {per}", "fatalities", periods(start, end, zone), cells, colours, names
+    )
+
+
+def by_dataset(
+    events: Iterable[Event], zone: str, start: datetime, end: datetime, *, per: str = "month"
+) -> BarChart:
+    """Fatalities per month or week, a bar for each dataset side by side, never added up:
+    each dataset's own count over its coverage (NaN, no data, outside it), and the part of
+    it the timeline's fatality policy counts in the total (`Series.counted`)."""
+    period_of, periods = (month_of, months_between) if per == "month" else (week_of, weeks_between)
+    listed = list(events)
+    spans, policies = fatality_figures.coverage_of(listed)
+    labels = periods(start, end, zone)
+    cells: dict[tuple[str, str], float] = {}
+    counted: dict[tuple[str, str], float] = {}
+    for event in listed:
+        n = int_field(event.fields, "fatalities")
+        if event.kind == fatality_figures.POLICY_KIND or not n or n <= 0:
+            continue
+        if not start <= event.date.start < end:
+            continue
+        key = (period_of(event.date.start, zone), dataset_of(event))
+        cells[key] = cells.get(key, 0.0) + n
+        if fatality_figures.in_total(event, spans, policies):
+            counted[key] = counted.get(key, 0.0) + n
+    order = {d: i for i, d in enumerate(fatality_figures.DEFAULT_PREFERENCE)}
+    datasets = sorted({d for _, d in cells}, key=lambda d: (order.get(d, len(order)), d))
+    colours = assign(datasets, PALETTE)
+    bounds = [_period_bounds(label, zone) for label in labels]
+    series = []
+    for dataset in datasets:
+        span = spans[dataset]
+        covered = [span.first < to_micros(hi) and to_micros(lo) < span.last for lo, hi in bounds]
+        series.append(
+            Series(
+                DATASET_NAMES.get(dataset, dataset),
+                colours[dataset],
+                tuple(
+                    cells.get((m, dataset), 0.0) if inside else math.nan
+                    for m, inside in zip(labels, covered, strict=True)
+                ),
+                tuple(
+                    counted.get((m, dataset), 0.0) if inside else math.nan
+                    for m, inside in zip(labels, covered, strict=True)
+                ),
+            )
+        )
+    title = f"Fatalities per {per} by dataset"
+    return BarChart(title, "fatalities", tuple(labels), tuple(series), side_by_side=True)
+
+
+def _period_bounds(label: str, zone: str) -> tuple[datetime, datetime]:
+    # A month ("2011-03") or an ISO week ("2011-W09") as the interval it covers in `zone`.
+    period = parse_fuzzy(label, zone)
+    return period.start, period.end
 
 
 def events_by_month(events: Iterable[Event], zone: str, start: datetime, end: datetime) -> BarChart:

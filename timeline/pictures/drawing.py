@@ -243,12 +243,17 @@ def _bars_figure(chart: BarChart) -> Figure:
     # Month i spans [i - 0.5, i + 0.5]. Each layer is one filled step outline (`stairs`) on top
     # of the layers below it, not a rectangle per month: ten years of months would be a
     # thousand artists, and three times as slow to draw.
-    edges = [i - 0.5 for i in range(len(chart.months) + 1)]
-    bottom = [0.0] * len(chart.months)
-    for series in chart.series:
-        top = [b + v for b, v in zip(bottom, series.values, strict=True)]
-        ax.stairs(top, edges, baseline=bottom, fill=True, color=series.colour, label=series.label)
-        bottom = top
+    if chart.side_by_side:
+        _side_by_side(ax, chart)
+    else:
+        edges = [i - 0.5 for i in range(len(chart.months) + 1)]
+        bottom = [0.0] * len(chart.months)
+        for series in chart.series:
+            top = [b + v for b, v in zip(bottom, series.values, strict=True)]
+            ax.stairs(
+                top, edges, baseline=bottom, fill=True, color=series.colour, label=series.label
+            )
+            bottom = top
     step = max(1, len(positions) // 12)
     ax.set_xticks(positions[::step], chart.months[::step], rotation=45, ha="right", fontsize=7)
     ax.set_ylabel(chart.ylabel)
@@ -259,6 +264,34 @@ def _bars_figure(chart: BarChart) -> Figure:
     if chart.series:
         figure.legend(loc="upper left", bbox_to_anchor=(0.77, 0.9), frameon=False, fontsize=7)
     return figure
+
+
+# The part of a dataset's bar that the timeline's total does not take (another dataset
+# counts that period): drawn faded behind the part it does take.
+NOT_COUNTED_ALPHA = 0.3
+
+
+def _side_by_side(ax: Any, chart: BarChart) -> None:
+    """Each series' bar next to the others' in every month (no data: no bar), the part the
+    total takes solid, the rest faded."""
+    from matplotlib.patches import Patch
+
+    count = max(1, len(chart.series))
+    width = 0.8 / count
+    for index, series in enumerate(chart.series):
+        offset = -0.4 + width * (index + 0.5)
+        x = [i + offset for i in range(len(chart.months))]
+        ax.bar(x, series.values, width, color=series.colour, alpha=NOT_COUNTED_ALPHA, linewidth=0)
+        solid = series.counted if series.counted is not None else series.values
+        ax.bar(x, solid, width, color=series.colour, label=series.label, linewidth=0)
+    ax.add_artist(
+        ax.legend(
+            handles=[Patch(facecolor="none", edgecolor="#555555", label="faded: not in the total")],
+            loc="upper right",
+            frameon=False,
+            fontsize=7,
+        )
+    )
 
 
 def _control_figure(chart: ControlChart) -> Figure:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from timeline.dates import FuzzyDate, Precision
 from timeline.entities import REGISTRY_KINDS, Registry
 from timeline.events import Event
+from timeline.projections.fatalities import POLICY_KIND
 
 # The parts of a date TimelineJS is given, by the date's precision: no more than is known.
 _PARTS = {
@@ -113,9 +114,10 @@ def _eras(events: list[Event], zone: str) -> list[dict[str, Any]]:
 def timeline_js(
     events: Iterable[Event], registry: Registry, *, zone: str, title: str, name: str
 ) -> dict[str, Any]:
-    """The TimelineJS3 document of effective events (definitions are left out), in fold
+    """The TimelineJS3 document of effective events (definitions and policies left out), in fold
     order; `title` heads the title slide, `name` is the timeline's."""
-    shown = [e for e in events if e.kind not in REGISTRY_KINDS]
+    # Definitions, merges and fatality policies are no events of the war.
+    shown = [e for e in events if e.kind not in REGISTRY_KINDS and e.kind != POLICY_KIND]
     slides = []
     for event in shown:
         start, end = _dates(event.date, zone)

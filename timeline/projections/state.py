@@ -13,7 +13,7 @@ events it rests on, and the answer compares them with `at`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -28,7 +28,7 @@ from timeline.projections.basis import Ledger, Section, View, json_copy
 from timeline.projections.ceasefires import Ceasefires
 from timeline.projections.claims import Claims
 from timeline.projections.control import Control
-from timeline.projections.fatalities import Fatalities
+from timeline.projections.fatalities import Fatalities, only_actors
 from timeline.projections.materiel import Materiel
 from timeline.projections.offensives import Offensives
 from timeline.projections.presence import Forces
@@ -53,7 +53,15 @@ Item = dict[str, Any]
 
 
 def _empty_fatalities() -> dict[str, Any]:
-    return {"total": 0, "uncertain": 0, "last_30_days": 0, "by_actor": {}}
+    return {
+        "total": 0,
+        "uncertain": 0,
+        "last_30_days": 0,
+        "by_actor": {},
+        "among": {},
+        "in_events_of": {},
+        "by_dataset": {},
+    }
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,14 @@ class Answer:
                            "certain", "events", ...}],
              "ceasefires": [{"name", "status", "parties", "violations", "since", "events",
                              ...}],
-             "fatalities": {"total", "uncertain", "last_30_days", "by_actor"},
+             "fatalities": {"total", "uncertain", "last_30_days", "by_actor", "actors",
+                            "described", "among", "civilians", "unknown", "in_events_of",
+                            "by_dataset": {"<dataset>": {"name", "total", "uncertain",
+                                           "last_30_days", "counted", "coverage",
+                                           "in_policy", "described", "among", "civilians",
+                                           "unknown", "in_events_of"}},
+                            "policy": {"prefer", "default", "since", "events"},
+                            "periods": [{"dataset", "from", "until"}]},
              "claims": [{"text", "by", "denied_by", "status", "events", ...}],
              "recent": [{"id", "date", "kind", "title", ...}]}
 
@@ -162,7 +177,9 @@ class Answer:
         """This answer with only the given sections (None: all) and, within them, only the
         facts that mention one of the given entity ids (None: every fact).
 
-        Fatality totals stay timeline-wide; their `by_actor` keeps only the given actors.
+        Fatality figures stay those they were, their per-actor figures kept to the given
+        actors, unless they are already the figures of the entities' events (`entities`, as
+        `timeline.answers.state_at` gives them).
         """
         keep = set(SECTIONS if sections is None else sections)
         unknown = keep - set(SECTIONS)
@@ -174,11 +191,9 @@ class Answer:
             wanted = set(entities)
             for name in SECTIONS:
                 if name == "fatalities":
-                    by_actor = self.fatalities.get("by_actor", {})
-                    changes[name] = {
-                        **self.fatalities,
-                        "by_actor": {k: v for k, v in by_actor.items() if k in wanted},
-                    }
+                    # Figures already of the entities' events (`entities`) are left whole.
+                    if "entities" not in self.fatalities:
+                        changes[name] = only_actors(self.fatalities, wanted)
                 else:
                     items = getattr(self, name)
                     changes[name] = tuple(i for i in items if mentions(i) & wanted)
@@ -310,6 +325,25 @@ class Projector:
             section.load(data[section.name])
         return projector
 
+    def fatalities_of(
+        self,
+        events: Iterable[Event],
+        at: datetime,
+        registry: Registry,
+        *,
+        continuing: Collection[str] = (),
+    ) -> dict[str, Any]:
+        """The fatality figures of some of the events this projector folded (an entity's:
+        effective, starting before `at`), each toll decided by the whole timeline's coverage
+        and policy, as the answer at `at` decides it (`continuing` as for `answer`)."""
+        view = View(to_micros(at), registry, Ledger())
+        return self.fatalities.restricted(events).render(view, continuing)
+
+    def datasets_to_follow(self, at: datetime) -> list[str]:
+        """The datasets whose data after `at`, if any, the fatality figures at `at` depend on
+        (pass those that have some as `answer`'s `continuing`)."""
+        return self.fatalities.ending_before(to_micros(at))
+
     def answer(
         self,
         at: datetime,
@@ -318,10 +352,13 @@ class Projector:
         timeline: str,
         as_known: datetime | None = None,
         recent_limit: int = 50,
+        continuing: Collection[str] = (),
     ) -> Answer:
         """The state at instant `at`; the projector must have been fed exactly the effective
         events that start before `at`. `as_known` is only reported: the store has already
-        left out what was recorded after it. At most `recent.CAPACITY` recent events."""
+        left out what was recorded after it. At most `recent.CAPACITY` recent events.
+        `continuing` names the datasets (of `datasets_to_follow`) that have events starting
+        at or after `at`: their fatality coverage reaches past it."""
         instant = to_micros(at)
         if self._last is not None and instant <= self._last:
             raise ValueError(
@@ -341,7 +378,7 @@ class Projector:
             presence=tuple(self.presence.render(view)),
             materiel=tuple(self.materiel.render(view)),
             ceasefires=tuple(self.ceasefires.render(view)),
-            fatalities=self.fatalities.render(view),
+            fatalities=self.fatalities.render(view, continuing),
             claims=tuple(self.claims.render(view)),
             recent=tuple(self.recent.render(view, max(0, min(recent_limit, CAPACITY)))),
         )

@@ -61,6 +61,25 @@ CORROBORATION = _object(
 )
 
 
+# One dataset's own fatality figures in an answer: null where it has no data.
+DATASET_FIGURES = _object(
+    {
+        "name": STRING,
+        "total": _nullable(INTEGER),
+        "uncertain": _nullable(INTEGER),
+        "last_30_days": _nullable(INTEGER),
+        "counted": INTEGER,
+        "coverage": _nullable(_object({"from": STRING, "to": STRING, "continues": BOOLEAN})),
+        "in_policy": BOOLEAN,
+        "described": _nullable(INTEGER),
+        "among": COUNTS,
+        "civilians": _nullable(INTEGER),
+        "unknown": _nullable(INTEGER),
+        "in_events_of": COUNTS,
+    }
+)
+
+
 # The knowledge bounds an answer was given under (null: none), and how many events the
 # publication bound left out for having no publication date.
 KNOWLEDGE_KEYS = {
@@ -173,7 +192,28 @@ ANSWER = _object(
             )
         ),
         "fatalities": _object(
-            {"total": INTEGER, "uncertain": INTEGER, "last_30_days": INTEGER, "by_actor": COUNTS}
+            {"total": INTEGER, "uncertain": INTEGER, "last_30_days": INTEGER, "by_actor": COUNTS},
+            {
+                "actors": {"type": "object", "additionalProperties": STRING},
+                "described": INTEGER,
+                "among": COUNTS,
+                "civilians": INTEGER,
+                "unknown": INTEGER,
+                "in_events_of": COUNTS,
+                "by_dataset": {"type": "object", "additionalProperties": DATASET_FIGURES},
+                "policy": _object(
+                    {
+                        "prefer": _list(STRING),
+                        "default": BOOLEAN,
+                        "since": _nullable(STRING),
+                        "events": IDS,
+                    }
+                ),
+                "periods": _list(
+                    _object({"dataset": _nullable(STRING), "from": STRING, "until": STRING})
+                ),
+                "entities": _list(ENTITY),
+            },
         ),
         "claims": _list(
             _object(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from timeline.events import Event
+from timeline.events import Event, dataset_of_key
 from timeline.revisions import REVISION_KINDS
 
 Order = Literal["valid", "recorded"]
@@ -34,10 +34,10 @@ class EventQuery:
     `as_known` keeps events recorded by then; `as_published` those first public by then (see
     `timeline.events.first_published`: an event with no publication date is left out);
     `published` True keeps only events with a publication date, False only those without;
-    `entity` keeps events whose fields name that
-    id; `targets` keeps revisions of those events; `order` is "valid" (valid_from, valid_to,
-    seq) or "recorded" (seq). Without `with_record`, imported events come without their
-    source record (folds need none).
+    `entity` keeps events whose fields name that id; `dataset` those of one dataset (the
+    prefix of their origin key, `timeline` for none); `targets` keeps revisions of those
+    events; `order` is "valid" (valid_from, valid_to, seq) or "recorded" (seq). Without
+    `with_record`, imported events come without their source record (folds need none).
     """
 
     timeline: str | None = None
@@ -50,6 +50,7 @@ class EventQuery:
     published: bool | None = None
     entity: str | None = None
     origin: str | None = None
+    dataset: str | None = None
     ids: Collection[str] | None = None
     targets: Collection[str] | None = None
     order: Order = "valid"
@@ -84,6 +85,10 @@ class EventQuery:
             and (
                 self.origin is None
                 or (event.origin is not None and event.origin.key == self.origin)
+            )
+            and (
+                self.dataset is None
+                or dataset_of_key(event.origin.key if event.origin else None) == self.dataset
             )
             and (self.ids is None or event.id in self.ids)
             and (

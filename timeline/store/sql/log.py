@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from timeline import schema
 from timeline.dates import from_micros, to_micros
 from timeline.errors import InvalidInput, NotFound, TimelineError
-from timeline.events import Event, NewEvent
+from timeline.events import NATIVE_DATASET, Event, NewEvent
 from timeline.limits import check_event
 from timeline.revisions import REVISION_KINDS
 from timeline.store.codec import (
@@ -179,6 +179,8 @@ class SqlLog(SqlPart):
             statement = statement.where(e.c.payload.contains(json.dumps(query.entity)))
         if query.origin is not None:
             statement = statement.where(e.c.origin == query.origin)
+        if query.dataset is not None:
+            statement = statement.where(_of_dataset(e.c.origin, query.dataset))
         if query.ids is not None:
             statement = statement.where(e.c.id.in_(query.ids))
         if query.targets is not None:
@@ -344,3 +346,16 @@ def _insert_sql(conn: Connection) -> str:
         marks = ", ".join(["?" if style == "qmark" else "%s"] * len(ROW_COLUMNS))
         _INSERT_SQL[style] = f"INSERT INTO events ({', '.join(ROW_COLUMNS)}) VALUES ({marks})"
     return _INSERT_SQL[style]
+
+
+def _of_dataset(origin: sa.ColumnElement[Any], dataset: str) -> sa.ColumnElement[bool]:
+    """Rows of one dataset, as `dataset_of_key` reads their origin. A prefix compared as it
+    is: LIKE ignores case on SQLite, and an ordering of text depends on the collation."""
+    prefix = f"{dataset}:"
+    if dataset == NATIVE_DATASET:
+        return sa.or_(
+            origin.is_(None),
+            sa.not_(origin.contains(":")),
+            sa.func.substr(origin, 1, 1) == ":",
+        )
+    return sa.func.substr(origin, 1, len(prefix)) == prefix
