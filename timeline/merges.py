@@ -72,6 +72,7 @@ def _entity_fields(kind: str) -> dict[str, str | None]:
         FieldType.ACTORS: "actor",
         FieldType.PLACE: "place",
         FieldType.ENTITIES: None,
+        FieldType.ACTOR_COUNTS: "actor",
     }
     spec = KINDS[kind]
     out: dict[str, str | None] = {}
@@ -166,6 +167,16 @@ class Merges:
                 if items != value:
                     # Two sides merged into one are one side.
                     changed[name] = list(dict.fromkeys(items))
+            elif isinstance(value, dict):
+                # Counts by actor (`fatalities_among`): two sides merged into one add up.
+                counts: dict[str, Any] = {}
+                for key, count in value.items():
+                    mapped = self._attributed(key, entity_type, at)
+                    before = counts.get(mapped)
+                    both = isinstance(before, int) and isinstance(count, int)
+                    counts[mapped] = before + count if both else count
+                if counts != value:
+                    changed[name] = counts
         if not changed:
             return event
         return replace(event, fields={**event.fields, **changed})
