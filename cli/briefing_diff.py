@@ -14,7 +14,7 @@ from .tables import short_id
 from .visible import visible_all
 
 # The sections of a history, in the order they print.
-HISTORY_SECTIONS = ("control", "contests", "presence", "support", "materiel")
+HISTORY_SECTIONS = ("control", "contests", "presence", "support")
 
 
 def _words(words: Any) -> str:
@@ -228,7 +228,7 @@ def print_history(
         f", {knowledge(result)}" if result.get("as_known") or result.get("as_published") else ""
     )
     console.print(Text(f"History of {name} ({result['type']}){bounds}", style="bold"))
-    if not any(result.get(section) for section in HISTORY_SECTIONS):
+    if not any(result.get(section) for section in (*HISTORY_SECTIONS, "materiel")):
         entity = shlex.quote(str(asked or result["entity"]["id"]))
         console.print(
             f"nothing to show: no control, presence, support or materiel of {name} is "
