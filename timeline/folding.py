@@ -91,32 +91,8 @@ def fold_window(
             with_record=False,
         )
     )
-    originals: dict[str, Event] = {}
-    outside_targets: set[str] = set()
-    for event in rows:
-        if event.kind in REVISION_KINDS:
-            if event.target:
-                outside_targets.add(event.target)
-        else:
-            originals[event.id] = event
-    outside_targets -= set(originals)
-    if outside_targets:
-        query = EventQuery(
-            ids=sorted(outside_targets),
-            as_known=as_known,
-            as_published=as_published,
-            with_record=False,
-        )
-        for event in store.log.select(query):
-            originals[event.id] = event
     lower = start or OPEN_START
-    revised = revise(
-        store.log,
-        originals.values(),
-        as_known=as_known,
-        as_published=as_published,
-        with_record=False,
-    )
+    revised = _revised(store, rows, as_known, as_published)
     out = [e for e in revised.values() if e is not None and lower <= e.date.start < end]
     out.sort(key=fold_order)
     if merges is None:
@@ -180,38 +156,22 @@ def entity_events(
     store's search for the entities' names costs (a scan of the timeline's payloads on SQL).
     """
     wanted = set(entities)
-    originals: dict[str, Event] = {}
-    targets: set[str] = set()
-    for entity in sorted(wanted):
-        query = EventQuery(
-            timeline,
-            exclude_kinds=tuple(REGISTRY_KINDS),
-            valid_before=end,
-            as_known=as_known,
-            as_published=as_published,
-            entity=entity,
-            with_record=False,
+    rows = (
+        event
+        for entity in sorted(wanted)
+        for event in store.log.select(
+            EventQuery(
+                timeline,
+                exclude_kinds=tuple(REGISTRY_KINDS),
+                valid_before=end,
+                as_known=as_known,
+                as_published=as_published,
+                entity=entity,
+                with_record=False,
+            )
         )
-        for event in store.log.select(query):
-            if event.kind in REVISION_KINDS:
-                if event.target:
-                    targets.add(event.target)
-            else:
-                originals[event.id] = event
-    targets -= set(originals)
-    if targets:
-        query = EventQuery(
-            ids=sorted(targets), as_known=as_known, as_published=as_published, with_record=False
-        )
-        for event in store.log.select(query):
-            originals[event.id] = event
-    revised = revise(
-        store.log,
-        originals.values(),
-        as_known=as_known,
-        as_published=as_published,
-        with_record=False,
     )
+    revised = _revised(store, rows, as_known, as_published)
     out = [
         e
         for e in revised.values()
@@ -219,6 +179,38 @@ def entity_events(
     ]
     out.sort(key=fold_order)
     return out
+
+
+def _revised(
+    store: Store,
+    rows: Iterable[Event],
+    as_known: datetime | None,
+    as_published: datetime | None,
+) -> dict[str, Event | None]:
+    """The events among `rows`, and the targets of the revisions among them (read from the
+    log when not among them), with their revisions applied (None: retracted)."""
+    originals: dict[str, Event] = {}
+    targets: set[str] = set()
+    for event in rows:
+        if event.kind in REVISION_KINDS:
+            if event.target:
+                targets.add(event.target)
+        else:
+            originals[event.id] = event
+    targets -= set(originals)
+    if targets:
+        query = EventQuery(
+            ids=sorted(targets), as_known=as_known, as_published=as_published, with_record=False
+        )
+        for event in store.log.select(query):
+            originals[event.id] = event
+    return revise(
+        store.log,
+        originals.values(),
+        as_known=as_known,
+        as_published=as_published,
+        with_record=False,
+    )
 
 
 @contextlib.contextmanager
