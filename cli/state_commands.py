@@ -101,14 +101,17 @@ def at(
 
     info = api.pick_timeline(app.store, timeline)
     known = values.instant(as_known, info.zone, "--as-known")
+    published = values.instant(as_published, info.zone, "--as-published")
     instant = values.instant(date, info.zone, "DATE")
-    span = api.check_known(app.store, info, known) or api.extent(app.store, info)
+    span = api.check_known(app.store, info, known, published) or api.extent(
+        app.store, info, as_known=known, as_published=published
+    )
     answer = answers.state_at(
         app.store,
         info,
         instant,
         as_known=known,
-        as_published=values.instant(as_published, info.zone, "--as-published"),
+        as_published=published,
         sections=sections,
         entities=entities,
         recent_limit=recent_limit,
@@ -166,7 +169,9 @@ def diff(
         raise InvalidInput(f"D2: {second!r} is not after {first!r}")
     known = values.instant(as_known, info.zone, "--as-known")
     published = values.instant(as_published, info.zone, "--as-published")
-    span = api.check_known(app.store, info, known) or api.extent(app.store, info)
+    span = api.check_known(app.store, info, known, published) or api.extent(
+        app.store, info, as_known=known, as_published=published
+    )
     result = answers.diff_between(
         app.store, info, before, after, as_known=known, as_published=published, net=net
     ).to_json()
@@ -202,7 +207,9 @@ def history(
     info = api.pick_timeline(app.store, timeline)
     known = values.instant(as_known, info.zone, "--as-known")
     published = values.instant(as_published, info.zone, "--as-published")
-    span = api.check_known(app.store, info, known) or api.extent(app.store, info)
+    span = api.check_known(app.store, info, known, published) or api.extent(
+        app.store, info, as_known=known, as_published=published
+    )
     result = answers.history_of(
         app.store, info, entity, as_known=known, as_published=published
     ).to_json()

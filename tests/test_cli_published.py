@@ -171,6 +171,17 @@ def test_history_under_a_publication_bound(cli: Invoke) -> None:
     ]
     text = cli("history", "Town A", "--as-published", "2020-05-20")
     assert "History of Town A (place), as published by 2020-05-20T22:00:00Z" in text.stdout
+    # An interval still open ends at the latest data published by then (X took A on the
+    # 10th; the undated rumour of the 16th and Y's capture of the 15th were not published).
+    assert "since 2020-05-10 (latest data 2020-05-10)" in text.stdout
+    assert "(latest data 2020-05-16)" in cli("history", "Town A").stdout
+
+
+def test_the_end_of_the_data_under_a_bound_is_what_was_known_then(cli: Invoke) -> None:
+    # After the latest event published by the 12th, the data of that knowledge ends.
+    bounded = cli("at", "2020-05-14", "--as-published", "2020-05-12")
+    assert "after the timeline's latest event (2020-05-10)" in bounded.stderr
+    assert "after the timeline's latest event" not in cli("at", "2020-05-14").stderr
 
 
 def test_events_lists_what_had_been_published(cli: Invoke) -> None:

@@ -186,11 +186,22 @@ class Extent:
     first_recorded: datetime | None
 
 
-def extent(store: Store, info: TimelineInfo) -> Extent:
-    """The dates a timeline's events span, and the instant its log begins."""
+def extent(
+    store: Store,
+    info: TimelineInfo,
+    *,
+    as_known: datetime | None = None,
+    as_published: datetime | None = None,
+) -> Extent:
+    """The dates a timeline's events span, and the instant its log begins. With a knowledge
+    bound, the span is that of the events known (recorded by `as_known`, published by
+    `as_published`) then: an answer bounded so must not call "latest" an event that was not
+    yet known. When the log begins is the log's, whatever the bound."""
     dated = EventQuery(
         info.name,
         exclude_kinds=list(REGISTRY_KINDS),
+        as_known=as_known,
+        as_published=as_published,
         # Open starts ("../2011") say nothing of when a timeline begins.
         valid_from=OPEN_START + timedelta(microseconds=1),
         limit=1,
@@ -208,12 +219,18 @@ def extent(store: Store, info: TimelineInfo) -> Extent:
     return Extent(first, last, first_recorded.recorded_at if first_recorded else None)
 
 
-def check_known(store: Store, info: TimelineInfo, as_known: datetime | None) -> Extent | None:
+def check_known(
+    store: Store,
+    info: TimelineInfo,
+    as_known: datetime | None,
+    as_published: datetime | None = None,
+) -> Extent | None:
     """Refuse a knowledge time before anything of the timeline was recorded: every answer
-    would be empty, and an entity asked about unknown. Returns the extent it read, if any."""
+    would be empty, and an entity asked about unknown. Returns the extent of what was known
+    by both bounds (see `extent`), if it read one."""
     if as_known is None:
         return None
-    found = extent(store, info)
+    found = extent(store, info, as_known=as_known, as_published=as_published)
     if found.first_recorded is not None and as_known < found.first_recorded:
         raise InvalidInput(
             f"nothing had been recorded in {info.name} by {_iso(as_known)}: its first events "
