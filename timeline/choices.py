@@ -18,6 +18,16 @@ def fold(text: str) -> str:
     words joined by spaces, hyphens, underscores or nothing ("Al Watiya" = "al-watiya" =
     "ALWATIYA", "Misrata" = "Misrāta"). Every name the command line takes, whether a
     timeline, a kind, a format or an actor or place, matches by this one rule."""
+    if text.isascii():
+        # Nothing to decompose and no accent to drop: the common case, ten times faster
+        # (loading the seeds folds some 55,000 names; the general path cost 2 of its 14 s
+        # under the profiler).
+        return text.lower().translate(_JOINERS)
+    return _fold_unicode(text)
+
+
+def _fold_unicode(text: str) -> str:
+    """`fold` for any text: decomposed, accents dropped."""
     import unicodedata  # here: --help and --version never fold a name
 
     decomposed = unicodedata.normalize("NFKD", text.casefold())
