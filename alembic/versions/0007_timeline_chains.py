@@ -54,6 +54,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from alembic import op
+from timeline.errors import IntegrityError, TimelineError
 from timeline.events import GENESIS_HASH
 from timeline.store.codec import anchor_hash
 from timeline.store.sql.partitions import create_partitions
@@ -243,10 +244,6 @@ def _create_snapshots(per_timeline: bool) -> None:
 SNAPSHOT_COLUMNS = "timeline, boundary, known_through, superseded_at, event_count, state, digest"
 
 
-class UpgradeRefused(Exception):
-    """The log is not in a state this migration can carry over without losing evidence."""
-
-
 def _check_heads(bind: sa.Connection) -> None:
     missing = bind.execute(
         sa.text(
@@ -255,7 +252,7 @@ def _check_heads(bind: sa.Connection) -> None:
         )
     ).first()
     if missing is not None:
-        raise UpgradeRefused(
+        raise IntegrityError(
             f"heads: the head recorded at seq {missing.seq} is not in the log with its hash: "
             "the log lost rows or was changed before this upgrade; `timeline verify` on the "
             "previous release names the first bad row, and the database stays at 0006"
@@ -360,7 +357,7 @@ def _check_one_chain(bind: sa.Connection) -> None:
     )
     for row in rows:
         if row.seq <= previous_seq or row.prev_hash != previous_hash:
-            raise UpgradeRefused(
+            raise TimelineError(
                 f"events: seq {row.seq} of timeline {row.timeline!r} does not follow seq "
                 f"{previous_seq} in one chain: the log holds the chains of several timelines, "
                 "which the previous revision cannot hold; the database stays at 0007"
