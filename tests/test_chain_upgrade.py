@@ -217,7 +217,7 @@ def test_postgresql_keeps_a_partition_per_timeline(engine: Engine) -> None:
                 )
             )
         }
-        keys = dict(
+        keys: dict[str, str] = dict(
             conn.execute(
                 sa.text(
                     "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
