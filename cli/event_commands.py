@@ -395,36 +395,58 @@ def retract(app: AppContext, event_id: str, reason: str) -> None:
     is_flag=True,
     help="Also fold every timeline's log again and compare it with every snapshot.",
 )
+@click.option(
+    "--timeline",
+    "timeline_name",
+    metavar="NAME",
+    help="Verify this timeline's chain alone (default: every timeline's).",
+)
 @pass_app
-def verify(app: AppContext, print_head: bool, expect_head: str | None, deep: bool) -> None:
-    """Walk the hash chain of the whole log, against the heads recorded as it grew: exit 0
-    when intact, 1 naming the first bad row."""
+def verify(
+    app: AppContext,
+    print_head: bool,
+    expect_head: str | None,
+    deep: bool,
+    timeline_name: str | None,
+) -> None:
+    """Walk each timeline's hash chain, against the heads recorded as it grew (and the chain
+    of the whole log from before each timeline had its own, up to where they are anchored):
+    exit 0 when intact, 1 naming the first bad row."""
     if expect_head is not None:
-        # Either the hash alone or the SEQ HASH line --print-head wrote.
+        # The hash alone, the SEQ HASH line --print-head wrote, or its NAME SEQ HASH line.
         expect_head = expect_head.split()[-1] if expect_head.split() else expect_head
-    result = app.store.log.verify(expect_head=expect_head)
+    result = app.store.log.verify(expect_head=expect_head, timeline=timeline_name)
     if not result.ok:
-        click.echo(f"Error: seq {result.first_bad_seq}: {result.reason}", err=True)
+        # A timeline's seqs are its own: the row is named by its timeline, unless the log
+        # has one timeline to speak of (or the row is of the chain from before).
+        several = timeline_name is None and len(app.store.catalog.names()) > 1
+        where = f"{result.timeline}: " if several and result.timeline is not None else ""
+        click.echo(f"Error: {where}seq {result.first_bad_seq}: {result.reason}", err=True)
         sys.exit(1)
     if deep:
         from timeline import folding
 
+        names = [timeline_name] if timeline_name is not None else app.store.catalog.names()
         problems = [
-            problem
-            for name in app.store.catalog.names()
-            for problem in folding.check_snapshots(app.store, name)
+            problem for name in names for problem in folding.check_snapshots(app.store, name)
         ]
         for problem in problems:
             click.echo(f"Error: {problem}", err=True)
         if problems:
             sys.exit(1)
     if print_head:
-        seq, digest = result.head or (0, "")
-        click.echo(f"{seq} {digest}".rstrip())
+        if result.head is not None or len(result.heads) <= 1:
+            # One chain verified (named, or the only one with events): SEQ HASH.
+            seq, digest = result.head or (0, "")
+            click.echo(f"{seq} {digest}".rstrip())
+        else:
+            for name, seq, digest in result.heads:
+                click.echo(f"{name} {seq} {digest}")
         return
     found = ", the expected head among them" if expect_head else ""
     snapshots = ", every snapshot as the log folds" if deep else ""
-    click.echo(f"ok: {result.checked} events, hash chain intact{found}{snapshots}")
+    scope = f"{timeline_name}: " if timeline_name is not None else ""
+    click.echo(f"ok: {scope}{result.checked} events, hash chain intact{found}{snapshots}")
 
 
 @main.command()

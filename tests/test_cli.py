@@ -475,6 +475,39 @@ def test_verify_prints_a_head_and_checks_it_later(libya: Invoke, db_url: str) ->
     )
 
 
+@ON_THE_DATABASES
+def test_verify_each_timeline_or_all(libya: Invoke, db_url: str) -> None:
+    ok(libya("create", "syria", "--zone", "Asia/Damascus"))
+    ok(libya("add", "note", "2012-03-15", "Protests", "--field", "text=x", "--timeline", "syria"))
+    assert ok(libya("verify")) == "ok: 5 events, hash chain intact\n"
+    assert ok(libya("verify", "--timeline", "syria")) == "ok: syria: 1 events, hash chain intact\n"
+    # Each timeline's seqs are its own: its first event is seq 1 of its chain.
+    [syria_head] = ok(libya("verify", "--timeline", "syria", "--print-head")).splitlines()
+    assert syria_head.split()[0] == "1"
+    heads = ok(libya("verify", "--print-head")).splitlines()
+    assert [line.split()[:2] for line in heads] == [["libya", "4"], ["syria", "1"]]
+    # A line of either form is a head to expect.
+    assert ok(libya("verify", "--expect-head", heads[1])).startswith("ok: 5 events")
+    assert ok(libya("verify", "--timeline", "syria", "--expect-head", syria_head))
+
+    unknown = libya("verify", "--timeline", "iraq")
+    assert unknown.exit_code == 2
+    assert unknown.stderr == "Error: --timeline: no timeline 'iraq' (timelines: libya, syria)\n"
+
+    engine = database.create(db_url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(sa.text("DROP TRIGGER events_no_update"))
+        else:
+            conn.execute(sa.text("ALTER TABLE events DISABLE TRIGGER USER"))
+        conn.execute(sa.text("UPDATE events SET title = 'forged' WHERE timeline = 'syria'"))
+    engine.dispose()
+    result = libya("verify")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: syria: seq 1: content does not match its hash\n"
+    assert ok(libya("verify", "--timeline", "libya")) == "ok: libya: 4 events, hash chain intact\n"
+
+
 @ON_EVERY_STORE
 def test_timelines(libya: Invoke) -> None:
     ok(libya("create", "syria", "--zone", "Asia/Damascus"))

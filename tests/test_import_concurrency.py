@@ -4,6 +4,7 @@ lock, and the snapshots a run refreshes while another one appends. Real processe
 
 from __future__ import annotations
 
+import collections
 import csv
 import itertools
 import json
@@ -46,6 +47,8 @@ HEADER = [
 ACTORS = 5  # "Actor 0" .. "Actor 4"
 PLACES = 7  # "Town 0" .. "Town 6"
 SUMMARY_COUNTS = ("new", "corrected", "retracted", "unchanged", "rejected")
+# Long enough for a process that did not wait for a lock to have started and finished.
+BLOCKED_FOR = 3.0
 
 
 def write_acled(path: Path, numbers: Iterable[int], year: int = 2020) -> Path:
@@ -236,6 +239,63 @@ def test_a_run_killed_mid_import_is_completed_by_the_next(db_url: str, tmp_path:
         log.close()
     verified(db_url, rows + ACTORS + PLACES)
     assert [r["status"] for r in runs(db_url)] == ["ok", "interrupted"]
+
+
+# -- imports into two timelines -------------------------------------------------------------------
+
+
+def test_imports_into_two_timelines_overlap_on_postgresql(
+    db_url: str, backend: str, tmp_path: Path
+) -> None:
+    """Each timeline has its own writer lock on PostgreSQL: while a writer holds libya's (as
+    a long batch of an import into libya does), an import into syria runs to its end, and
+    one into libya waits for it. SQLite has one writer per file: both wait."""
+    cli(db_url, "create", "libya", "--zone", "Africa/Tripoli")
+    cli(db_url, "create", "syria", "--zone", "Asia/Damascus")
+    into_syria = write_acled(tmp_path / "syria.csv", range(1500))
+    into_libya = write_acled(tmp_path / "libya.csv", range(1000, 2000))
+    store = SqlStore(database.open_engine(db_url))
+    log = Log(db_url)
+    try:
+        with store.writing("libya"):
+            syria = timeline(
+                db_url, "import", "--format", "acled", "--timeline", "syria", "-q", str(into_syria)
+            )
+            libya = timeline(
+                db_url, "import", "--format", "acled", "--timeline", "libya", "-q", str(into_libya)
+            )
+            if backend == "postgresql":
+                # Finished while libya's lock is still held: the two overlapped.
+                assert syria.communicate(timeout=60) == ("", "")
+                assert syria.returncode == 0
+                assert log.records() == 1500
+                time.sleep(0.5)
+                assert libya.poll() is None  # still waiting for libya's lock
+            else:
+                time.sleep(BLOCKED_FOR)
+                assert (syria.poll(), libya.poll(), log.total()) == (None, None, 0)
+        for process in (syria, libya):
+            assert process.communicate(timeout=120) == ("", "")
+            assert process.returncode == 0
+        assert log.records() == 2500
+        # Records 1000-1499 are in both exports: once in each timeline, never twice in one.
+        assert sorted(collections.Counter(log.per_origin().values()).items()) == [
+            (1, 1500),
+            (2, 500),
+        ]
+    finally:
+        log.close()
+        store.engine.dispose()
+    total = 2500 + 2 * (ACTORS + PLACES)
+    verified(db_url, total)
+    for name, count in (("syria", 1500), ("libya", 1000)):
+        assert cli(db_url, "verify", "--timeline", name).strip() == (
+            f"ok: {name}: {count + ACTORS + PLACES} events, hash chain intact"
+        )
+    assert sorted((r["timeline"], r["new"], r["status"]) for r in runs(db_url)) == [
+        ("libya", 1000, "ok"),
+        ("syria", 1500, "ok"),
+    ]
 
 
 # -- (c) the writer lock ---------------------------------------------------------------------------

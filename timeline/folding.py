@@ -558,7 +558,7 @@ def refresh_snapshots(
     Snapshots are written a few at a time as the fold goes, so that memory stays flat
     however long the log; a reader meanwhile finds fewer snapshots, which is only slower.
     """
-    built_through = store.log.last_seq()
+    built_through = store.log.last_seq(timeline)
     head = store.log.recording_head(timeline)
     if head is None:
         store.snapshots.drop(timeline, None, superseded=True)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # The revision the code expects; a test checks it is the head of alembic/versions, so that
 # start-up can compare it with the database's without reading the migration scripts.
-SCHEMA_REVISION = "0006_chain_heads"
+SCHEMA_REVISION = "0007_timeline_chains"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -73,12 +73,20 @@ feeds = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
 )
 
+# Every key of the per-timeline tables (events, heads, anchors, snapshots) begins with
+# `timeline`: on PostgreSQL they are partitioned by it, one partition per timeline (see
+# alembic/versions/0007_timeline_chains.py), the layout a cluster distributes by timeline.
 events = sa.Table(
     "events",
     metadata,
-    # Global recording order, assigned by the store under its write lock.
-    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("id", sa.String(36), nullable=False, unique=True),
+    # The timeline's recording order, assigned by the store under the timeline's write lock.
+    # Rows recorded before each timeline had its own chain keep their place in the one chain
+    # of the whole log (see `anchors`): a timeline's seqs increase, with gaps before its anchor.
+    sa.Column("seq", sa.BigInteger, nullable=False, autoincrement=False),
+    # Unique across the log: the store looks every id up before it appends, under the lock of
+    # each timeline it appends to (the database holds it unique per timeline, the key a
+    # partitioned table can keep).
+    sa.Column("id", sa.String(36), nullable=False),
     sa.Column("timeline", sa.String(64), sa.ForeignKey("timelines.name"), nullable=False),
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("kind_version", sa.SmallInteger, nullable=False),
@@ -129,16 +137,41 @@ events = sa.Table(
     # answered from this index alone (see the SQL store's origins.latest_hashes).
     sa.Index(None, "timeline", "origin", "origin_version", "origin_hash"),
     sa.Index(None, "target"),
+    sa.PrimaryKeyConstraint("timeline", "seq"),
+    sa.UniqueConstraint("timeline", "id"),
+    # What finds an event by id (or id prefix) whatever its timeline.
+    sa.Index(None, "id"),
 )
 
-# The heads of the hash chain (the seq and hash of the last row after each append), append-
-# only like the log: `verify` checks the log against them, so that a log cut short at its end
-# or re-hashed from an edited row on is found out.
+# The heads of each timeline's hash chain (the seq and hash of its last row after each
+# append), append-only like the log: `verify` checks the log against them, so that a chain
+# cut short at its end or re-hashed from an edited row on is found out. The heads recorded
+# before each timeline had its own chain are of the whole log's chain, each under the
+# timeline of its row.
 heads = sa.Table(
     "heads",
     metadata,
-    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False, autoincrement=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.BigInteger, nullable=False),
+    sa.Column("timeline", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("timeline", "seq"),
+)
+
+# Where each timeline's own chain starts, in a log that was one chain before revision 0007:
+# one row per timeline there was then, append-only. `seq` is the timeline's last seq in the
+# one chain; `global_seq` and `global_hash` that chain's head at the upgrade; `hash` is
+# `codec.anchor_hash` of the four, the hash the timeline's next row links to. `verify`
+# checks the one chain up to that head, and each timeline's chain from its anchor on.
+anchors = sa.Table(
+    "anchors",
+    metadata,
+    sa.Column("timeline", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("global_seq", sa.BigInteger, nullable=False),
+    sa.Column("global_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    # The recording time of the one chain's head: knowledge time never runs backwards.
     sa.Column("recorded_at", sa.BigInteger, nullable=False),
 )
 

@@ -116,7 +116,7 @@ def test_add_leaves_out_what_events_appended_since_it_was_built_reach_back_befor
     clocked.catalog.create("syria", "UTC")
     first = note("libya", "2019-01-10")
     clocked.log.append([first])
-    built = clocked.log.last_seq()
+    built = clocked.log.last_seq("libya")
     clocked.log.append([note("libya", "2019-05-01"), note("syria", "2000")])
     dates = ["2019-04-01", "2019-05-01", "2019-06-01"]
     kept = clocked.snapshots.add("libya", [snap(d, T0) for d in dates], built_through_seq=built)
@@ -124,12 +124,12 @@ def test_add_leaves_out_what_events_appended_since_it_was_built_reach_back_befor
     assert clocked.snapshots.latest_boundary("libya") == start("2019-05-01")
 
     # Nothing appended since: every snapshot is kept. Another timeline's events reach nothing.
-    built = clocked.log.last_seq()
+    built = clocked.log.last_seq("libya")
     clocked.log.append([note("syria", "1990")])
     assert clocked.snapshots.add("libya", [snap("2019-07-01", T0)], built_through_seq=built) == 1
 
     # A revision appended since reaches back to its target's start.
-    built = clocked.log.last_seq()
+    built = clocked.log.last_seq("libya")
     clocked.log.append([correction("libya", first.id, date="2021", text="revised")])
     late = [snap("2019-01-10", T0), snap("2019-02-01", T0)]
     assert clocked.snapshots.add("libya", late, built_through_seq=built) == 1

@@ -138,7 +138,10 @@ class DatasetImport:
             drafts, outcome = self._plan(batch, winners, deletions, unchanged, latest)
             self.run.count_planned(outcome)
         else:
-            with self.store.writing(lock_timeout=self.options.lock_timeout) as writer:
+            # The timeline's lock alone: imports into other timelines go on meanwhile.
+            with self.store.writing(
+                self.run.timeline, lock_timeout=self.options.lock_timeout
+            ) as writer:
                 # Looked up under the lock: an overlapping run cannot slip in between.
                 unchanged, latest = self._lookup(writer, batch, winners, deletions)
                 drafts, outcome = self._plan(batch, winners, deletions, unchanged, latest)

@@ -148,7 +148,7 @@ class NativeImport:
         if self.options.dry_run:
             run.count_planned(outcome)
         else:
-            with self.store.writing(lock_timeout=self.options.lock_timeout) as tx:
+            with self.store.writing(run.timeline, lock_timeout=self.options.lock_timeout) as tx:
                 result = tx.log.append(to_append, import_run=run.run_id)
                 run.count_added(to_append, outcome, {e.id for e in result.added})
                 run.record_progress(tx)

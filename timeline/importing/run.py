@@ -213,6 +213,11 @@ class SourceImport:
         self._next_statistics = STATISTICS_AFTER
 
     @property
+    def timeline(self) -> str | None:
+        """The timeline the run writes to, once known: whose writer lock its writes take."""
+        return self.info.name if self.info is not None else None
+
+    @property
     def fmt(self) -> str:
         """The name of the source's format, once settled."""
         assert self._format is not None
@@ -249,7 +254,9 @@ class SourceImport:
                 # "running" shows as interrupted once its process is gone.
                 with (
                     contextlib.suppress(TimelineError, SQLAlchemyError),
-                    self.store.writing(lock_timeout=min(self.options.lock_timeout, 5.0)) as tx,
+                    self.store.writing(
+                        self.timeline, lock_timeout=min(self.options.lock_timeout, 5.0)
+                    ) as tx,
                 ):
                     tx.imports.finish(
                         self.run_id, status=status, counts=self.counts.as_dict(), error=message
@@ -269,7 +276,7 @@ class SourceImport:
                 status, error = "failed", "every record was rejected"
             elif self.counts.rejected:
                 status = "rejected"
-            with self.store.writing(lock_timeout=self.options.lock_timeout) as tx:
+            with self.store.writing(self.timeline, lock_timeout=self.options.lock_timeout) as tx:
                 tx.imports.finish(
                     self.run_id,
                     status=status,
@@ -328,7 +335,7 @@ class SourceImport:
         """Record the run in the imports ledger, once its timeline is known (not for dry runs)."""
         if self.options.dry_run or self.info is None or self.run_id is not None:
             return
-        with self.store.writing(lock_timeout=self.options.lock_timeout) as tx:
+        with self.store.writing(self.info.name, lock_timeout=self.options.lock_timeout) as tx:
             self.run_id = tx.imports.start(
                 self.info.name, self.name, self.fmt, None, feed=self.options.feed
             )

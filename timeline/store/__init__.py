@@ -2,9 +2,11 @@
 
 A store is five small parts behind narrow interfaces (`interfaces.py`): the timeline
 catalog, the event log, the origin index, the snapshot store and the import-run ledger.
-`sql` implements them on SQLite and PostgreSQL, `memory` in memory with the same chain and
-the same semantics; `codec` turns events into rows and back, `query` says which events a
-read wants, `effective` applies revisions. Nothing here but `sql` speaks SQL.
+`sql` implements them on SQLite and PostgreSQL, `memory` in memory with the same chains and
+the same semantics (each timeline's events are a hash chain of their own, in the timeline's
+own `seq` order, written under the timeline's writer lock: see `sql` and `sql.log`);
+`codec` turns events into rows and back, and chains and verifies them, `query` says which
+events a read wants, `effective` applies revisions. Nothing here but `sql` speaks SQL.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ from timeline.events import (
     first_published,
 )
 from timeline.revisions import REVISION_KINDS
-from timeline.store.records import EncodedSnapshot, Snapshot, VerifyResult
+from timeline.store.records import Anchor, EncodedSnapshot, Snapshot, VerifyResult
 from timeline.vocabulary import upcast
 
 # Zstandard level for snapshot states. On a fold state of a million-event log (ids repeated
@@ -97,6 +97,7 @@ HASHED_COLUMNS = (
 # `published_at` is derived from hashed columns (the sources and `reported_at`, read in the
 # timeline's zone), so it needs no place in the hash of its own.
 ROW_COLUMNS = (*HASHED_COLUMNS, "hash", "prev_hash", "published_at")
+_SEQ, _TIMELINE, _HASH = (ROW_COLUMNS.index(name) for name in ("seq", "timeline", "hash"))
 
 
 def row_content(values: Sequence[Any]) -> bytes:
@@ -161,25 +162,32 @@ def event_row(
     return (*values, chain_hash(prev_hash, row_content(values)), prev_hash, published)
 
 
+# The head of a timeline's chain a batch is appended after: its last seq, hash and recording
+# time in microseconds (or its anchor's, see `Anchor`).
+Tip = tuple[int, str, int]
+
+
 def chain(
     pending: Sequence[NewEvent],
-    head: tuple[int, str, int] | None,
+    tips: Mapping[str, Tip],
     now: datetime,
     import_run: int | None,
     zones: Mapping[str, str],
 ) -> tuple[list[tuple[Any, ...]], list[Event], datetime]:
-    """The rows of a batch appended after the log's `head` (its last seq, hash and recording
-    micros; None for an empty log), each chained to the one before; the Events they store;
-    and their recording time: `now`, or the head's when the clock went back, so that
-    knowledge time never runs backwards along the log. `zones` gives each timeline's zone,
-    in which the sources' publication dates are read. Every store chains with this, so that
-    the same appends give the same chain whatever keeps the rows."""
-    seq, prev_hash, last_recorded = head if head is not None else (0, GENESIS_HASH, 0)
-    recorded_us = max(to_micros(now), last_recorded)
+    """The rows of a batch, each chained to the row before it in its own timeline: after that
+    timeline's tip in `tips` (from seq 0 and the genesis hash when it has none); the Events
+    they store, in the batch's order; and their recording time: `now`, or the latest tip's
+    when the clock went back, so that knowledge time never runs backwards along a chain.
+    `zones` gives each timeline's zone, in which the sources' publication dates are read.
+    Every store chains with this, so that the same appends give the same chains whatever
+    keeps the rows."""
+    recorded_us = max([to_micros(now), *(tip[2] for tip in tips.values())])
     recorded_at = from_micros(recorded_us)
+    heads = {name: (tip[0], tip[1]) for name, tip in tips.items()}
     rows: list[tuple[Any, ...]] = []
     added: list[Event] = []
     for event in pending:
+        seq, prev_hash = heads.get(event.timeline, (0, GENESIS_HASH))
         seq += 1
         published = first_published(event.sources, event.reported_at, zones[event.timeline])
         row = event_row(event, seq, recorded_us, import_run, prev_hash, published)
@@ -188,8 +196,25 @@ def chain(
         added.append(
             stored_event(event, seq, recorded_at, import_run, digest, prev_hash, published)
         )
-        prev_hash = digest
+        heads[event.timeline] = (seq, digest)
     return rows, added, recorded_at
+
+
+def batch_heads(rows: Sequence[Sequence[Any]]) -> dict[str, tuple[int, str]]:
+    """Each timeline's new head (seq and hash) after a batch of rows `chain` made: what the
+    heads table records."""
+    heads: dict[str, tuple[int, str]] = {}
+    for row in rows:
+        heads[row[_TIMELINE]] = (row[_SEQ], row[_HASH])
+    return heads
+
+
+def anchor_hash(timeline: str, seq: int, global_seq: int, global_hash: str) -> str:
+    """The hash a timeline's own chain starts from, in a log that was one chain before: it
+    commits to that chain's head (`global_seq`, `global_hash`) and to the timeline's last seq
+    in it, so that neither can change without the timeline's every later row failing to
+    link (see `Anchor`)."""
+    return chain_hash(global_hash, row_content(("anchor", timeline, seq, global_seq)))
 
 
 def dumps_record(record: Mapping[str, Any]) -> str:
@@ -342,16 +367,18 @@ def verify_rows(
     rows: Iterable[Sequence[Any]],
     heads: Mapping[int, str] | None = None,
     expect_head: str | None = None,
+    *,
+    start: tuple[int, str] = (0, GENESIS_HASH),
 ) -> VerifyResult:
     """Check a chain of rows (values in `HASHED_COLUMNS` order, then hash and previous hash)
     in recording order against itself and against the `heads` recorded as it grew (hash by
     seq), and that a row has the hash `expect_head` when one is given; the first fault, if
     any. The chain alone cannot tell a log cut short at its end, or re-hashed from an edited
     row on, from an honest one: the recorded heads can, and a head kept outside the database
-    can when the heads were tampered with too."""
+    can when the heads were tampered with too. The chain starts after `start` (a seq and
+    the hash its first row links to): genesis, or a timeline's anchor."""
     heads = heads or {}
-    previous_hash = GENESIS_HASH
-    previous_seq = 0
+    previous_seq, previous_hash = start
     checked = 0
     found_expected = expect_head is None
     width = len(HASHED_COLUMNS)
@@ -388,3 +415,106 @@ def verify_rows(
             "or re-hashed",
         )
     return VerifyResult(checked, head=(previous_seq, previous_hash) if checked else None)
+
+
+# One timeline's chain to verify: its name, its rows by seq (as `verify_rows` reads them),
+# and the heads recorded for it (hash by seq).
+Chain = tuple[str, Iterable[Sequence[Any]], Mapping[int, str]]
+
+
+def verify_log(
+    chains: Iterable[Chain],
+    *,
+    anchors: Mapping[str, Anchor] | None = None,
+    legacy: Iterable[Sequence[Any]] = (),
+    legacy_heads: Mapping[int, str] | None = None,
+    expect_head: str | None = None,
+    timeline: str | None = None,
+) -> VerifyResult:
+    """Verify a log of per-timeline chains: each of `chains` from its timeline's anchor (or
+    genesis) against its recorded heads; and, in a log that was one chain before, that chain
+    (`legacy`: its rows by seq, `legacy_heads` recorded as it grew) up to the very head every
+    anchor commits to. `timeline` names the one timeline asked about (its rows are the ones
+    counted, and the ones `expect_head` is looked for among; `chains` then holds its chain
+    alone), or None for all; the first fault, if any."""
+    anchors = anchors or {}
+    found = expect_head is None
+    counted = 0
+    last_legacy: dict[str, tuple[int, str]] = {}
+    width = len(HASHED_COLUMNS)
+
+    def watch(rows: Iterable[Sequence[Any]], legacy_rows: bool) -> Iterator[Sequence[Any]]:
+        nonlocal found, counted
+        for row in rows:
+            name = row[2]
+            if legacy_rows:
+                last_legacy[name] = (row[0], row[width])
+            if timeline is None or name == timeline:
+                counted += 1
+                if row[width] == expect_head:
+                    found = True
+            yield row
+
+    if anchors:
+        fault = _check_anchors(anchors)
+        if fault is not None:
+            return fault
+        some = next(iter(anchors.values()))
+        result = verify_rows(watch(legacy, True), legacy_heads, start=(0, GENESIS_HASH))
+        if not result.ok:
+            return VerifyResult(
+                result.checked,
+                result.first_bad_seq,
+                f"{result.reason} (in the chain of the whole log before each timeline had its own)",
+            )
+        ends = result.head or (0, GENESIS_HASH)
+        if ends != (some.global_seq, some.global_hash):
+            return VerifyResult(
+                counted,
+                some.global_seq,
+                f"is not the end of the log's chain before each timeline had its own (it ends "
+                f"at seq {ends[0]}): rows were removed from it, or it was re-hashed",
+            )
+    heads: list[tuple[str, int, str]] = []
+    for name, rows, recorded in chains:
+        anchor = anchors.get(name)
+        start = (anchor.seq, anchor.hash) if anchor is not None else (0, GENESIS_HASH)
+        before = counted
+        result = verify_rows(watch(rows, False), recorded, start=start)
+        if not result.ok:
+            return VerifyResult(
+                before + result.checked, result.first_bad_seq, result.reason, timeline=name
+            )
+        head = result.head or last_legacy.get(name)
+        if head is not None:
+            heads.append((name, *head))
+    only = [h for h in heads if timeline is None or h[0] == timeline]
+    single = (only[0][1], only[0][2]) if len(only) == 1 else None
+    if not found:
+        last = max((h[1] for h in only), default=0)
+        return VerifyResult(
+            counted,
+            last,
+            f"no row has the expected head {expect_head}: the log was cut back before it, "
+            "or re-hashed",
+            timeline=timeline,
+        )
+    return VerifyResult(counted, head=single, heads=tuple(sorted(heads)))
+
+
+def _check_anchors(anchors: Mapping[str, Anchor]) -> VerifyResult | None:
+    # Every anchor commits to one head of the chain before, and hashes what it says.
+    heads = {(a.global_seq, a.global_hash) for a in anchors.values()}
+    for name in sorted(anchors):
+        anchor = anchors[name]
+        if len(heads) > 1 or anchor.hash != anchor_hash(
+            name, anchor.seq, anchor.global_seq, anchor.global_hash
+        ):
+            return VerifyResult(
+                0,
+                anchor.seq,
+                f"the anchor of timeline {name!r} does not hash what it records: the anchors "
+                "were changed",
+                timeline=name,
+            )
+    return None

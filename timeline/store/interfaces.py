@@ -32,7 +32,8 @@ from timeline.store.records import (
     VerifyResult,
 )
 
-# Seconds a writer waits for the database's single writer lock before it gives up.
+# Seconds a writer waits for a writer lock (its timeline's, or the database's) before it
+# gives up.
 DEFAULT_LOCK_TIMEOUT = 60.0
 
 
@@ -103,8 +104,9 @@ class EventLog(Protocol):
         """How many events the log holds (in one timeline, or in all)."""
         ...
 
-    def last_seq(self) -> int:
-        """The seq of the last event recorded (0 for an empty log)."""
+    def last_seq(self, timeline: str | None = None) -> int:
+        """The seq of a timeline's last event (0 when it has none); without a timeline, the
+        sum of every timeline's: a position of the whole log that every append moves on."""
         ...
 
     def recording_head(self, timeline: str) -> datetime | None:
@@ -116,9 +118,14 @@ class EventLog(Protocol):
         counting the targets of revisions among them."""
         ...
 
-    def verify(self, *, expect_head: str | None = None) -> VerifyResult:
-        """Walk the hash chain in recording order, against the heads recorded as it grew (and
-        `expect_head`, a head hash kept elsewhere, when given); report the first fault."""
+    def verify(
+        self, *, expect_head: str | None = None, timeline: str | None = None
+    ) -> VerifyResult:
+        """Walk each timeline's hash chain (only `timeline`'s, when given; NotFound when there
+        is no such timeline) in its recording order, against the heads recorded as it grew
+        (and `expect_head`, a head hash kept elsewhere, when given); report the first fault.
+        A log that was one chain before each timeline had its own is checked up to the head
+        each timeline's chain is anchored to (see `timeline.store.sql.log`)."""
         ...
 
 
@@ -283,11 +290,16 @@ class Store(Protocol):
         ...
 
     def writing(
-        self, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+        self, timeline: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     ) -> AbstractContextManager[Store]:
-        """One write transaction holding the database's single writer lock, as a store whose
-        parts all work inside it; LockTimeout when another writer keeps the lock longer
-        than `lock_timeout` seconds. Inside a transaction, the same transaction."""
+        """One write transaction holding the writer lock of `timeline` (of the whole database
+        when None), as a store whose parts all work inside it; LockTimeout when another
+        writer keeps the lock longer than `lock_timeout` seconds. Appends and snapshot writes
+        take the lock of each timeline they write to as well, so naming the timeline only
+        lets the transaction's reads before them see what that timeline's last writer
+        committed. Writers of different timelines may run at once where the database allows
+        it (PostgreSQL); SQLite and the memory store have one writer at a time. Inside a
+        transaction, the same transaction."""
         ...
 
     def refresh_statistics(self) -> None:

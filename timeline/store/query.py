@@ -99,10 +99,12 @@ class EventQuery:
         )
 
     def sort_key(self, event: Event) -> tuple[Any, ...]:
-        """The order the query reads events in (before `descending` reverses it)."""
+        """The order the query reads events in (before `descending` reverses it). Seqs are
+        each timeline's own: across timelines, recording order is by recording time (along
+        which every chain's seqs run), then seq, then timeline."""
         if self.order == "recorded":
-            return (event.seq,)
-        return (event.date.start, event.date.end, event.seq)
+            return (event.recorded_at, event.seq, event.timeline)
+        return (event.date.start, event.date.end, event.seq, event.timeline)
 
 
 def mentions(value: Any, entity: str) -> bool:

@@ -50,12 +50,33 @@ class VerifyResult:
     reason: str | None = None
     # The seq and hash of the last row checked: a value to keep outside the database and
     # expect on a later verify (a log cut back to an earlier head no longer has it last).
+    # Of the one timeline verified (named, or the only one with events); None otherwise.
     head: tuple[int, str] | None = None
+    # The timeline of the bad row (None when there is none, or when it is a row of the chain
+    # the whole log kept before each timeline had its own).
+    timeline: str | None = None
+    # Each verified timeline's head, (name, seq, hash), by name: what to keep outside.
+    heads: tuple[tuple[str, int, str], ...] = ()
 
     @property
     def ok(self) -> bool:
         """True when every row verified."""
         return self.first_bad_seq is None
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Where a timeline's own chain starts, in a log that was one chain before (schema
+    revision 0007): the timeline's last seq in that chain, the chain's head (seq and hash)
+    at the upgrade, and the hash the timeline's next row links to, which commits to both
+    (`codec.anchor_hash`). A timeline created since has none: its chain starts at genesis."""
+
+    timeline: str
+    seq: int
+    global_seq: int
+    global_hash: str
+    hash: str
+    recorded_at: int
 
 
 class OriginVersion(NamedTuple):

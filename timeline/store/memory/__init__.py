@@ -4,7 +4,8 @@ Events are kept as the very rows the SQL store inserts (`codec.event_row`, so th
 identical and `codec.verify_rows` checks it) and decoded by `codec.RowDecoder` on every read,
 so that upcasting and decoding are shared, and a caller never holds the store's own objects.
 
-One writer at a time, as on a database: `writing()` takes the store's lock, appends to the
+One writer at a time, as on SQLite: `writing()` takes the store's one lock whatever timeline
+it names (each timeline still has a chain of its own, as in SQL), appends to the
 log and works on copies of the small tables (timelines, snapshots, import runs, feeds); at
 commit the copies and the new length of the log are published together, and on an exception
 the log is cut back and the copies are dropped. Readers outside the transaction see the last
@@ -67,8 +68,11 @@ class MemoryStore:
         return self._transaction is not None
 
     @contextmanager
-    def writing(self, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[MemoryStore]:
-        """One write transaction holding the store's single writer lock (see `Store`)."""
+    def writing(
+        self, timeline: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    ) -> Iterator[MemoryStore]:
+        """One write transaction holding the store's single writer lock, whatever `timeline`
+        it names (see `Store`)."""
         if self._transaction is not None:
             yield self
             return

@@ -90,8 +90,11 @@ class Tables:
     snapshots: dict[SnapshotKey, SnapshotRow] = field(default_factory=dict)
     imports: dict[int, ImportRow] = field(default_factory=dict)
     feeds: dict[str, FeedRow] = field(default_factory=dict)
-    # The chain's head after each append: hash by seq (see schema.heads).
-    heads: dict[int, str] = field(default_factory=dict)
+    # Each chain's head after each append: hash by timeline and seq (see schema.heads).
+    heads: dict[tuple[str, int], str] = field(default_factory=dict)
+    # Each timeline's last row: its seq, hash and recording micros (what `codec.chain` links
+    # the next to), kept so that an append need not look for it.
+    tips: dict[str, tuple[int, str, int]] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A copy to change without changing this one."""
@@ -102,6 +105,7 @@ class Tables:
             dict(self.imports),
             dict(self.feeds),
             dict(self.heads),
+            dict(self.tips),
         )
 
 
@@ -173,19 +177,20 @@ class MemoryDatabase:
 
     # -- test hooks ----------------------------------------------------------------------------
 
-    def tamper_with_row(self, seq: int, **columns: Any) -> None:
-        """For tests of `verify` only: rewrite columns of a stored row in place, as someone
-        with access to the process's memory could, bypassing every rule of the log."""
-        position = self._position_of(seq)
+    def tamper_with_row(self, seq: int, timeline: str | None = None, **columns: Any) -> None:
+        """For tests of `verify` only: rewrite columns of a stored row (row `seq` of
+        `timeline`, or of any timeline) in place, as someone with access to the process's
+        memory could, bypassing every rule of the log."""
+        position = self._position_of(seq, timeline)
         values = dict(zip(ROW_COLUMNS, self.rows[position], strict=True))
         unknown = set(columns) - set(values)
         if unknown:
             raise KeyError(f"no such columns: {sorted(unknown)}")
         self.rows[position] = tuple({**values, **columns}.values())
 
-    def delete_row(self, seq: int) -> None:
+    def delete_row(self, seq: int, timeline: str | None = None) -> None:
         """For tests of `verify` only: take a row out of the log, as `tamper_with_row` does."""
-        del self.rows[self._position_of(seq)]
+        del self.rows[self._position_of(seq, timeline)]
         self.committed = replace(self.committed, length=self.committed.length - 1)
         self._by_id.clear()
         self._by_origin.clear()
@@ -193,8 +198,8 @@ class MemoryDatabase:
         for position, row in enumerate(self.rows):
             self._index(row, position)
 
-    def _position_of(self, seq: int) -> int:
+    def _position_of(self, seq: int, timeline: str | None) -> int:
         for position, row in enumerate(self.rows):
-            if row[SEQ] == seq:
+            if row[SEQ] == seq and timeline in (None, row[TIMELINE]):
                 return position
         raise KeyError(f"no row {seq}")

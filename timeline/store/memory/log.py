@@ -11,9 +11,8 @@ from timeline.errors import InvalidInput, NotFound, TimelineError
 from timeline.events import Event, NewEvent
 from timeline.limits import check_event
 from timeline.revisions import REVISION_KINDS
-from timeline.store.codec import ROW_COLUMNS, RowDecoder, chain, verify_rows
+from timeline.store.codec import ROW_COLUMNS, RowDecoder, batch_heads, chain, verify_log
 from timeline.store.memory.database import (
-    HASH,
     ID,
     KIND,
     ORIGIN_VERSION,
@@ -89,16 +88,18 @@ class MemoryLog(MemoryPart):
         # whole even for a caller that catches the error and goes on in the transaction.
         self._check_constraints(pending, import_run)
 
-        last = database.rows[tables.length - 1] if tables.length else None
-        head = (last[SEQ], last[HASH], last[RECORDED_AT]) if last is not None else None
         zones = {e.timeline: tables.timelines[e.timeline].zone for e in pending}
+        tips = {name: tables.tips[name] for name in zones if name in tables.tips}
         rows, result.added, recorded_at = chain(
-            pending, head, self._store.clock(), import_run, zones
+            pending, tips, self._store.clock(), import_run, zones
         )
         for row in rows:
             database.push(row)
         tables.length = len(database.rows)
-        tables.heads[rows[-1][SEQ]] = rows[-1][HASH]
+        recorded_us = rows[0][RECORDED_AT]
+        for name, (seq, digest) in batch_heads(rows).items():
+            tables.heads[name, seq] = digest
+            tables.tips[name] = (seq, digest, recorded_us)
         self._store.snapshots.supersede(earliest_reached(pending, self._earliest_of), recorded_at)
         return result
 
@@ -232,10 +233,13 @@ class MemoryLog(MemoryPart):
             return length
         return sum(1 for row in self._database.visible(length) if row[TIMELINE] == timeline)
 
-    def last_seq(self) -> int:
-        """The seq of the last event recorded (0 for an empty log)."""
-        length = self._tables.length
-        return int(self._database.rows[length - 1][SEQ]) if length else 0
+    def last_seq(self, timeline: str | None = None) -> int:
+        """The seq of a timeline's last event (0 when it has none); without a timeline, the
+        sum of every timeline's: a position of the whole log that every append moves on."""
+        tips = self._tables.tips
+        if timeline is not None:
+            return tips[timeline][0] if timeline in tips else 0
+        return sum(tip[0] for tip in tips.values())
 
     def recording_head(self, timeline: str) -> datetime | None:
         """When the latest event of a timeline was recorded."""
@@ -252,18 +256,35 @@ class MemoryLog(MemoryPart):
         rows = [
             (row[TIMELINE], row[KIND], row[VALID_FROM], row[TARGET])
             for row in self._database.visible(self._tables.length)
-            if row[SEQ] > seq
+            if row[TIMELINE] == timeline and row[SEQ] > seq
         ]
         return earliest_start(rows, timeline, self._earliest_of)
 
     # -- tamper evidence -----------------------------------------------------------------------
 
-    def verify(self, *, expect_head: str | None = None) -> VerifyResult:
-        """Walk the hash chain in recording order, against the heads recorded as it grew and
-        the head `expect_head` when given; report the first fault."""
-        return verify_rows(
-            self._database.visible(self._tables.length), self._tables.heads, expect_head
+    def verify(
+        self, *, expect_head: str | None = None, timeline: str | None = None
+    ) -> VerifyResult:
+        """Walk each timeline's hash chain (only `timeline`'s, when given) in its recording
+        order, against the heads recorded as it grew and the head `expect_head` when given;
+        report the first fault. A memory store was never one chain: it has no anchors."""
+        tables = self._tables
+        if timeline is not None:
+            self._store.catalog.get(timeline)  # NotFound, naming the timelines there are
+        names = [timeline] if timeline is not None else sorted(tables.timelines)
+        rows = list(self._database.visible(tables.length))
+        heads: dict[str, dict[int, str]] = {}
+        for (name, seq), digest in tables.heads.items():
+            heads.setdefault(name, {})[seq] = digest
+        chains = (
+            (
+                name,
+                sorted((row for row in rows if row[TIMELINE] == name), key=lambda r: r[SEQ]),
+                heads.get(name, {}),
+            )
+            for name in names
         )
+        return verify_log(chains, expect_head=expect_head, timeline=timeline)
 
 
 def _mapping(row: Row) -> dict[str, Any]:

@@ -1,12 +1,21 @@
-"""The SQL store: SQLite and PostgreSQL through SQLAlchemy, one writer at a time.
+"""The SQL store: SQLite and PostgreSQL through SQLAlchemy, one writer per timeline.
 
-Appends run under the database's single writer lock (`BEGIN IMMEDIATE` on SQLite, a
-transaction-level advisory lock on PostgreSQL), so that each batch gets its place in the log,
-its recording time and its link in the hash chain with no other writer in between.
+Each timeline's log is a chain of its own (see `timeline.store.sql.log`): an append takes its
+place in its timeline's order, its recording time and its link in its timeline's chain under
+that timeline's writer lock, with no other writer of the timeline in between.
+
+On PostgreSQL the locks are transaction-level advisory locks: a write that names its
+timeline (`writing(timeline)`, and every append and snapshot write for the timelines it
+touches) takes that timeline's lock, keyed by a hash of its name, and the database's key
+shared; a write that names none takes the database's key alone, which waits for every
+timeline's writers. Two imports into two timelines therefore run at the same time; two into
+one take turns. SQLite has one writer per database file by nature: every write transaction
+is `BEGIN IMMEDIATE`, whatever timeline it names.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,22 +35,41 @@ from timeline.store.sql.log import SqlLog
 from timeline.store.sql.origins import SqlOrigins
 from timeline.store.sql.snapshots import SqlSnapshots
 
-__all__ = ["ADVISORY_LOCK_KEY", "SqlStore"]
+__all__ = ["ADVISORY_LOCK_KEY", "TIMELINE_LOCK_CLASS", "SqlStore", "timeline_lock_key"]
 
-# Any constant works; it only has to be the same for every writer of one database.
+# Any constant works; it only has to be the same for every writer of one database. Held
+# exclusively by a write that names no timeline, shared by one that names its timeline.
 ADVISORY_LOCK_KEY = 0x74696D656C696E65  # "timeline"
+# The first half of a timeline's two-part advisory key (two int4 keys never meet one int8
+# key): the second is a hash of the timeline's name (`timeline_lock_key`).
+TIMELINE_LOCK_CLASS = 0x746C  # "tl"
+
+
+def timeline_lock_key(name: str) -> int:
+    """The second half of a timeline's advisory lock key: a signed 32-bit hash of its name,
+    the same in every process (two names that share one only take turns)."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class SqlStore:
     """Events of every timeline in one SQL database (see `timeline.store.Store`)."""
 
     def __init__(
-        self, engine: Engine, *, clock: Clock = utc_now, _connection: Connection | None = None
+        self,
+        engine: Engine,
+        *,
+        clock: Clock = utc_now,
+        _connection: Connection | None = None,
+        _lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         self.engine = engine
         self.clock = clock
         self.backend = engine.dialect.name
         self._connection = _connection
+        self._lock_timeout = _lock_timeout
+        # The timelines whose lock this transaction holds (all of them: None).
+        self._locked: set[str] | None = None if _connection is None else set()
         self.catalog = SqlCatalog(self, _connection)
         self.log = SqlLog(self, _connection)
         self.origins = SqlOrigins(self, _connection)
@@ -50,9 +78,14 @@ class SqlStore:
         self.feeds = SqlFeeds(self, _connection)
 
     @contextmanager
-    def writing(self, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[SqlStore]:
-        """One write transaction holding the database's single writer lock (see `Store`)."""
+    def writing(
+        self, timeline: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    ) -> Iterator[SqlStore]:
+        """One write transaction holding the writer lock of `timeline`, or of the whole
+        database when None (see `Store` and this module's docstring)."""
         if self._connection is not None:
+            if timeline is not None:
+                self.lock_timeline(timeline)
             yield self
             return
         sqlite = self.backend == "sqlite"
@@ -73,9 +106,18 @@ class SqlStore:
                     ) from None
                 raise
             try:
+                tx = SqlStore(
+                    self.engine, clock=self.clock, _connection=conn, _lock_timeout=lock_timeout
+                )
                 if self.backend == "postgresql":
-                    _take_advisory_lock(conn, lock_timeout)
-                yield SqlStore(self.engine, clock=self.clock, _connection=conn)
+                    if timeline is None:
+                        _take_advisory_lock(conn, lock_timeout, ADVISORY_LOCK_KEY)
+                        tx._locked = None
+                    else:
+                        tx.lock_timeline(timeline)
+                else:
+                    tx._locked = None  # BEGIN IMMEDIATE: the whole file is this writer's
+                yield tx
             except BaseException:
                 transaction.rollback()
                 raise
@@ -89,6 +131,25 @@ class SqlStore:
             if sqlite:
                 _set_busy_timeout(conn, SQLITE_BUSY_TIMEOUT_MS / 1000)
             conn.close()
+
+    def lock_timeline(self, timeline: str) -> None:
+        """Take the writer lock of `timeline` in this write transaction, unless it holds it
+        already (or holds the whole database's): the log and the snapshots call it for each
+        timeline they write to, so that a transaction that named none, or another, still
+        writes a timeline under its lock. LockTimeout when another writer keeps it."""
+        assert self._connection is not None, "a lock outside a transaction"
+        if self._locked is None or timeline in self._locked:
+            return
+        if not self._locked:
+            # The database's key, shared: a write that names no timeline waits for this one.
+            _take_advisory_lock(self._connection, self._lock_timeout, ADVISORY_LOCK_KEY, True)
+        _take_advisory_lock(
+            self._connection,
+            self._lock_timeout,
+            (TIMELINE_LOCK_CLASS, timeline_lock_key(timeline)),
+            what=f"timeline {timeline!r}",
+        )
+        self._locked.add(timeline)
 
     @contextmanager
     def reading(self) -> Iterator[SqlStore]:
@@ -126,19 +187,30 @@ class SqlStore:
             conn.exec_driver_sql("ANALYZE events")
 
 
-def _take_advisory_lock(conn: Connection, timeout: float) -> None:
+def _take_advisory_lock(
+    conn: Connection,
+    timeout: float,
+    key: int | tuple[int, int],
+    shared: bool = False,
+    what: str = "the database",
+) -> None:
     # pg_try_advisory_xact_lock in a loop, rather than a blocking lock, so that the wait has
-    # a deadline we control and a clear error when it passes.
+    # a deadline we control and a clear error when it passes (and two transactions that
+    # lock two timelines in opposite orders give up instead of waiting for each other).
+    function = "pg_try_advisory_xact_lock_shared" if shared else "pg_try_advisory_xact_lock"
+    if isinstance(key, tuple):
+        statement = sa.text(f"SELECT {function}(:a, :b)")
+        params = {"a": key[0], "b": key[1]}
+    else:
+        statement = sa.text(f"SELECT {function}(:key)")
+        params = {"key": key}
     deadline = time.monotonic() + timeout
     delay = 0.01
     while True:
-        got = conn.execute(
-            sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
-        ).scalar()
-        if got:
+        if conn.execute(statement, params).scalar():
             return
         if time.monotonic() >= deadline:
-            raise LockTimeout(f"the database is busy: another writer held it for {timeout:g} s")
+            raise LockTimeout(f"{what} is busy: another writer held it for {timeout:g} s")
         time.sleep(delay)
         delay = min(delay * 2, 0.25)
 

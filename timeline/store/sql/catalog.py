@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 
 from timeline import schema
 from timeline.dates import to_micros
-from timeline.errors import InvalidInput, NotFound
+from timeline.errors import InvalidInput, NotFound, TimelineError
 from timeline.store.records import TimelineInfo
-from timeline.store.sql.part import SqlPart
+from timeline.store.sql.part import SqlPart, first_line
+from timeline.store.sql.partitions import create_partitions
 from timeline.store.timelines import OPEN_START_US, REGISTRY_KINDS, check_new_timeline
 
 _E = schema.events
@@ -31,6 +33,15 @@ class SqlCatalog(SqlPart):
                 name=name, zone=zone, title=title, created_at=to_micros(self._store.clock())
             )
         )
+        if self._store.backend == "postgresql":
+            try:
+                create_partitions(self._conn, name)
+            except DBAPIError as err:
+                # Partitions are the schema owner's to make (`timeline db grant`'s roles
+                # cannot); the transaction, timeline and all, is rolled back.
+                raise TimelineError(
+                    f"could not create timeline {name!r}: {first_line(err)}"
+                ) from None
         return TimelineInfo(name, zone, title)
 
     def get(self, name: str) -> TimelineInfo:

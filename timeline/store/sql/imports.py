@@ -29,10 +29,10 @@ class SqlImports(SqlPart):
         *,
         feed: str | None = None,
     ) -> int:
-        """Record that an import run started; returns its id. Written under the writer lock,
-        so that a run waiting for another gives up after its own lock timeout."""
+        """Record that an import run started; returns its id. Written under the timeline's
+        writer lock, so that a run waiting for another gives up after its own lock timeout."""
         if not self._bound:
-            with self._store.writing() as tx:
+            with self._store.writing(timeline) as tx:
                 return tx.imports.start(timeline, source, fmt, content_hash, feed=feed)
         result = self._conn.execute(
             sa.insert(_I).values(

@@ -1,4 +1,15 @@
-"""The event log in SQL: appends under the writer lock, reads by `EventQuery`, the chain."""
+"""The event log in SQL: appends under each timeline's writer lock, reads by `EventQuery`,
+and the chains.
+
+Each timeline's events form a hash chain of their own, in the timeline's own `seq` order:
+an append reads its timeline's tip (the last row, or its anchor when the timeline has no
+row since the log was one chain) under that timeline's lock, chains its rows after it and
+records the new head in `heads`. A log written before revision 0007 was one chain across
+every timeline; its rows stay as they were, and each timeline's chain goes on from an
+anchor that commits to that chain's head (`schema.anchors`). `verify` checks the one chain
+up to that head, then each timeline's chain from its anchor (from genesis for a timeline
+created since), each against its recorded heads.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +31,16 @@ from timeline.revisions import REVISION_KINDS
 from timeline.store.codec import (
     HASHED_COLUMNS,
     ROW_COLUMNS,
+    Chain,
     RowDecoder,
+    Tip,
+    batch_heads,
     chain,
     read_json,
-    verify_rows,
+    verify_log,
 )
 from timeline.store.query import EventQuery, mentions
-from timeline.store.records import AppendResult, VerifyResult
+from timeline.store.records import Anchor, AppendResult, VerifyResult
 from timeline.store.sql.part import SqlPart, first_line
 from timeline.store.staleness import earliest_reached, earliest_start
 from timeline.store.timelines import DEFINITION_KINDS
@@ -38,8 +52,8 @@ ID_CHUNK = 500
 
 _E = schema.events
 _H = schema.heads
-# Where a row of `chain` holds its seq and its hash.
-_SEQ, _HASH = ROW_COLUMNS.index("seq"), ROW_COLUMNS.index("hash")
+_A = schema.anchors
+_T = schema.timelines
 _WITHOUT_RECORD = [c for c in _E.c if c.name != "record"]
 
 
@@ -59,6 +73,11 @@ class SqlLog(SqlPart):
         for event in events:
             # Whoever drafted them, no event reaches the rows with a value they cannot hold.
             check_event(event)
+        for name in sorted({event.timeline for event in events}):
+            # Before anything is read: what is stored, and each chain's tip, are then what
+            # the last writer of the timeline committed. In name order, so that two batches
+            # that write the same timelines take their locks alike.
+            self._store.lock_timeline(name)
         stored = self._existing_ids([e.id for e in events])
         batch_ids: set[str] = set()
         pending: list[NewEvent] = []
@@ -80,29 +99,45 @@ class SqlLog(SqlPart):
             return result
 
         conn = self._conn
-        head = conn.execute(
-            sa.select(_E.c.seq, _E.c.hash, _E.c.recorded_at).order_by(_E.c.seq.desc()).limit(1)
-        ).first()
-        last = (head.seq, head.hash, head.recorded_at) if head is not None else None
+        names = sorted({event.timeline for event in pending})
+        tips = {name: tip for name in names if (tip := self._tip(conn, name)) is not None}
         known_zones = {name: zone for name, zone in zones.items() if zone is not None}
         rows, result.added, recorded_at = chain(
-            pending, last, self._store.clock(), import_run, known_zones
+            pending, tips, self._store.clock(), import_run, known_zones
         )
         try:
             # The driver's executemany with prepared tuples: appends are the hot path of
             # imports, and SQLAlchemy's per-row parameter processing would double their cost.
             conn.exec_driver_sql(_insert_sql(conn), rows)
-            # The chain's new head, for verify to hold the log to (see schema.heads).
-            last_row = rows[-1]
+            # Each chain's new head, for verify to hold the log to (see schema.heads).
+            recorded_us = to_micros(recorded_at)
             conn.execute(
-                sa.insert(_H).values(
-                    seq=last_row[_SEQ], hash=last_row[_HASH], recorded_at=to_micros(recorded_at)
-                )
+                sa.insert(_H),
+                [
+                    {"timeline": name, "seq": seq, "hash": digest, "recorded_at": recorded_us}
+                    for name, (seq, digest) in batch_heads(rows).items()
+                ],
             )
         except DBAPIError as err:
             raise TimelineError(f"could not append: {first_line(err)}") from None
         self._store.snapshots.supersede(earliest_reached(pending, self._earliest_of), recorded_at)
         return result
+
+    def _tip(self, conn: Connection, timeline: str) -> Tip | None:
+        # The row a timeline's next row links to: its last, or its anchor when it has had
+        # none since the log was one chain (the anchor's seq is its last row's then).
+        last = conn.execute(
+            sa.select(_E.c.seq, _E.c.hash, _E.c.recorded_at)
+            .where(_E.c.timeline == timeline)
+            .order_by(_E.c.seq.desc())
+            .limit(1)
+        ).first()
+        anchor = conn.execute(
+            sa.select(_A.c.seq, _A.c.hash, _A.c.recorded_at).where(_A.c.timeline == timeline)
+        ).first()
+        if anchor is not None and (last is None or last.seq <= anchor.seq):
+            return (anchor.seq, anchor.hash, anchor.recorded_at)
+        return (last.seq, last.hash, last.recorded_at) if last is not None else None
 
     def _earliest_of(self, ids: Sequence[str]) -> datetime | None:
         # The earliest valid start among these events and their revisions.
@@ -185,9 +220,14 @@ class SqlLog(SqlPart):
             statement = statement.where(e.c.id.in_(query.ids))
         if query.targets is not None:
             statement = statement.where(e.c.target.in_(query.targets))
-        columns = (
-            [e.c.seq] if query.order == "recorded" else [e.c.valid_from, e.c.valid_to, e.c.seq]
-        )
+        # Across timelines, seqs repeat: recording order is by recording time (along which
+        # each chain's seqs run, and the one chain's before 0007), then seq, then timeline.
+        if query.order == "recorded":
+            columns = [e.c.seq] if query.timeline is not None else [e.c.recorded_at, e.c.seq]
+        else:
+            columns = [e.c.valid_from, e.c.valid_to, e.c.seq]
+        if query.timeline is None:
+            columns.append(e.c.timeline)
         statement = statement.order_by(*(c.desc() if query.descending else c for c in columns))
         if query.limit is not None and query.entity is None:
             statement = statement.limit(query.limit)
@@ -256,7 +296,7 @@ class SqlLog(SqlPart):
             )
             out.extend(self.select(query))
         if len(id_list) > ID_CHUNK:
-            out.sort(key=lambda event: event.seq)
+            out.sort(key=lambda event: (event.recorded_at, event.seq, event.timeline))
         return out
 
     def definitions(
@@ -296,10 +336,18 @@ class SqlLog(SqlPart):
         with self._reading() as conn:
             return int(conn.execute(statement).scalar() or 0)
 
-    def last_seq(self) -> int:
-        """The seq of the last event recorded (0 for an empty log)."""
+    def last_seq(self, timeline: str | None = None) -> int:
+        """The seq of a timeline's last event (0 when it has none); without a timeline, the
+        sum of every timeline's: a position of the whole log that every append moves on."""
+        last = sa.select(sa.func.max(_E.c.seq))
+        if timeline is not None:
+            statement = last.where(_E.c.timeline == timeline)
+        else:
+            # One index lookup per timeline (the key begins with it), not a scan of the log.
+            per_timeline = last.where(_E.c.timeline == _T.c.name).scalar_subquery()
+            statement = sa.select(sa.func.sum(per_timeline)).select_from(_T)
         with self._reading() as conn:
-            return int(conn.execute(sa.select(sa.func.max(_E.c.seq))).scalar() or 0)
+            return int(conn.execute(statement).scalar() or 0)
 
     def recording_head(self, timeline: str) -> datetime | None:
         """When the latest event of a timeline was recorded."""
@@ -312,29 +360,76 @@ class SqlLog(SqlPart):
     def earliest_start_since(self, timeline: str, seq: int) -> datetime | None:
         """The earliest valid start that events recorded after `seq` reach back to, counting
         the targets of revisions among them."""
-        # Filtered on seq alone, so that the seq index answers it: with the timeline in the
-        # WHERE clause SQLite prefers a timeline index and reads the whole timeline, once
-        # per batch of snapshots a refresh writes.
+        # The primary key (timeline, seq) answers it.
         with self._reading() as conn:
             rows = conn.execute(
                 sa.select(_E.c.timeline, _E.c.kind, _E.c.valid_from, _E.c.target).where(
-                    _E.c.seq > seq
+                    _E.c.timeline == timeline, _E.c.seq > seq
                 )
             ).all()
         return earliest_start((tuple(row) for row in rows), timeline, self._earliest_of)
 
     # -- tamper evidence -------------------------------------------------------------------
 
-    def verify(self, *, expect_head: str | None = None) -> VerifyResult:
-        """Walk the hash chain in recording order, against the heads recorded as it grew and
-        the head `expect_head` when given; report the first fault."""
-        statement = sa.select(*(_E.c[name] for name in (*HASHED_COLUMNS, "hash", "prev_hash")))
+    def verify(
+        self, *, expect_head: str | None = None, timeline: str | None = None
+    ) -> VerifyResult:
+        """Walk the hash chains in recording order: the log's one chain from before 0007 up
+        to the head its anchors commit to, then each timeline's (only `timeline`'s, when
+        given) from its anchor, against the heads recorded as they grew, and the head
+        `expect_head` when given; report the first fault."""
+        columns = [_E.c[name] for name in (*HASHED_COLUMNS, "hash", "prev_hash")]
+        if timeline is not None:
+            self._store.catalog.get(timeline)  # NotFound, naming the timelines there are
         with self._reading() as conn:
-            heads = {row.seq: row.hash for row in conn.execute(sa.select(_H.c.seq, _H.c.hash))}
-            result = conn.execute(
-                statement.order_by(_E.c.seq).execution_options(yield_per=READ_BATCH)
+            if timeline is not None:
+                names = [timeline]
+            else:
+                names = list(conn.execute(sa.select(_T.c.name).order_by(_T.c.name)).scalars())
+            anchors = {
+                row.timeline: Anchor(
+                    row.timeline,
+                    row.seq,
+                    row.global_seq,
+                    row.global_hash,
+                    row.hash,
+                    row.recorded_at,
+                )
+                for row in conn.execute(sa.select(_A))
+            }
+            legacy_heads: dict[int, str] = {}
+            heads: dict[str, dict[int, str]] = {}
+            boundary = {name: anchor.seq for name, anchor in anchors.items()}
+            for row in conn.execute(sa.select(_H.c.timeline, _H.c.seq, _H.c.hash)):
+                if row.seq <= boundary.get(row.timeline, 0):
+                    legacy_heads[row.seq] = row.hash
+                else:
+                    heads.setdefault(row.timeline, {})[row.seq] = row.hash
+            legacy = (
+                sa.select(*columns)
+                .join(_A, sa.and_(_A.c.timeline == _E.c.timeline, _E.c.seq <= _A.c.seq))
+                .order_by(_E.c.seq)
             )
-            return verify_rows((tuple(row) for row in result), heads, expect_head)
+
+            def rows(statement: sa.Select[Any]) -> Iterator[tuple[Any, ...]]:
+                result = conn.execute(statement.execution_options(yield_per=READ_BATCH))
+                return (tuple(row) for row in result)
+
+            def chains() -> Iterator[Chain]:
+                for name in names:
+                    statement = sa.select(*columns).where(
+                        _E.c.timeline == name, _E.c.seq > boundary.get(name, 0)
+                    )
+                    yield name, rows(statement.order_by(_E.c.seq)), heads.get(name, {})
+
+            return verify_log(
+                chains(),
+                anchors=anchors,
+                legacy=rows(legacy) if anchors else (),
+                legacy_heads=legacy_heads,
+                expect_head=expect_head,
+                timeline=timeline,
+            )
 
 
 _INSERT_SQL: dict[str, str] = {}

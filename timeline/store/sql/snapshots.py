@@ -101,8 +101,9 @@ class SqlSnapshots(SqlPart):
         if not snapshots:
             return 0
         if not self._bound:
-            with self._store.writing() as tx:
+            with self._store.writing(timeline) as tx:
                 return tx.snapshots.add(timeline, snapshots, built_through_seq=built_through_seq)
+        self._store.lock_timeline(timeline)
         if built_through_seq is not None:
             earliest = self._store.log.earliest_start_since(timeline, built_through_seq)
             if earliest is not None:
@@ -146,9 +147,10 @@ class SqlSnapshots(SqlPart):
         """Drop current snapshots from `start` on (all when None); with `superseded`, every
         superseded one too."""
         if not self._bound:
-            with self._store.writing() as tx:
+            with self._store.writing(timeline) as tx:
                 tx.snapshots.drop(timeline, start, superseded=superseded)
             return
+        self._store.lock_timeline(timeline)
         current: sa.ColumnElement[bool] = _S.c.superseded_at.is_(None)
         if start is not None:
             current = sa.and_(current, _S.c.boundary >= to_micros(start))
@@ -164,7 +166,8 @@ class SqlSnapshots(SqlPart):
             with self._store.writing() as tx:
                 tx.snapshots.supersede(earliest, recorded_at)
             return
-        for timeline, start in earliest.items():
+        for timeline, start in sorted(earliest.items()):
+            self._store.lock_timeline(timeline)
             self._conn.execute(
                 sa.update(_S)
                 .where(
@@ -184,8 +187,9 @@ class SqlSnapshots(SqlPart):
         snapshots need, however many late arrivals the timeline has had.
         """
         if not self._bound:
-            with self._store.writing() as tx:
+            with self._store.writing(timeline) as tx:
                 return tx.snapshots.prune_superseded(timeline)
+        self._store.lock_timeline(timeline)
         conn = self._conn
         current = conn.execute(
             sa.select(sa.func.count()).where(
