@@ -96,6 +96,15 @@ def test_least_privilege_roles(owner: str, roles: tuple[str, str], tmp_path: Pat
     ):
         assert denied in refused(as_reader, statement), statement
 
+    # Creating a timeline creates its partitions, which is the owner's: the importer is
+    # refused in one line, and no timeline is left half made.
+    made = run(as_importer, "create", "syria", "--zone", "Asia/Damascus")
+    assert made.exit_code != 0
+    assert "Traceback" not in made.output
+    assert len(made.stderr.strip().splitlines()) == 1
+    assert "could not create timeline 'syria'" in made.stderr
+    assert "syria" not in run(owner, "timelines").stdout
+
     # A reader's import is refused by the database: nothing imported, exit 5.
     rows_before = run(as_reader, "events", "--format", "json").stdout
     by_reader = run(as_reader, "import", "--format", "acled", str(FIXTURES / "acled_2019.csv"))
