@@ -590,7 +590,7 @@ RECORD: list[tuple[str, str, str, Expected, str]] = [
      "The 5+5 Joint Military Commission's permanent ceasefire took effect on 2020-10-23"),
     # --- Brega's August 2011, the old airport in 2019, the coast west of Sabratha in 2020 ---
     ("2011-08-11", "status", "brega", "divided",
-     "Al Jazeera (Reuters), 2011-08-11: rebels took the residential districts, Gaddafi's troops held the west"),
+     "Al Jazeera (Reuters), 2011-08-11: rebels held the residential districts, Gaddafi the west"),
     ("2011-08-11", "holders", "brega", "gaddafi-government, ntc",
      "Al Jazeera (Reuters), 2011-08-11: the oil facilities in the west were still Gaddafi's"),
     ("2011-09-01", "controller", "brega", "ntc", "Reuters, 2011-08-22: Brega reported taken"),
@@ -617,7 +617,7 @@ RECORD: list[tuple[str, str, str, Expected, str]] = [
     ("2014-02-01", "ceasefire", "Sebha ceasefire of January 2014", "collapsed",
      "Naharnet (AFP), 2014-01-29: 107 killed in the fighting since 11 January"),
     ("2014-03-06", "ceasefire", "Kufra truce of March 2014", "proposed",
-     "Libya Herald, 2014-03-05: a truce brokered, to take full effect once the 319 Brigade deployed"),
+     "Libya Herald, 2014-03-05: a truce brokered, in full effect once the 319 Brigade deployed"),
     ("2015-07-26", "ceasefire", "Kufra truce of March 2014", "collapsed",
      "Libya Herald, 2015-07-28: the clashes re-erupted into full-scale violence on Friday 24 July"),
     ("2015-07-29", "ceasefire", "Kufra ceasefire of July 2015", "collapsed",
