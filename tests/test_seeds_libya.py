@@ -634,6 +634,17 @@ RECORD: list[tuple[str, str, str, Expected, str]] = [
      "Libya Security Monitor, 2019-05-07: UNSMIL called for a truce from 6 May"),
     ("2019-05-08", "ceasefire", "UN humanitarian truce for Ramadan 2019", "ended",
      "Libya Security Monitor, 2019-05-07: neither side responded"),
+    ("2014-07-16", "ceasefire", "Tripoli airport truce of July 2014", None,
+     "Reuters, 2014-07-18: the truce at the airport was announced on the night of 17 July"),
+    ("2014-07-19", "ceasefire", "Tripoli airport truce of July 2014", "collapsed",
+     "Arab News (AFP), 2014-07-19: fighting broke out again hours after the truce"),
+    # --- Khoms, and the GNA's Syrian fighters after the Tripoli front ---
+    ("2019-09-20", "controller", "khoms", "gna",
+     "AFP, 2019-09-16: the GNA's forces control the coastline between Tripoli and Sirte"),
+    ("2020-06-20", "presence", "syrian-mercenaries-gna", "absent",
+     "No Syrian fighter of the GNA is recorded anywhere between the front's closing and July"),
+    ("2020-08-01", "presence", "syrian-mercenaries-gna", "present",
+     "SOHR, 2020-07-12: more than 10,000 Syrian fighters remain in Libya"),
 ]
 # fmt: on
 
