@@ -638,6 +638,10 @@ RECORD: list[tuple[str, str, str, Expected, str]] = [
      "Reuters, 2014-07-18: the truce at the airport was announced on the night of 17 July"),
     ("2014-07-19", "ceasefire", "Tripoli airport truce of July 2014", "collapsed",
      "Arab News (AFP), 2014-07-19: fighting broke out again hours after the truce"),
+    ("2016-02-01", "controller", "kikla", "kikla-neutral-force",
+     "Libya Business News, 2016-01-26: Zintani forces to leave Kikla to forces from Zawiya and Mtrad"),
+    ("2016-02-01", "contested by", "kikla", None,
+     "Libya Business News, 2016-01-26: Zintan and Kikla signed a peace agreement"),
     # --- Khoms, and the GNA's Syrian fighters after the Tripoli front ---
     ("2019-09-20", "controller", "khoms", "gna",
      "AFP, 2019-09-16: the GNA's forces control the coastline between Tripoli and Sirte"),
