@@ -13,7 +13,15 @@ imports bringing them do, and reports for dates early, middle and late in each:
 - CLI: median wall time of `timeline at DATE --format json` as a process, and its peak RSS;
 - reference, in the same run: a naive fold of every event up to the date.
 
-    python bench/at.py [--sizes 10000,100000,1000000] [--repeat 5]
+With `--workload growing`, a war whose state grows with its log, as an imported one's does
+(offensives never declared over, forces that stay, every transfer listed; the registry grows
+with it), written as a native JSON Lines file and loaded by `timeline import` and
+`timeline rebuild` as processes of their own; for each size it prints their wall time and
+peak RSS, the database's size against its event rows' (SQLite's dbstat), and the wall time
+and peak RSS of `timeline at --format json` at the late date and at the date where the
+answer is the smallest war's size, with the naive fold as the same-run reference.
+
+    python bench/at.py [--events 10000,100000,1000000] [--repeat 5] [--workload growing]
 """
 
 from __future__ import annotations
