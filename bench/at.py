@@ -13,7 +13,15 @@ imports bringing them do, and reports for dates early, middle and late in each:
 - CLI: median wall time of `timeline at DATE --format json` as a process, and its peak RSS;
 - reference, in the same run: a naive fold of every event up to the date.
 
-    python bench/at.py [--sizes 10000,100000,1000000] [--repeat 5]
+With `--workload growing`, a war whose state grows with its log, as an imported one's does
+(offensives never declared over, forces that stay, every transfer listed; the registry grows
+with it), written as a native JSON Lines file and loaded by `timeline import` and
+`timeline rebuild` as processes of their own; for each size it prints their wall time and
+peak RSS, the database's size against its event rows' (SQLite's dbstat), and the wall time
+and peak RSS of `timeline at --format json` at the late date and at the date where the
+answer is the smallest war's size, with the naive fold as the same-run reference.
+
+    python bench/at.py [--events 10000,100000,1000000] [--repeat 5] [--workload growing]
 """
 
 from __future__ import annotations
@@ -168,10 +176,91 @@ def synthetic_event(i: int, rng: random.Random, offensives: list[tuple[str, date
     )
 
 
-def definitions() -> list[NewEvent]:
+def growing_event(i: int, rng: random.Random, actors: int, places: int) -> NewEvent:
+    """One event of a war whose state keeps growing, as an imported one's does: the registry
+    grows with the log (an import defines the places and armed groups its rows name), most
+    rows are clashes and strikes, and of the rest the offensives are never declared over,
+    the deployments stay (one in ten is withdrawn), and every transfer of materiel is listed
+    as a stock of its own place, holder, supplier and item."""
+    group = f"actor-{rng.randrange(actors)}"
+    other = f"actor-{rng.randrange(actors)}"
+    place = f"place-{rng.randrange(places)}"
+    date = parse_fuzzy(fuzzy_date(rng))
+    roll = rng.random()
+    fields: dict[str, object]
+    if roll < 0.30:
+        kind = "clash"
+        fields = {"actors": [group, other], "place": place, "fatalities": rng.randint(0, 20)}
+    elif roll < 0.45:
+        kind = "strike"
+        fields = {
+            "by": group,
+            "actors": [group, other],
+            "place": place,
+            "fatalities": rng.randint(0, 10),
+        }
+    elif roll < 0.55:
+        kind, fields = "control", {"place": place, "by": group, "from": other}
+    elif roll < 0.67:
+        kind = "offensive.started"
+        fields = {"actor": group, "name": f"Operation {i}", "target": place}
+    elif roll < 0.79:
+        kind = "deployment"
+        fields = {
+            "actor": group,
+            "place": place,
+            "strength": rng.randint(10, 3000),
+            "on_behalf_of": other,
+        }
+    elif roll < 0.80:
+        kind = "withdrawal"
+        fields = {"actor": group, "place": place, "complete": rng.random() < 0.7}
+    elif roll < 0.84:
+        kind = "materiel.transferred"
+        fields = {
+            "item": rng.choice(["MiG-29", "Su-24", "Pantsir", "TB2 drone", "T-72"]),
+            "count": rng.randint(1, 12),
+            "place": place,
+            "holder": group,
+            "supplier": f"actor-{rng.randrange(10)}",
+        }
+    elif roll < 0.87:
+        kind = "support.started"
+        fields = {
+            "backer": group,
+            "backed": other,
+            "kinds": [rng.choice(["arms", "air", "financial"])],
+        }
+    elif roll < 0.90:
+        kind = "claim"
+        fields = {"by": group, "text": f"Claim {i} about {place}", "about": [place]}
+    elif roll < 0.95:
+        kind = "statement"
+        fields = {"by": group, "text": f"Statement {i}"}
+    else:
+        kind = "note"
+        fields = {"text": f"Note {i}", "place": place}
+    return NewEvent(
+        id=stable_id(TIMELINE, f"bench:{i}"),
+        timeline=TIMELINE,
+        kind=kind,
+        title=f"{kind} {i}",
+        date=date,
+        fields=fields,
+        sources=SOURCE,
+    )
+
+
+def growing_registry(size: int) -> tuple[int, int]:
+    """How many actors and places a growing war of `size` events names: one place per 20
+    events, one actor per 100, and never fewer than the steady war's."""
+    return max(ACTORS, size // 100), max(PLACES, size // 20)
+
+
+def definitions(actors: int = ACTORS, places: int = PLACES) -> list[NewEvent]:
     timeless = parse_fuzzy("../..")
     out = []
-    for n in range(ACTORS):
+    for n in range(actors):
         out.append(
             NewEvent(
                 id=stable_id(TIMELINE, f"actor:{n}"),
@@ -182,7 +271,7 @@ def definitions() -> list[NewEvent]:
                 fields={"actor": f"actor-{n}", "name": f"Actor {n}"},
             )
         )
-    for n in range(PLACES):
+    for n in range(places):
         out.append(
             NewEvent(
                 id=stable_id(TIMELINE, f"place:{n}"),
@@ -253,6 +342,38 @@ def build(path: Path, size: int, seed: int = 7) -> tuple[SqlStore, datetime, flo
     started = time.perf_counter()
     folding.refresh_snapshots(store, TIMELINE)
     return store, before_late, first_refresh, time.perf_counter() - started
+
+
+def write_growing(path: Path, size: int, seed: int = 7) -> None:
+    """The growing war of `size` events as a native JSON Lines file, its registry first: what
+    `timeline import` reads."""
+    from timeline.documents import dump_jsonl, event_document, header_document
+
+    rng = random.Random(seed)
+    actors, places = growing_registry(size)
+    with path.open("w", encoding="utf-8") as out:
+        dump_jsonl([header_document(TIMELINE, "UTC", "A growing war")], out)
+        dump_jsonl(map(event_document, definitions(actors, places)), out)
+        dump_jsonl(
+            (event_document(growing_event(i, rng, actors, places)) for i in range(size)), out
+        )
+
+
+def table_bytes(path: Path) -> dict[str, int]:
+    """Bytes of each table of a SQLite file with its indexes (from SQLite's dbstat)."""
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute(
+            "SELECT coalesce(m.tbl_name, d.name), sum(d.pgsize) FROM dbstat AS d "
+            "LEFT JOIN sqlite_schema AS m ON m.name = d.name GROUP BY 1"
+        ).fetchall()
+        events_alone = connection.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name = 'events'"
+        ).fetchone()[0]
+    sizes = {str(name): int(total) for name, total in rows}
+    sizes["events alone"] = int(events_alone)
+    return sizes
 
 
 def median_seconds(function: Callable[[], object], repeat: int) -> float:
@@ -341,15 +462,113 @@ def naive(store: SqlStore, date: str, as_known: datetime | None) -> None:
     projector.answer(instant, api.load_registry(store, TIMELINE, as_known), timeline=TIMELINE)
 
 
+def same_size_date(size: int, smallest: int) -> str:
+    """A date by which a growing war of `size` events has had as many as the smallest war
+    has in all (events are spread evenly over 1990-2019): the answer there is as big as the
+    smallest war's late one, so the two times compare the cost of the log, not the answer."""
+    first = datetime(1990, 1, 1)
+    span = datetime(2020, 1, 1) - first
+    return (first + span * (smallest / size)).strftime("%Y-%m-%d")
+
+
+def facts_in(store: SqlStore, date: str) -> int:
+    """How many facts the answer at `date` lists, every section but fatalities."""
+    info = store.catalog.get(TIMELINE)
+    answer = answers.state_at(store, info, parse_instant(date, info.zone))
+    return sum(len(answer.section(name)) for name in answer.sections() if name != "fatalities")
+
+
+def run_growing(sizes: list[int], launcher: Launcher, tmp: Path) -> None:
+    """The growing war at each size: imported through `timeline import` and rebuilt with
+    `timeline rebuild` (each a process of its own, its peak RSS measured), the database's
+    size against its events', and `timeline at --format json` at the late date and at the
+    date where the answer is the smallest war's size."""
+    late = DATES["late"]
+    smallest = sizes[0]
+    same_walls: dict[int, float] = {}
+    late_walls: dict[int, float] = {}
+    for size in sizes:
+        source = tmp / f"growing-{size}.jsonl"
+        path = tmp / f"growing-{size}.db"
+        url = f"sqlite:///{path}"
+        started = time.perf_counter()
+        write_growing(source, size)
+        written = time.perf_counter() - started
+        timeline = [sys.executable, "-m", "timeline", "--db", url]
+        imported = launcher.run([*timeline, "import", str(source), "--format", "jsonl"])
+        rebuilt = launcher.run([*timeline, "rebuild", "--timeline", TIMELINE])
+        tables = table_bytes(path)
+        file_bytes = path.stat().st_size
+        store = SqlStore(database.open_engine(url))
+        same = same_size_date(size, smallest)
+        print(
+            f"\ngrowing war, {size:,} events (JSON Lines written in {written:.0f} s, "
+            f"{source.stat().st_size / 2**20:.0f} MiB; {growing_registry(size)[0]:,} actors, "
+            f"{growing_registry(size)[1]:,} places)"
+        )
+        print(
+            f"  import: {imported[0]:.1f} s, peak RSS {imported[1]} MiB; "
+            f"rebuild: {rebuilt[0]:.1f} s, peak RSS {rebuilt[1]} MiB (target <= 300 MB)"
+        )
+        events_alone = tables["events alone"]
+        events_all = tables.get("events", events_alone)
+        print(
+            f"  database {file_bytes / 2**20:.1f} MiB: events {events_alone / 2**20:.1f} MiB "
+            f"(with their indexes {events_all / 2**20:.1f} MiB), snapshots "
+            f"{tables.get('snapshots', 0) / 2**20:.1f} MiB; file / event rows "
+            f"{file_bytes / events_alone:.2f}x (target <= 1.5x), / events and indexes "
+            f"{file_bytes / events_all:.2f}x"
+        )
+        for label, date in (("late", late), ("same-size", same)):
+            facts = facts_in(store, date)
+            runs = [cli_run(launcher, url, date, None) for _ in range(3)]
+            wall = statistics.median(r[0] for r in runs)
+            rss = max(r[1] for r in runs)
+            (late_walls if label == "late" else same_walls)[size] = wall
+            line = (
+                f"  at {date} ({label}, {facts:,} facts): CLI wall {wall:.2f} s, peak RSS {rss} MiB"
+            )
+            if label == "late":
+                reference = median_seconds(partial(naive, store, date, None), 1)
+                line += f"; naive fold {reference:.2f} s"
+            print(line)
+        store.engine.dispose()
+        source.unlink()
+    largest = sizes[-1]
+    if len(sizes) > 1:
+        print(
+            f"\nCLI wall, answer of the same size, at {largest:,} / at {smallest:,}: "
+            f"{same_walls[largest] / same_walls[smallest]:.2f} (target <= 1.2); "
+            f"late date: {late_walls[largest] / late_walls[smallest]:.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument(
+        "--events",
+        "--sizes",
+        dest="sizes",
+        default="10000,100000,1000000",
+        help="the sizes of the wars built, in events, comma-separated, smallest first",
+    )
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--workload",
+        choices=("steady", "growing"),
+        default="steady",
+        help="steady: a war whose answers stay the size of a briefing; growing: one whose "
+        "state grows with the log, imported and rebuilt as processes of their own",
+    )
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
     root = Path(__file__).resolve().parents[1]
     os.chdir(root)
     launcher = Launcher()
+    if args.workload == "growing":
+        with tempfile.TemporaryDirectory() as tmp:
+            run_growing(sizes, launcher, Path(tmp))
+        return
     cli_walls: dict[tuple[int, str], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import plain
-from .tables import plain_table, rich_table
+from .tables import plain_table, plain_table_lines, rich_table
 from .visible import visible_all
 
 if TYPE_CHECKING:
@@ -222,15 +224,7 @@ DROPPABLE = (
 OPTIONAL = frozenset({"Contested by"})
 
 
-def _any_single_source(answer: Mapping[str, Any]) -> bool:
-    return any(
-        single_source(holding)
-        for item in answer.get("control") or ()
-        for holding in item.get("holders") or ()
-    )
-
-
-def header(answer: Mapping[str, Any]) -> str:
+def header_line(answer: Mapping[str, Any]) -> str:
     """The line saying which instant, and which knowledge, an answer shows."""
     return f"{answer['timeline']} at {answer['at']}, {knowledge(answer)}"
 
@@ -252,9 +246,8 @@ Table = tuple[str, list[str], list[list[str]]]
 FATALITY_ACTORS = 10
 
 
-def fatality_lines(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+def fatality_lines(fatalities: Mapping[str, Any]) -> list[str]:
     """The fatalities section as lines of text (without its tables: `fatality_tables`)."""
-    names = {**names, **fatalities.get("actors", {})}
     datasets: Mapping[str, Any] = fatalities.get("by_dataset") or {}
     with_data = [v for v in datasets.values() if v.get("total") is not None]
     lines = []
@@ -290,10 +283,11 @@ def fatality_lines(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> l
     return lines
 
 
-def fatality_tables(fatalities: Mapping[str, Any], names: Mapping[str, str]) -> list[Table]:
+def fatality_tables(fatalities: Mapping[str, Any]) -> list[Table]:
     """The fatalities' tables: each dataset's own figures, when there are several, and the
-    actors, the deaths among their forces apart from the deaths in their events."""
-    names = {**names, **fatalities.get("actors", {})}
+    actors, the deaths among their forces apart from the deaths in their events (named as
+    the figures name them, in `actors`)."""
+    names: Mapping[str, str] = fatalities.get("actors") or {}
     datasets: Mapping[str, Any] = fatalities.get("by_dataset") or {}
     tables: list[Table] = []
     if sum(1 for v in datasets.values() if v.get("total") is not None) > 1:
@@ -378,23 +372,6 @@ def _dataset_row(value: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _actor_names(answer: Mapping[str, Any]) -> dict[str, str]:
-    names: dict[str, str] = {}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, Mapping):
-            if set(value) == {"id", "name"}:
-                names[str(value["id"])] = str(value["name"])
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    walk(answer)
-    return names
-
-
 class Out(Protocol):
     """Where a briefing goes: rich on a terminal, plain text (cli/plain.py) elsewhere."""
 
@@ -452,110 +429,208 @@ class PlainOut:
         self.lines += plain_table(title, headings, rows, self.width, DROPPABLE)
 
 
+class PipeOut:
+    """A briefing written out piece by piece as it is made, each piece as rich would print it
+    on a pipe: laid out by cli/plain.py, or by rich for a piece plain.py does not lay out (on
+    a pipe rich prints no styles, so a piece's text does not depend on the pieces around it).
+    """
+
+    def __init__(self, width: int, write: Callable[[str], object]) -> None:
+        self.width = width
+        self.write = write
+        self._rich: RichOut | None = None
+
+    def _lines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(f"{line}\n")
+
+    def rich(self) -> RichOut:
+        """The rich console for the pieces plain.py does not lay out."""
+        if self._rich is None:
+            from .output import console
+
+            self._rich = RichOut(console())
+        return self._rich
+
+    def markup(self, text: str) -> None:
+        """A line of markup, its tags dropped."""
+        try:
+            lines = plain.wrap(plain.parsed(_checked_lines(text)), self.width, pad=False)
+        except plain.NotPlain:
+            self.rich().markup(text)
+        else:
+            self._lines(lines)
+
+    def text(self, text: str) -> None:
+        """A line of text as it is."""
+        try:
+            lines = plain.wrap(
+                plain.without_emoji_codes(_checked_lines(text)), self.width, pad=False
+            )
+        except plain.NotPlain:
+            self.rich().text(text)
+        else:
+            self._lines(lines)
+
+    def table(self, title: str, headings: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        """A blank line, then a table, each line written as it is laid out."""
+        try:
+            lines = plain_table_lines(title, headings, rows, self.width, DROPPABLE)
+        except plain.NotPlain:
+            self.rich().table(title, headings, rows)
+        else:
+            self.write("\n")
+            self._lines(lines)
+
+
 def _checked_lines(text: str) -> str:
     return "\n".join(plain.checked(line) for line in text.split("\n"))
 
 
-def print_briefing(answer: Mapping[str, Any]) -> None:
-    """Print the answer as a briefing on stdout: plain text on a pipe or in a file (what rich
-    would print there, at a fraction of the cost), rich tables on a terminal."""
-    answer = visible_all(answer)
-    width = plain.pipe_width()
-    if width is not None:
-        out = PlainOut(width)
-        try:
-            write_briefing(answer, out)
-        except plain.NotPlain:
-            pass
-        else:
-            sys.stdout.write("".join(f"{line}\n" for line in out.lines))
-            return
-    from .output import console
+Sections = Iterable[tuple[str, Any]]
 
-    write_briefing(answer, RichOut(console()))
+
+def _sections_of(answer: Mapping[str, Any]) -> Sections:
+    """The sections of an answer's JSON document, in its order."""
+    return ((name, answer[name]) for name in answer if name in SECTIONS or name == "fatalities")
+
+
+def print_briefing(answer: Mapping[str, Any]) -> None:
+    """Print the answer (its JSON document) as a briefing on stdout."""
+    print_briefing_stream(answer, _sections_of(answer))
+
+
+def print_briefing_stream(header: Mapping[str, Any], sections: Sections) -> None:
+    """Print an answer as a briefing on stdout, each section as soon as its facts are read:
+    plain text on a pipe or in a file (what rich would print there, at a fraction of the
+    cost), rich tables on a terminal. `header` holds the keys of the answer's JSON document
+    before its sections, `sections` gives (name, facts or figures) in display order."""
+    width = plain.pipe_width()
+    out: Out
+    if width is not None:
+        out = PipeOut(width, sys.stdout.write)
+    else:
+        from .output import console
+
+        out = RichOut(console())
+    write_briefing_stream(header, sections, out)
 
 
 def write_briefing(answer: Mapping[str, Any], out: Out) -> None:
-    """The answer as a briefing: a header, then one table per section."""
-    out.markup(f"[bold]{header(answer)}[/bold]")
+    """The answer (its JSON document) as a briefing: a header, then one table per section."""
+    write_briefing_stream(answer, _sections_of(answer), out)
+
+
+def write_briefing_stream(header: Mapping[str, Any], sections: Sections, out: Out) -> None:
+    """An answer as a briefing: a header, then one table per section, each written once its
+    facts are read (the layout of a table depends on all of its cells)."""
+    header = visible_all(header)
+    tables = _tables(header, sections)
+    first = next(tables, None)
+    out.markup(f"[bold]{header_line(header)}[/bold]")
     out.markup(
         f"[dim]{UNCERTAIN} = the event's date straddles this instant: possibly, not "
         "certainly, in effect[/dim]"
     )
-    if _any_single_source(answer):
+    # The control section, when there is one, comes first: its rows are made by now.
+    if first is not None and first.single_source:
         out.markup(f"[dim]{SINGLE_SOURCE_LEGEND}[/dim]")
-    names = _actor_names(answer)
-    for name in answer:
-        if name == "fatalities":
+    for table in itertools.chain([first] if first is not None else [], tables):
+        if table.fatalities is not None:
             out.markup("\n[bold]Fatalities[/bold]")
-            for line in fatality_lines(answer["fatalities"], names):
+            for line in fatality_lines(table.fatalities):
                 out.text("  " + line)
-            for title, headings, rows in fatality_tables(answer["fatalities"], names):
+            for title, headings, rows in fatality_tables(table.fatalities):
                 out.table(title, headings, rows)
+            continue
+        if not table.rows:
+            out.markup(f"\n[bold]{table.title}[/bold]: none")
+            continue
+        shown = len(table.rows)
+        out.table(
+            f"{table.title} ({shown + table.more})",
+            [heading for heading, _ in table.columns],
+            table.rows,
+        )
+        if table.more:
+            out.markup(f"[dim]{_more_line(table.more, shown)}[/dim]")
+
+
+@dataclass
+class _Table:
+    """One section as a briefing shows it: its rows of text (not its facts), or the
+    fatality figures."""
+
+    title: str = ""
+    columns: list[Column] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    more: int = 0
+    single_source: bool = False
+    fatalities: Mapping[str, Any] | None = None
+
+
+def _tables(header: Mapping[str, Any], sections: Sections) -> Iterator[_Table]:
+    """Each section of an answer as a table, its facts read one by one into cells."""
+    for name, content in sections:
+        if name == "fatalities":
+            yield _Table(fatalities=visible_all(content))
             continue
         if name not in SECTIONS:
             continue
         title, columns = SECTIONS[name]
-        items = answer[name]
-        if not items:
-            out.markup(f"\n[bold]{title}[/bold]: none")
-            continue
-        more = _left_out(answer, name)
-        out.table(
-            f"{title} ({len(items) + more})",
-            [heading for heading, _ in columns],
-            [[cell(item) for _, cell in columns] for item in items],
-        )
-        if more:
-            out.markup(f"[dim]{_more_line(more, len(items))}[/dim]")
+        table = _Table(title, columns, more=_left_out(header, name))
+        for item in content:
+            item = visible_all(item)
+            if name == "control" and not table.single_source:
+                table.single_source = any(single_source(h) for h in item.get("holders") or ())
+            table.rows.append([cell(item) for _, cell in columns])
+        yield table
 
 
 def markdown(answer: Mapping[str, Any]) -> str:
-    """The answer as Markdown, for reports and notes."""
-    answer = visible_all(answer)
-    out = [
-        f"# {header(answer)}",
+    """The answer (its JSON document) as Markdown, for reports and notes."""
+    return "\n".join(markdown_lines(answer, _sections_of(answer)))
+
+
+def markdown_lines(header: Mapping[str, Any], sections: Sections) -> Iterator[str]:
+    """An answer as Markdown, line by line, each section's once its facts are read."""
+    header = visible_all(header)
+    tables = _tables(header, sections)
+    first = next(tables, None)
+    yield from (
+        f"# {header_line(header)}",
         "",
         f"_{UNCERTAIN} marks facts whose event date straddles this instant._",
         "",
-    ]
-    if _any_single_source(answer):
+    )
+    if first is not None and first.single_source:
         # Escaped: a bare asterisk next to the underscores would read as emphasis.
         legend = SINGLE_SOURCE_LEGEND.replace(SINGLE_SOURCE, "\\" + SINGLE_SOURCE)
-        out += [f"_{legend}._", ""]
-    names = _actor_names(answer)
-    for name in answer:
-        if name == "fatalities":
-            out += [
-                "## Fatalities",
-                "",
-                *(f"- {line}" for line in fatality_lines(answer[name], names)),
-                "",
-            ]
-            for title, headings, rows in fatality_tables(answer[name], names):
-                out += [f"### {title}", "", *_markdown_table(headings, rows), ""]
+        yield from (f"_{legend}._", "")
+    for table in itertools.chain([first] if first is not None else [], tables):
+        if table.fatalities is not None:
+            yield from ("## Fatalities", "")
+            yield from (f"- {line}" for line in fatality_lines(table.fatalities))
+            yield ""
+            for title, headings, rows in fatality_tables(table.fatalities):
+                yield from (f"### {title}", "", *_markdown_table(headings, rows), "")
             continue
-        if name not in SECTIONS:
-            continue
-        title, columns = SECTIONS[name]
-        out += [f"## {title}", ""]
-        items = answer[name]
-        if not items:
-            out += ["None.", ""]
+        yield from (f"## {table.title}", "")
+        if not table.rows:
+            yield from ("None.", "")
             continue
         # A Markdown table keeps every column, but for those that only some answers fill.
-        columns = [
-            (heading, cell)
-            for heading, cell in columns
-            if heading not in OPTIONAL or any(cell(item) for item in items)
+        kept = [
+            n
+            for n, (heading, _) in enumerate(table.columns)
+            if heading not in OPTIONAL or any(row[n] for row in table.rows)
         ]
-        headings = [h for h, _ in columns]
-        out += _markdown_table(headings, [[cell(item) for _, cell in columns] for item in items])
-        more = _left_out(answer, name)
-        if more:
-            out += ["", f"_{_more_line(more, len(items))}_"]
-        out.append("")
-    return "\n".join(out)
+        yield from _markdown_table(
+            [table.columns[n][0] for n in kept], ([row[n] for n in kept] for row in table.rows)
+        )
+        if table.more:
+            yield from ("", f"_{_more_line(table.more, len(table.rows))}_")
+        yield ""
 
 
 def _left_out(answer: Mapping[str, Any], section: str) -> int:
@@ -566,7 +641,8 @@ def _more_line(more: int, shown: int) -> str:
     return f"... and {more:,} more after the first {shown:,} (--limit N or --limit all)"
 
 
-def _markdown_table(headings: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
-    return out
+def _markdown_table(headings: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator[str]:
+    yield "| " + " | ".join(headings) + " |"
+    yield "|" + "---|" * len(headings)
+    for row in rows:
+        yield "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"

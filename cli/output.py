@@ -6,7 +6,7 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -63,6 +63,65 @@ def console() -> Console:
 def print_json(value: Any) -> None:
     """Pretty JSON on stdout."""
     click.echo(json_visible(json.dumps(value, indent=2, ensure_ascii=False)))
+
+
+def write_json_document(
+    header: Mapping[str, Any], sections: Iterable[tuple[str, Any]], write: Callable[[str], object]
+) -> None:
+    """A JSON document of the `header` keys, then of `sections` ((key, list or iterator of
+    items, or any other value) in order), written as `print_json` writes the whole of it, item
+    by item: an answer of a hundred thousand facts is never one string, nor one document."""
+
+    def value(data: Any, indent: str) -> str:
+        # Nested as deep as `indent`: the same text as inside the whole document, where the
+        # lines of a value are indented as deep as it is (strings hold no raw line break).
+        return json_visible(indented_json(data).replace("\n", "\n" + indent))
+
+    separator = "{\n  "
+    for key, data in header.items():
+        write(f"{separator}{value(key, '  ')}: {value(data, '  ')}")
+        separator = ",\n  "
+    for key, content in sections:
+        write(f"{separator}{value(key, '  ')}: ")
+        separator = ",\n  "
+        if not isinstance(content, Iterator | list | tuple):
+            write(value(content, "  "))
+            continue
+        opening = "[\n    "
+        for item in content:
+            write(opening + value(item, "    "))
+            opening = ",\n    "
+        write("[]" if opening.startswith("[") else "\n  ]")
+    write("{}\n" if separator.startswith("{") else "\n}\n")
+
+
+def write_json_lines(
+    header: Mapping[str, Any], sections: Iterable[tuple[str, Any]], write: Callable[[str], object]
+) -> None:
+    """JSON Lines: the `header` on the first line, then a line `{"section", "fact"}` for each
+    item of each section (a value that is not a list is one item), each written as it comes."""
+    write(json_visible(json.dumps(header, ensure_ascii=False)) + "\n")
+    for name, content in sections:
+        items = content if isinstance(content, Iterator | list | tuple) else [content]
+        for item in items:
+            line = json.dumps({"section": name, "fact": item}, ensure_ascii=False)
+            write(json_visible(line) + "\n")
+
+
+def indented_json(value: Any) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, by orjson where it can: the json
+    module indents in Python, which took four fifths of a large answer's time, and with the
+    collector paused (as answers are written, see `timeline.folding.collector_paused`) every
+    call left a cycle of closures behind, 2.5 KB a fact. orjson writes the same text for
+    strings, integers, booleans, null, lists and mappings with text keys, which is all an
+    answer holds (tests/test_cli_stream.py compares them); what it refuses (an integer
+    beyond 64 bits, a key that is not text) goes to the json module."""
+    import orjson  # here: the commands that print no answer start without it
+
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def print_records(

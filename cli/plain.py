@@ -14,10 +14,11 @@ widths.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import pairwise
 
 # The characters rich itself counts as one cell wide without looking them up
@@ -149,20 +150,42 @@ def table(
     """The lines rich prints for a Table(title=title, title_justify="left") with a column per
     heading (overflow "fold") of the text widths `widths` (as rich's Column(width=...), chosen
     by `fit`) and these rows, in its default box, on a console `width` wide."""
+    return list(table_lines(title, headings, rows, width, widths))
+
+
+def table_lines(
+    title: str | None,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    widths: Sequence[int],
+) -> Iterator[str]:
+    """The lines of `table`, each made as it is read; raises NotPlain (when it does) before
+    giving the first."""
     widths = [w + 2 for w in widths]  # with their padding
     if min(widths) < 3:
         raise NotPlain(title)  # a column with no room inside its padding: leave it to rich
-    lines = wrap(title, sum(widths) + len(widths) + 1, pad=True) if title is not None else []
-    lines.append("┏" + "┳".join("━" * w for w in widths) + "┓")
+    return _table_lines(title, headings, rows, widths)
+
+
+def _table_lines(
+    title: str | None,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: list[int],
+) -> Iterator[str]:
+    if title is not None:
+        yield from wrap(title, sum(widths) + len(widths) + 1, pad=True)
+    yield "┏" + "┳".join("━" * w for w in widths) + "┓"
     inner = [w - 2 for w in widths]
-    for n, row in enumerate([list(headings), *rows]):
+    for n, row in enumerate(itertools.chain([list(headings)], rows)):
         if n and all(
             len(text) <= w and "\n" not in text for text, w in zip(row, inner, strict=True)
         ):
             # A row whose every cell fits on one line (most rows of a listing): the line
             # `wrap` would give, without wrapping each cell; a third of `timeline events`.
             joined = " │ ".join(text.ljust(w) for text, w in zip(row, inner, strict=True))
-            lines.append(f"│ {joined} │")
+            yield f"│ {joined} │"
             continue
         cells = [wrap(text, w - 2, pad=True) for text, w in zip(row, widths, strict=True)]
         height = max(len(cell) for cell in cells)
@@ -172,11 +195,10 @@ def table(
             cell[:] = blank + cell if n == 0 else cell + blank
         edge = "┃" if n == 0 else "│"
         for line in range(height):
-            lines.append(edge + edge.join(f" {cell[line]} " for cell in cells) + edge)
+            yield edge + edge.join(f" {cell[line]} " for cell in cells) + edge
         if n == 0:
-            lines.append("┡" + "╇".join("━" * w for w in widths) + "┩")
-    lines.append("└" + "┴".join("─" * w for w in widths) + "┘")
-    return lines
+            yield "┡" + "╇".join("━" * w for w in widths) + "┩"
+    yield "└" + "┴".join("─" * w for w in widths) + "┘"
 
 
 # The longest word a column is kept wide enough for: dates, intervals ("2016-05-06/2016-05-31")

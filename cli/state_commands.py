@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,12 +14,18 @@ from timeline.errors import InvalidInput
 from . import completion, values
 from .app import AppContext, main, pass_app
 from .event_commands import as_known_option, as_published_option, timeline_option
-from .output import console, print_json, text_or_json_option
+from .output import (
+    console,
+    print_json,
+    text_or_json_option,
+    write_json_document,
+    write_json_lines,
+)
 
 if TYPE_CHECKING:
     from timeline.lookups import Extent
 
-ANSWER_FORMATS = ("text", "json", "markdown", "geojson")
+ANSWER_FORMATS = ("text", "json", "jsonl", "markdown", "geojson")
 # Facts per section a briefing shows unless told otherwise: a screenful or two of each,
 # where an imported war can hold thousands (the briefing says how many it left out).
 BRIEFING_LIMIT = 100
@@ -43,7 +50,8 @@ def limit_for(fmt: str, limit: int | str | None) -> int | None:
     type=values.Choice(ANSWER_FORMATS),
     default="text",
     show_default=True,
-    help="A briefing for the terminal, JSON (stable schema, see the README), Markdown, or "
+    help="A briefing for the terminal, JSON (stable schema, see the README), JSON Lines (the "
+    "JSON's header on the first line, then one line per fact: section and fact), Markdown, or "
     "GeoJSON (the located places, forces and materiel, for GIS tools).",
 )
 @click.option(
@@ -77,7 +85,8 @@ def limit_for(fmt: str, limit: int | str | None) -> int | None:
     metavar="N|all",
     default=None,
     help=f"At most N facts per section, or all [default: {BRIEFING_LIMIT} in a text or "
-    "Markdown briefing, which says how many more there are; all in JSON and GeoJSON].",
+    "Markdown briefing, which says how many more there are; all in JSON, JSON Lines and "
+    "GeoJSON].",
 )
 @pass_app
 def at(
@@ -106,32 +115,40 @@ def at(
     span = api.check_known(app.store, info, known, published) or api.extent(
         app.store, info, as_known=known, as_published=published
     )
-    answer = answers.state_at(
-        app.store,
-        info,
-        instant,
-        as_known=known,
-        as_published=published,
-        sections=sections,
-        entities=entities,
-        recent_limit=recent_limit,
-        limit=limit_for(fmt, limit),
-    ).to_json()
-    _note_outside(date, instant, span)
-    if fmt == "json":
-        print_json(answer)
-    elif fmt == "geojson":
+    asked: dict[str, Any] = {
+        "as_known": known,
+        "as_published": published,
+        "sections": sections,
+        "entities": entities,
+        "recent_limit": recent_limit,
+        "limit": limit_for(fmt, limit),
+    }
+    if fmt == "geojson":
         from timeline import picturing
 
+        answer = answers.state_at(app.store, info, instant, **asked).to_json()
+        _note_outside(date, instant, span)
         print_json(picturing.state_geojson(app.store, info, answer, known))
-    elif fmt == "markdown":
-        from .briefing import markdown
+        return
+    # Every other format is written fact by fact as the answer is made: an imported war's
+    # answer may hold a hundred thousand facts, never all in memory at once.
+    with answers.state_stream(app.store, info, instant, **asked) as stream:
+        _note_outside(date, instant, span)
+        write = sys.stdout.write
+        if fmt == "json":
+            write_json_document(stream.header(), stream.sections(), write)
+        elif fmt == "jsonl":
+            header = {**stream.header(), "sections": list(stream.included)}
+            write_json_lines(header, stream.sections(), write)
+        elif fmt == "markdown":
+            from .briefing import markdown_lines
 
-        click.echo(markdown(answer))
-    else:
-        from .briefing import print_briefing
+            for line in markdown_lines(stream.header(), stream.sections()):
+                write(f"{line}\n")
+        else:
+            from .briefing import print_briefing_stream
 
-        print_briefing(answer)
+            print_briefing_stream(stream.header(), stream.sections())
 
 
 @main.command()

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import plain
@@ -54,8 +54,20 @@ def plain_table(
 ) -> list[str]:
     """The lines of `rich_table` as rich prints them without a terminal, laid out without
     rich (raises plain.NotPlain on text it cannot lay out)."""
+    return list(plain_table_lines(title, headings, rows, width, droppable))
+
+
+def plain_table_lines(
+    title: str | None,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    droppable: Sequence[str] = (),
+) -> Iterator[str]:
+    """The lines of `plain_table`, each made as it is read; raises plain.NotPlain (when it
+    does) before giving the first."""
     kept, widths = plain.fit(headings, rows, width, droppable)
-    return plain.table(
+    return plain.table_lines(
         None if title is None else plain.parsed(plain.checked(title)),
         [plain.parsed(plain.checked(headings[n])) for n in kept],
         [[plain.checked(row[n]) for n in kept] for row in rows],

@@ -162,7 +162,14 @@ def test_a_real_terminal_gets_styles_at_its_width_and_none_under_no_color(
 @pytest.mark.parametrize("libya_store", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "args",
-    [["at", "2020-05-26"], ["events"], ["history", "al-watiya"], ["export", "--format", "yaml"]],
+    [
+        ["at", "2020-05-26"],
+        ["at", "2020-05-26", "--format", "json"],
+        ["at", "2020-05-26", "--format", "jsonl"],
+        ["events"],
+        ["history", "al-watiya"],
+        ["export", "--format", "yaml"],
+    ],
     ids=" ".join,
 )
 def test_a_closed_pipe_ends_the_command_quietly_with_0(

@@ -5,6 +5,7 @@ through `run_import`, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,3 +87,24 @@ def test_a_killed_snapshot_refresh_is_finished_by_the_next_run(
 
     rebuild(store, "libya")
     assert store.snapshots.latest_boundary("libya") == finished
+
+
+def test_a_native_file_opening_with_its_header_is_a_recorded_run_that_writes_snapshots(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    # As `timeline export` writes it: the header first, naming (and here creating) the
+    # timeline the documents go into.
+    lines = [json.dumps({"timeline": "other", "zone": "UTC"})]
+    lines += [
+        json.dumps({"kind": "note", "date": f"2020-01-{1 + n % 28:02d}", "title": f"Note {n}"})
+        for n in range(3 * SNAPSHOT_EVERY)
+    ]
+    source = tmp_path / "other.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    report = run_import(store, [str(source)], ImportOptions(fmt="jsonl"))
+
+    assert report.counts.new == 3 * SNAPSHOT_EVERY
+    [run] = store.imports.runs("other")
+    assert (run.new, run.status) == (3 * SNAPSHOT_EVERY, "ok")
+    assert store.snapshots.latest_boundary("other") is not None

@@ -10,10 +10,12 @@ date at all are left out, and the answer says how many.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from timeline import lookups
 from timeline.dates import format_instant
@@ -26,7 +28,16 @@ from timeline.folding import (
     entity_events,
     projector_at,
 )
-from timeline.projections import SECTIONS, Answer, Diff, History, diff, history
+from timeline.projections import (
+    SECTIONS,
+    Answer,
+    AnswerStream,
+    Content,
+    Diff,
+    History,
+    diff,
+    history,
+)
 from timeline.projections.history import followed_kinds
 from timeline.projections.transitions import transitions, watched_kinds
 from timeline.store import EventQuery, Store, TimelineInfo
@@ -53,6 +64,41 @@ def state_at(
     `cache` it keeps between answers (the same answer, sooner), and the log's `head`
     (`last_seq`) if it has read it in the same transaction already. `limit` keeps at most
     that many facts in each list section (see `Answer.limit`)."""
+    with state_stream(
+        store,
+        info,
+        at,
+        as_known=as_known,
+        as_published=as_published,
+        sections=sections,
+        entities=entities,
+        recent_limit=recent_limit,
+        limit=limit,
+        cache=cache,
+        head=head,
+    ) as stream:
+        return stream.collect()
+
+
+@contextmanager
+def state_stream(
+    store: Store,
+    info: TimelineInfo,
+    at: datetime,
+    *,
+    as_known: datetime | None = None,
+    as_published: datetime | None = None,
+    sections: Sequence[str] = (),
+    entities: Sequence[str] = (),
+    recent_limit: int = 50,
+    limit: int | None = None,
+    cache: FoldCache | None = None,
+    head: int | None = None,
+) -> Iterator[AnswerStream]:
+    """`state_at`'s answer with its facts made as they are read (see `AnswerStream`), for a
+    reader that writes each out in turn: an answer of a hundred thousand facts then never
+    holds them all at once (with a `limit`, the facts it keeps). Read the stream inside the
+    block: the folded state it is made from goes when the block ends."""
     if limit is not None and limit < 1:
         raise InvalidInput(f"a limit of {limit} facts per section: give 1 or more", subject="limit")
     for name in sections:
@@ -83,7 +129,7 @@ def state_at(
         continuing = datasets_continuing(
             store, info.name, projector.datasets_to_follow(at), at, as_known, as_published
         )
-        answer = projector.answer(
+        stream = projector.stream(
             at,
             registry,
             timeline=info.name,
@@ -97,20 +143,34 @@ def state_at(
             own = entity_events(store, info.name, entity_ids, at, as_known, as_published)
             figures = projector.fatalities_of(own, at, registry, continuing=continuing)
             entities_named = [{"id": e, "name": registry.name_of(e)} for e in entity_ids]
-            answer = replace(answer, fatalities={**figures, "entities": entities_named})
-        # Freed here, while the collector is paused: only the answer is left for it to see.
+            stream = replace(
+                stream,
+                contents=_with_fatalities(stream.contents, {**figures, "entities": entities_named}),
+            )
+        # Only the stream holds the state from here: it goes when the stream is closed.
         del projector
-    if as_published is not None:
-        answer = replace(
-            answer,
-            as_published=as_published,
-            unpublished=count_unpublished(store, info.name, as_known, before=at),
-        )
-    if sections or entity_ids:
-        answer = answer.filter(sections or None, entity_ids or None)
-    if limit is not None:
-        answer = answer.limit(limit)
-    return answer
+        if as_published is not None:
+            unpublished = count_unpublished(store, info.name, as_known, before=at)
+            stream = replace(stream, as_published=as_published, unpublished=unpublished)
+        if sections or entity_ids:
+            stream = stream.filter(sections or None, entity_ids or None)
+        try:
+            if limit is not None:
+                stream = stream.limit(limit)
+            yield stream
+        finally:
+            # Freed here, while the collector is paused: reference counting frees the state,
+            # and the collector, once it runs again, has nothing of it left to walk.
+            stream.close()
+            del stream
+
+
+def _with_fatalities(
+    contents: Iterator[tuple[str, Content]], figures: dict[str, Any]
+) -> Iterator[tuple[str, Content]]:
+    """`contents` with these fatality figures in place of the timeline's."""
+    for name, content in contents:
+        yield name, figures if name == "fatalities" else content
 
 
 def diff_between(

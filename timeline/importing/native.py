@@ -120,6 +120,9 @@ class NativeImport:
         info = lookups.header_timeline(
             self.store, item, self.options.timeline, create=not self.options.dry_run
         )
+        # The run is recorded in the timeline the header names: it must know it first, or
+        # the run goes unrecorded and the import leaves the snapshots stale.
+        self.run.info = info
         self.run.start()
         return info
 

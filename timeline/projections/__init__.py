@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from timeline.projections.diff import Diff, diff
 from timeline.projections.history import History, history
-from timeline.projections.state import SECTIONS, SNAPSHOT_VERSION, Answer, Projector
+from timeline.projections.state import (
+    SECTIONS,
+    SNAPSHOT_VERSION,
+    Answer,
+    AnswerStream,
+    Content,
+    Projector,
+)
 
 __all__ = [
     "SECTIONS",
     "SNAPSHOT_VERSION",
     "Answer",
+    "AnswerStream",
+    "Content",
     "Diff",
     "History",
     "Projector",

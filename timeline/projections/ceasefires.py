@@ -17,6 +17,7 @@ grow with the log. Violations certainly over are kept as counts only.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,9 +153,8 @@ class Ceasefires(Section):
                 ceasefire.events = ceasefire.cited()
                 self.ledger.rebase(before, ceasefire.events, None)
 
-    def render(self, view: View) -> list[dict[str, Any]]:
-        """Every ceasefire, by name."""
-        items = []
+    def render(self, view: View) -> Iterator[dict[str, Any]]:
+        """Every ceasefire, by name, each made as it is read."""
         for key in sorted(self.ceasefires):
             c = self.ceasefires[key]
             certain = dict(c.counted)
@@ -165,7 +165,7 @@ class Ceasefires(Section):
                     counts[actor] = counts.get(actor, 0) + 1
             cited = view.cite(c.events)
             cited["certain"] = c.status_by is None or view.ended(c.status_by)
-            items.append(
+            yield (
                 {
                     "name": c.name,
                     "status": c.status,
@@ -178,7 +178,6 @@ class Ceasefires(Section):
                     **cited,
                 }
             )
-        return items
 
     def to_json(self) -> Any:
         """The section's state as JSON-ready data."""

@@ -14,6 +14,7 @@ put it first in fold order) still finds it when it comes, if it comes within 90 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,15 +213,16 @@ class Claims(Section):
         # A claim already forgotten has nothing to keep: treat it as old.
         return claim.start if claim is not None else -(2**63)
 
-    def render(self, view: View) -> list[dict[str, Any]]:
-        """Recent claims and the claims behind the answer's facts, newest first.
+    def render(self, view: View) -> Iterator[dict[str, Any]]:
+        """Recent claims and the claims behind the answer's facts, newest first, each made as
+        it is read.
 
         Render it after the other sections: they note in the view the claims they cite.
         """
         since = view.at - WINDOW
         shown = [c for c in self.claims.values() if c.start >= since or c.id in view.cited_claims]
         shown.sort(key=lambda c: (-c.start, -c.end, c.id))
-        return [
+        return (
             {
                 "id": c.id,
                 "text": c.text,
@@ -235,7 +237,7 @@ class Claims(Section):
                 "sources": dedupe_sources([c.sources, *(d[2] for d in c.denials)]),
             }
             for c in shown
-        ]
+        )
 
     def to_json(self) -> Any:
         """The section's state as JSON-ready data."""

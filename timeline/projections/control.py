@@ -27,7 +27,7 @@ Clashes or strikes at a place do not confirm who holds it and are not counted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -332,9 +332,8 @@ class Control(Section):
         self.ledger.rebase(before, state.basis(), event)
         self.places[place] = state
 
-    def render(self, view: View) -> list[dict[str, Any]]:
-        """Every place's control, sorted by place name."""
-        items = []
+    def render(self, view: View) -> Iterator[dict[str, Any]]:
+        """Every place's control, sorted by place name, each made as it is read."""
         for place in sorted(self.places, key=lambda p: view.sort_name(p, "place")):
             state = self.places[place]
             held = state.controller
@@ -350,7 +349,7 @@ class Control(Section):
                 }
                 for h in reversed(state.holders)
             ]
-            items.append(
+            yield (
                 {
                     "place": view.ref(place, "place"),
                     "controller": view.ref(held.controller, "actor") if held else None,
@@ -372,7 +371,6 @@ class Control(Section):
                     "corroboration": held.support.render() if held else None,
                 }
             )
-        return items
 
     def to_json(self) -> Any:
         """The section's state as JSON-ready data."""

@@ -22,6 +22,7 @@ A stock stays listed at zero, with its losses: an answer shows what was there an
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,8 +195,9 @@ class Materiel(Section):
             gained.captures.append([event.id, event.date.text, count, holder])
             self._cite(gained, event)
 
-    def render(self, view: View) -> list[dict[str, Any]]:
-        """Every stock, by place name, holder name, item, then supplier name."""
+    def render(self, view: View) -> Iterator[dict[str, Any]]:
+        """Every stock, by place name, holder name, item, then supplier name, each made as it
+        is read."""
         stocks = sorted(
             self.stocks.values(),
             key=lambda s: (
@@ -205,7 +207,7 @@ class Materiel(Section):
                 view.sort_name(s.supplier, "actor"),
             ),
         )
-        return [
+        return (
             {
                 "place": view.ref(s.place, "place"),
                 "holder": view.ref(s.holder, "actor"),
@@ -238,7 +240,7 @@ class Materiel(Section):
                 **view.cite(s.events),
             }
             for s in stocks
-        ]
+        )
 
     def to_json(self) -> Any:
         """The section's state as JSON-ready data."""

@@ -9,6 +9,7 @@ An end met before any matching start in fold order ends nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,11 +124,12 @@ class Offensives(Section):
             self.by_name.pop(key, None)
         self.ledger.rebase(offensive.basis(), [], None)
 
-    def render(self, view: View) -> list[dict[str, Any]]:
-        """The offensives in effect, by actor name, then offensive name."""
+    def render(self, view: View) -> Iterator[dict[str, Any]]:
+        """The offensives in effect, by actor name, then offensive name, each made as it is
+        read."""
         shown = [o for o in self.active.values() if o.ending is None or not view.ended(o.ending)]
         shown.sort(key=lambda o: (view.sort_name(o.actor, "actor"), o.folded, o.started))
-        return [
+        return (
             {
                 "id": o.started,
                 "actor": view.ref(o.actor, "actor"),
@@ -138,7 +140,7 @@ class Offensives(Section):
                 **view.cite(o.basis()),
             }
             for o in shown
-        ]
+        )
 
     def to_json(self) -> Any:
         """The section's state as JSON-ready data."""

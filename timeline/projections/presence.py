@@ -17,6 +17,7 @@ than one place, where the troops left from is unknown, so every presence becomes
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,8 +193,8 @@ class Forces(Section):
             self.by_actor.pop(presence.actor, None)
         self.ledger.rebase(presence.basis(), [], None)
 
-    def render(self, view: View) -> list[dict[str, Any]]:
-        """The presences in effect, by actor name, then place name."""
+    def render(self, view: View) -> Iterator[dict[str, Any]]:
+        """The presences in effect, by actor name, then place name, each made as it is read."""
         shown = [
             p
             for p in self.presences.values()
@@ -202,7 +203,7 @@ class Forces(Section):
         shown.sort(
             key=lambda p: (view.sort_name(p.actor, "actor"), view.sort_name(p.place, "place"))
         )
-        return [
+        return (
             {
                 "actor": view.ref(p.actor, "actor"),
                 "place": view.ref(p.place, "place"),
@@ -213,7 +214,7 @@ class Forces(Section):
                 **view.cite(p.basis()),
             }
             for p in shown
-        ]
+        )
 
     def to_json(self) -> Any:
         """The section's state as JSON-ready data."""

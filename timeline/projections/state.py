@@ -13,9 +13,10 @@ events it rests on, and the answer compares them with `at`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -141,15 +142,7 @@ class Answer:
 
         Only the sections in `included` appear.
         """
-        out: dict[str, Any] = {
-            "timeline": self.timeline,
-            "at": format_instant(self.at),
-            "as_known": format_instant(self.as_known) if self.as_known else None,
-            "as_published": format_instant(self.as_published) if self.as_published else None,
-            "unpublished": self.unpublished,
-        }
-        if self.left_out:
-            out["left_out"] = dict(self.left_out)
+        out = _header(self)
         for name in self.sections():
             value = getattr(self, name)
             document = value if isinstance(value, dict) else list(value)
@@ -198,6 +191,126 @@ class Answer:
                     items = getattr(self, name)
                     changes[name] = tuple(i for i in items if mentions(i) & wanted)
         return replace(self, **changes)
+
+
+def _header(answer: Answer | AnswerStream) -> dict[str, Any]:
+    """The keys of an answer's JSON document before its sections."""
+    out: dict[str, Any] = {
+        "timeline": answer.timeline,
+        "at": format_instant(answer.at),
+        "as_known": format_instant(answer.as_known) if answer.as_known else None,
+        "as_published": format_instant(answer.as_published) if answer.as_published else None,
+        "unpublished": answer.unpublished,
+    }
+    if answer.left_out:
+        out["left_out"] = dict(answer.left_out)
+    return out
+
+
+# A section as a stream gives it: a list section's facts, made as they are read, or the
+# fatality figures.
+Content = Iterator[Item] | dict[str, Any]
+
+
+@dataclass
+class AnswerStream:
+    """An answer whose facts are made as they are read, for a reader that writes each out
+    before the next is made: the folded state is in memory, the answer never is whole.
+
+    `contents` gives every section in display order, those left out of `included` too
+    (whoever reads it must take them in order: the claims section shows the claims that the
+    facts of the sections before it cite, and each section is read to its end before the
+    next is made). Read it once, through `sections`.
+    """
+
+    timeline: str
+    at: datetime
+    contents: Iterator[tuple[str, Content]]
+    as_known: datetime | None = None
+    as_published: datetime | None = None
+    unpublished: int | None = None
+    included: tuple[str, ...] = SECTIONS
+    left_out: Mapping[str, int] = field(default_factory=dict)
+
+    def header(self) -> dict[str, Any]:
+        """The keys of the answer's JSON document before its sections (see `Answer.to_json`)."""
+        return _header(self)
+
+    def sections(self) -> Iterator[tuple[str, Content]]:
+        """The sections this answer carries, in display order: (name, facts or figures)."""
+        for name, content in self.contents:
+            if name in self.included:
+                yield name, content
+
+    def close(self) -> None:
+        """Let go of what is left unread (and of the state it was made from)."""
+        close = getattr(self.contents, "close", None)
+        if close is not None:
+            close()
+
+    def filter(
+        self, sections: Iterable[str] | None, entities: Iterable[str] | None
+    ) -> AnswerStream:
+        """This answer with only the given sections and facts: as `Answer.filter`, each fact
+        kept or not as it is made."""
+        keep = set(SECTIONS if sections is None else sections)
+        unknown = keep - set(SECTIONS)
+        if unknown:
+            raise ValueError(f"unknown sections: {', '.join(sorted(unknown))}")
+        included = tuple(s for s in self.included if s in keep)
+        if entities is None:
+            return replace(self, included=included)
+        wanted = set(entities)
+
+        def filtered() -> Iterator[tuple[str, Content]]:
+            for name, content in self.contents:
+                if isinstance(content, dict):
+                    # Figures already of the entities' events (`entities`) are left whole.
+                    yield name, content if "entities" in content else only_actors(content, wanted)
+                else:
+                    yield name, (item for item in content if mentions(item) & wanted)
+
+        return replace(self, included=included, contents=filtered())
+
+    def limit(self, count: int) -> AnswerStream:
+        """This answer with at most `count` facts in each list section, as `Answer.limit`.
+        What it left out is counted before the first fact is read (the header says it), so
+        this reads the whole answer now and keeps at most `count` facts of each section."""
+        if count < 0:
+            raise ValueError(f"a limit of {count} facts")
+        left_out = dict(self.left_out)
+        kept: list[tuple[str, dict[str, Any] | list[Item]]] = []
+        for name, content in self.contents:
+            if isinstance(content, dict) or name == "recent":
+                kept.append((name, content if isinstance(content, dict) else list(content)))
+                continue
+            first = list(islice(content, count))
+            # Counted in every list section, as `Answer.limit` counts them.
+            more = sum(1 for _ in content)
+            if more:
+                left_out[name] = left_out.get(name, 0) + more
+            kept.append((name, first))
+        return replace(
+            self,
+            left_out=left_out,
+            contents=((n, c if isinstance(c, dict) else iter(c)) for n, c in kept),
+        )
+
+    def collect(self) -> Answer:
+        """The whole answer, read now."""
+        changes: dict[str, Any] = {}
+        for name, content in self.sections():
+            changes[name] = content if isinstance(content, dict) else tuple(content)
+        return Answer(
+            timeline=self.timeline,
+            at=self.at,
+            as_known=self.as_known,
+            as_published=self.as_published,
+            unpublished=self.unpublished,
+            included=self.included,
+            left_out=self.left_out,
+            **changes,
+        )
 
 
 def mentions(item: Mapping[str, Any]) -> set[str]:
@@ -359,6 +472,27 @@ class Projector:
         left out what was recorded after it. At most `recent.CAPACITY` recent events.
         `continuing` names the datasets (of `datasets_to_follow`) that have events starting
         at or after `at`: their fatality coverage reaches past it."""
+        return self.stream(
+            at,
+            registry,
+            timeline=timeline,
+            as_known=as_known,
+            recent_limit=recent_limit,
+            continuing=continuing,
+        ).collect()
+
+    def stream(
+        self,
+        at: datetime,
+        registry: Registry,
+        *,
+        timeline: str,
+        as_known: datetime | None = None,
+        recent_limit: int = 50,
+        continuing: Collection[str] = (),
+    ) -> AnswerStream:
+        """`answer`, its facts made as they are read (see `AnswerStream`). Fold nothing more
+        into this projector until the stream is read or closed."""
         instant = to_micros(at)
         if self._last is not None and instant <= self._last:
             raise ValueError(
@@ -367,18 +501,32 @@ class Projector:
                 "before the instant"
             )
         view = View(instant, registry, self.ledger)
-        # Claims last: the other sections note in the view the claims their facts rest on.
-        return Answer(
+        return AnswerStream(
             timeline=timeline,
             at=from_micros(instant),
             as_known=from_micros(to_micros(as_known)) if as_known is not None else None,
-            control=tuple(self.control.render(view)),
-            offensives=tuple(self.offensives.render(view)),
-            support=tuple(self.support.render(view)),
-            presence=tuple(self.presence.render(view)),
-            materiel=tuple(self.materiel.render(view)),
-            ceasefires=tuple(self.ceasefires.render(view)),
-            fatalities=self.fatalities.render(view, continuing),
-            claims=tuple(self.claims.render(view)),
-            recent=tuple(self.recent.render(view, max(0, min(recent_limit, CAPACITY)))),
+            contents=self._contents(view, max(0, min(recent_limit, CAPACITY)), continuing),
         )
+
+    def _contents(
+        self, view: View, recent_limit: int, continuing: Collection[str]
+    ) -> Iterator[tuple[str, Content]]:
+        renders: tuple[tuple[str, Callable[[], Content]], ...] = (
+            ("control", lambda: self.control.render(view)),
+            ("offensives", lambda: self.offensives.render(view)),
+            ("support", lambda: self.support.render(view)),
+            ("presence", lambda: self.presence.render(view)),
+            ("materiel", lambda: self.materiel.render(view)),
+            ("ceasefires", lambda: self.ceasefires.render(view)),
+            ("fatalities", lambda: self.fatalities.render(view, continuing)),
+            # Claims after the others: their facts note in the view the claims they rest on.
+            ("claims", lambda: self.claims.render(view)),
+            ("recent", lambda: iter(self.recent.render(view, recent_limit))),
+        )
+        for name, render in renders:
+            content = render()
+            yield name, content
+            if not isinstance(content, dict):
+                # What the reader left unread is made now, for the claims it notes.
+                for _ in content:
+                    pass

@@ -9,6 +9,7 @@ listed under `ending`; once the fold has passed that event's end the removal is 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,10 +184,16 @@ class Support(Section):
     def _over(self, event_id: str, now: int) -> bool:
         return self.ledger.entries[event_id].end <= now
 
-    def render(self, view: View) -> list[dict[str, Any]]:
-        """The relations in effect, by backer name, then backed name."""
-        items = []
-        for relation in self.relations.values():
+    def render(self, view: View) -> Iterator[dict[str, Any]]:
+        """The relations in effect, by backer name, then backed name, each made as it is
+        read."""
+        # Sorted before any is made: the order the relations' names give (stable, so that
+        # relations of the same two actors keep the order they were folded in).
+        ordered = sorted(
+            self.relations.values(),
+            key=lambda r: (view.sort_name(r.backer), view.sort_name(r.backed)),
+        )
+        for relation in ordered:
             removal = self.removed_by(relation)
             if removal is not None and view.ended(removal):
                 continue  # ended, or every kind it had is over
@@ -205,7 +212,7 @@ class Support(Section):
                 + [i for k in kinds for i in relation.kinds[k]]
                 + [relation.ended_by, relation.renewed_by]
             )
-            items.append(
+            yield (
                 {
                     "backer": view.ref(relation.backer, "actor"),
                     "backed": view.ref(relation.backed, "actor"),
@@ -216,10 +223,6 @@ class Support(Section):
                     **view.cite(basis),
                 }
             )
-        items.sort(
-            key=lambda i: (view.sort_name(i["backer"]["id"]), view.sort_name(i["backed"]["id"]))
-        )
-        return items
 
     def to_json(self) -> Any:
         """The section's state as JSON-ready data."""

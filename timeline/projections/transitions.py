@@ -280,7 +280,7 @@ class Stepper:
         self.projector = projector if projector is not None else Projector()
         self._view = View(_OVER, registry, self.projector.ledger)
         # Each section's rendering (every section has one, though the base class declares none).
-        self._renders: dict[str, Callable[[View], list[Item]]] = {}
+        self._renders: dict[str, Callable[[View], Iterable[Item]]] = {}
         self._routes: dict[str, list[str]] = {}
         for name in sections:
             section = getattr(self.projector, name)
@@ -293,7 +293,8 @@ class Stepper:
         return frozenset(self._routes)
 
     def _render(self, names: Sequence[str]) -> dict[str, list[Item]]:
-        return {name: self._renders[name](self._view) for name in names}
+        # Made now, before the event changes the state they are made from.
+        return {name: list(self._renders[name](self._view)) for name in names}
 
     def apply(self, event: Event, *, watch: bool = True) -> list[Item]:
         """Fold `event` in (events come in fold order); with `watch`, the transitions it made,
