@@ -11,6 +11,11 @@ PostgreSQL: each test run creates its own database on the server named by
 TIMELINE_TEST_POSTGRESQL (default postgresql://postgres@127.0.0.1:5432/test) and drops it at
 the end; each test gets its own schema in it. When the server cannot be reached the
 PostgreSQL tests are skipped with the reason, except under CI=true, where they fail.
+
+A test's database (`db_url`, `make_db_url`, `store`) is at the schema head already: a copy of
+a template each test process migrates once (tests/databases.py). The tests of what first use,
+migrations and upgrades do to a new database take `empty_db_url` or `make_empty_db_url`
+instead, which have no schema at all.
 """
 
 from __future__ import annotations
