@@ -113,15 +113,17 @@ def _database_factory(
 ) -> Iterator[Callable[[], str]]:
     made: list[tuple[PostgresqlTemplate, str]] = []
     counter = iter(range(1000))
+    # Names apart from the other factory's, which a test may use as well.
+    prefix = "db" if at_head else "empty"
 
     def make() -> str:
         if backend == "memory":
             stores = request.getfixturevalue("memory_stores")
-            url = f"{MEMORY_URL_PREFIX}db{next(counter)}"
+            url = f"{MEMORY_URL_PREFIX}{prefix}{next(counter)}"
             stores[url] = MemoryStore()
             return url
         if backend == "sqlite":
-            path = tmp_path / f"db{next(counter)}.sqlite"
+            path = tmp_path / f"{prefix}{next(counter)}.sqlite"
             if at_head:
                 return str(request.getfixturevalue("sqlite_template").copy(path))
             return f"sqlite:///{path}"
