@@ -11,6 +11,11 @@ PostgreSQL: each test run creates its own database on the server named by
 TIMELINE_TEST_POSTGRESQL (default postgresql://postgres@127.0.0.1:5432/test) and drops it at
 the end; each test gets its own schema in it. When the server cannot be reached the
 PostgreSQL tests are skipped with the reason, except under CI=true, where they fail.
+
+A test's database (`db_url`, `make_db_url`, `store`) is at the schema head already: a copy of
+a template each test process migrates once (tests/databases.py). The tests of what first use,
+migrations and upgrades do to a new database take `empty_db_url` or `make_empty_db_url`
+instead, which have no schema at all.
 """
 
 from __future__ import annotations
@@ -20,11 +25,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 
+from tests.databases import PostgresqlTemplate, SqliteTemplate, url_of_schema
 from timeline import database
 from timeline.store import Store
 from timeline.store.memory import MemoryStore
@@ -88,30 +93,66 @@ def memory_stores(monkeypatch: pytest.MonkeyPatch) -> dict[str, MemoryStore]:
     return stores
 
 
-@pytest.fixture
-def make_db_url(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    """A SQLite database at the schema head, migrated once per test process."""
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgresql_template(postgresql_database: str) -> Iterator[PostgresqlTemplate]:
+    """A schema at the head in the run's PostgreSQL database, migrated once per test
+    process, and the statements that copy it."""
+    template = PostgresqlTemplate(postgresql_database)
+    yield template
+    template.close()
+
+
+def _database_factory(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, *, at_head: bool
 ) -> Iterator[Callable[[], str]]:
-    """A factory of URLs of new empty databases on this test's backend."""
-    made: list[str] = []
+    made: list[tuple[PostgresqlTemplate, str]] = []
     counter = iter(range(1000))
+    # Names apart from the other factory's, which a test may use as well.
+    prefix = "db" if at_head else "empty"
 
     def make() -> str:
         if backend == "memory":
             stores = request.getfixturevalue("memory_stores")
-            url = f"{MEMORY_URL_PREFIX}db{next(counter)}"
+            url = f"{MEMORY_URL_PREFIX}{prefix}{next(counter)}"
             stores[url] = MemoryStore()
             return url
         if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / f'db{next(counter)}.sqlite'}"
-        else:
-            url = new_postgresql_schema(request.getfixturevalue("postgresql_database"))
-        made.append(url)
-        return url
+            path = tmp_path / f"{prefix}{next(counter)}.sqlite"
+            if at_head:
+                return str(request.getfixturevalue("sqlite_template").copy(path))
+            return f"sqlite:///{path}"
+        template = request.getfixturevalue("postgresql_template")
+        url = template.copy() if at_head else template.new_schema()
+        made.append((template, url))
+        return str(url)
 
     yield make
-    if backend == "postgresql" and made:
-        drop_postgresql_schemas(request.getfixturevalue("postgresql_database"), made)
+    for template, url in made:
+        template.drop([url])
+
+
+@pytest.fixture
+def make_db_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], str]]:
+    """A factory of URLs of new databases on this test's backend, at the schema head and
+    holding nothing else (copies of the template: see tests/databases.py)."""
+    yield from _database_factory(backend, tmp_path, request, at_head=True)
+
+
+@pytest.fixture
+def make_empty_db_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], str]]:
+    """A factory of URLs of new empty databases (no schema at all) on this test's backend,
+    for the tests of what first use, migrations and upgrades do to one."""
+    yield from _database_factory(backend, tmp_path, request, at_head=False)
 
 
 def new_postgresql_schema(base: str) -> str:
@@ -121,7 +162,7 @@ def new_postgresql_schema(base: str) -> str:
     with engine.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     engine.dispose()
-    return f"{base}?options={quote(f'-csearch_path={schema}')}"
+    return url_of_schema(base, schema)
 
 
 def drop_postgresql_schemas(base: str, urls: list[str]) -> None:
@@ -136,8 +177,14 @@ def drop_postgresql_schemas(base: str, urls: list[str]) -> None:
 
 @pytest.fixture
 def db_url(make_db_url: Callable[[], str]) -> str:
-    """The URL of an empty database on this test's backend (schema not yet created)."""
+    """The URL of a new database at the schema head on this test's backend."""
     return make_db_url()
+
+
+@pytest.fixture
+def empty_db_url(make_empty_db_url: Callable[[], str]) -> str:
+    """The URL of a new empty database on this test's backend (schema not yet created)."""
+    return make_empty_db_url()
 
 
 @pytest.fixture
@@ -177,7 +224,7 @@ def libya_store(
         with engine.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         engine.dispose()
-        url = f"{base}?options={quote(f'-csearch_path={schema}')}"
+        url = url_of_schema(base, schema)
     engine = database.open_engine(url)
     store = SqlStore(engine)
     load_seed(store, "libya")

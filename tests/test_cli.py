@@ -550,23 +550,27 @@ def test_the_timeline_option(cli: Invoke, tmp_path: Path) -> None:
 
 
 @ON_THE_DATABASES
-def test_db_commands(cli: Invoke) -> None:
+def test_db_commands(cli: Invoke, empty_db_url: str) -> None:
     from timeline.schema import SCHEMA_REVISION as HEAD
 
-    assert ok(cli("db", "current")) == f"base (empty) (head is {HEAD})\n"
-    assert ok(cli("db", "upgrade")) == f"at revision {HEAD}\n"
-    assert ok(cli("db", "current")) == f"{HEAD} (head)\n"
-    ok(cli("create", "libya", "--zone", "UTC"))
-    ok(cli("add", "note", "2020", "x"))
-    assert ok(cli("db", "downgrade", "0001")) == "at revision 0001\n"
-    assert ok(cli("db", "current")) == f"0001 (head is {HEAD})\n"
-    assert ok(cli("db", "upgrade")) == f"at revision {HEAD}\n"
-    assert [r["title"] for r in events_json(cli)] == ["x"]
-    assert ok(cli("db", "downgrade", "base")) == "at revision base\n"
-    assert ok(cli("db", "current")) == f"base (empty) (head is {HEAD})\n"
+    def on_new(*args: str, input: str | None = None) -> Result:
+        # A new database, with no schema yet (not one at the head, as `cli`'s is).
+        return cli("--db", empty_db_url, *args, input=input)
+
+    assert ok(on_new("db", "current")) == f"base (empty) (head is {HEAD})\n"
+    assert ok(on_new("db", "upgrade")) == f"at revision {HEAD}\n"
+    assert ok(on_new("db", "current")) == f"{HEAD} (head)\n"
+    ok(on_new("create", "libya", "--zone", "UTC"))
+    ok(on_new("add", "note", "2020", "x"))
+    assert ok(on_new("db", "downgrade", "0001")) == "at revision 0001\n"
+    assert ok(on_new("db", "current")) == f"0001 (head is {HEAD})\n"
+    assert ok(on_new("db", "upgrade")) == f"at revision {HEAD}\n"
+    assert [r["title"] for r in events_json(on_new)] == ["x"]
+    assert ok(on_new("db", "downgrade", "base")) == "at revision base\n"
+    assert ok(on_new("db", "current")) == f"base (empty) (head is {HEAD})\n"
     # The next command brings the schema back to head, empty.
-    assert json.loads(ok(cli("timelines", "--format", "json"))) == []
-    assert ok(cli("db", "current")) == f"{HEAD} (head)\n"
+    assert json.loads(ok(on_new("timelines", "--format", "json"))) == []
+    assert ok(on_new("db", "current")) == f"{HEAD} (head)\n"
 
 
 # -- bad input ---------------------------------------------------------------------------------

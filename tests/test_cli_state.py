@@ -160,10 +160,10 @@ def test_the_default_database_answers_at_once_and_says_so_once() -> None:
     assert again.stdout == first.stdout
 
 
-def test_a_named_database_starts_empty(db_url: str) -> None:
+def test_a_named_database_starts_empty(empty_db_url: str) -> None:
     # (Made by a command that writes: one that reads creates no SQLite file.)
-    assert CliRunner().invoke(main, ["--db", db_url, "db", "upgrade"]).exit_code == 0
-    result = CliRunner().invoke(main, ["--db", db_url, "at", "2020-05-26"])
+    assert CliRunner().invoke(main, ["--db", empty_db_url, "db", "upgrade"]).exit_code == 0
+    result = CliRunner().invoke(main, ["--db", empty_db_url, "at", "2020-05-26"])
     assert result.exit_code == 2
     assert "no timeline yet" in result.stderr
 

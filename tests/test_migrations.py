@@ -22,6 +22,13 @@ TABLES = {"timelines", "imports", "events", "snapshots", "feeds", "heads", "anch
 
 
 @pytest.fixture
+def db_url(empty_db_url: str) -> str:
+    """A new empty database: these tests are about what making its schema does, so it does
+    not come from the template at the head that other tests start from."""
+    return empty_db_url
+
+
+@pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """An engine on an empty database: no schema yet."""
     engine = database.create(db_url)

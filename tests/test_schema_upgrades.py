@@ -27,26 +27,21 @@ from timeline.store.sql import ADVISORY_LOCK_KEY, SqlStore
 REPO = Path(__file__).resolve().parent.parent
 OLD = "0002"
 UPGRADED = f"upgraded the database schema from {OLD} to {SCHEMA_REVISION}\n"
-# Long enough for a process that did not wait for the lock to have started and finished.
-BLOCKED_FOR = 3.0
+# How long a process seen waiting for the schema lock is watched for getting past it.
+BLOCKED_FOR = 0.3
+
+
+@pytest.fixture
+def db_url(empty_db_url: str) -> str:
+    """A new empty database: these tests are about what making its schema does, so it does
+    not come from the template at the head that other tests start from."""
+    return empty_db_url
 
 
 def invoke(db_url: str, *args: str) -> Result:
     from timeline.cli import main
 
     return CliRunner().invoke(main, ["--db", db_url, *args])
-
-
-def timeline(db_url: str, *args: str) -> subprocess.Popen[str]:
-    """`timeline --db URL ARGS...` as a process of its own."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "timeline", "--db", db_url, *args],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def revision(db_url: str) -> str | None:
@@ -246,12 +241,77 @@ def test_the_schema_lock_is_not_the_writers_lock() -> None:
     assert database.SCHEMA_LOCK_KEY != ADVISORY_LOCK_KEY
 
 
-def run_behind_the_lock(db_url: str, backend: str, *args: str) -> tuple[str, str]:
-    """Run `timeline ARGS` while the schema lock is held: it must wait, and change nothing,
-    until the lock is released; then it must succeed. Returns its stdout and stderr."""
+# `timeline ARGS...` with every SQLite statement it starts written, one a line, to the file
+# named first: how a test sees it begin the transaction that takes the schema lock.
+TRACED = """
+import runpy, sys
+from sqlite3 import dbapi2
+
+trace = open(sys.argv.pop(1), "a", buffering=1, encoding="utf-8")
+connect = dbapi2.connect
+
+
+def traced(*args, **kwargs):
+    connection = connect(*args, **kwargs)
+    connection.set_trace_callback(lambda sql: trace.write(" ".join(sql.split()) + "\\n"))
+    return connection
+
+
+dbapi2.connect = traced
+runpy.run_module("timeline", run_name="__main__", alter_sys=True)
+"""
+
+
+def traced_timeline(db_url: str, trace: Path, *args: str) -> subprocess.Popen[str]:
+    """`timeline --db URL ARGS...` as a process of its own, its SQLite statements traced."""
+    return subprocess.Popen(
+        [sys.executable, "-c", TRACED, str(trace), "--db", db_url, *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def waits_for_the_schema_lock(db_url: str, backend: str, trace: Path) -> bool:
+    """Whether a process is waiting for the schema lock of the database: on SQLite, the
+    traced process has begun the exclusive transaction; on PostgreSQL, a session asks for
+    the advisory lock and has not been granted it."""
+    if backend == "sqlite":
+        return trace.exists() and any(
+            line.startswith("BEGIN EXCLUSIVE") for line in trace.read_text().splitlines()
+        )
+    engine = database.create(db_url)
+    try:
+        with engine.connect() as conn:
+            waiting = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1"
+                    " AND database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"
+                ),
+                {"high": database.SCHEMA_LOCK_KEY >> 32, "low": database.SCHEMA_LOCK_KEY % 2**32},
+            ).scalar()
+    finally:
+        engine.dispose()
+    return bool(waiting)
+
+
+def run_behind_the_lock(db_url: str, backend: str, tmp_path: Path, *args: str) -> tuple[str, str]:
+    """Run `timeline ARGS` while the schema lock is held: it must reach the lock and wait
+    there, changing nothing, until the lock is released; then it must succeed. Returns its
+    stdout and stderr."""
     before = revision(db_url)
+    trace = tmp_path / "trace"
     with schema_lock_held(db_url, backend):
-        process = timeline(db_url, *args)
+        process = traced_timeline(db_url, trace, *args)
+        deadline = time.monotonic() + 60
+        while not waits_for_the_schema_lock(db_url, backend, trace):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the process never reached the schema lock"
+            time.sleep(0.01)
         with suppress(subprocess.TimeoutExpired):
             process.wait(timeout=BLOCKED_FOR)
         assert process.poll() is None, process.communicate()
@@ -262,28 +322,30 @@ def run_behind_the_lock(db_url: str, backend: str, *args: str) -> tuple[str, str
     return stdout, stderr
 
 
-def test_creating_a_new_database_waits_for_the_schema_lock(db_url: str, backend: str) -> None:
+def test_creating_a_new_database_waits_for_the_schema_lock(
+    db_url: str, backend: str, tmp_path: Path
+) -> None:
     if backend == "sqlite":
         # The file has to exist to be locked: an empty one, in the journal mode timeline uses
         # (with which the lock still lets others read, as it does in a database in use).
         path = db_url.removeprefix("sqlite:///")
         sqlite3.connect(path).execute("PRAGMA journal_mode = WAL").connection.close()
-    stdout, stderr = run_behind_the_lock(db_url, backend, "timelines", "--format", "json")
+    stdout, stderr = run_behind_the_lock(db_url, backend, tmp_path, "timelines", "--format", "json")
     assert (stdout, stderr) == ("[]\n", "")
 
 
-def test_db_upgrade_waits_for_the_schema_lock(db_url: str, backend: str) -> None:
+def test_db_upgrade_waits_for_the_schema_lock(db_url: str, backend: str, tmp_path: Path) -> None:
     make_old(db_url)
-    stdout, stderr = run_behind_the_lock(db_url, backend, "db", "upgrade")
+    stdout, stderr = run_behind_the_lock(db_url, backend, tmp_path, "db", "upgrade")
     assert (stdout, stderr) == (f"at revision {SCHEMA_REVISION}\n", "")
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_upgrading_an_old_sqlite_database_waits_for_the_schema_lock(
-    db_url: str, backend: str
+    db_url: str, backend: str, tmp_path: Path
 ) -> None:
     make_old(db_url)
-    stdout, stderr = run_behind_the_lock(db_url, backend, "timelines", "--format", "json")
+    stdout, stderr = run_behind_the_lock(db_url, backend, tmp_path, "timelines", "--format", "json")
     assert stderr == UPGRADED
     assert [row["name"] for row in json.loads(stdout)] == ["libya"]
 

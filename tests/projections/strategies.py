@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -71,102 +72,139 @@ DAYS = 90
 START = datetime(2019, 12, 20, tzinfo=UTC)  # instants to answer at range from here
 SPAN_MINUTES = 200 * 24 * 60
 
+# Strategies are built once, here, rather than inside the composites below on every draw:
+# a new strategy is validated each time it is drawn from, which cost most of the time of
+# the property tests (same values either way).
 actors = st.sampled_from(ACTORS)
 places = st.sampled_from(PLACES)
 maybe_place = st.none() | places
+_DAY_OFFSETS = st.integers(0, DAYS)
+_DATE_FORMS = st.sampled_from(["day", "day", "day", "month", "week", "minute", "interval"])
+_HOURS = st.integers(0, 23)
+_MINUTES = st.integers(0, 59)
+_INTERVAL_DAYS = st.integers(1, 40)
+_DAY_SUFFIXES = st.sampled_from(["", "", "~", "?"])
+_BOOLEANS = st.booleans()
+_NAMES = st.sampled_from(NAMES)
+_CEASEFIRES = st.sampled_from(CEASEFIRES)
+_ITEMS = st.sampled_from(ITEMS)
+_HOW_LOST = st.sampled_from(["destroyed", "captured", "lost", "withdrawn"])
+_STRENGTHS = st.integers(1, 1000)
+_COUNTS = st.integers(0, 50)
+_PARTIES = st.lists(actors, max_size=2)
+_CONTESTING = st.lists(actors, min_size=1, max_size=2)
+_SUPPORT_KINDS = st.lists(st.sampled_from(SUPPORT_KINDS), max_size=2)
+_ABOUT = st.lists(actors | places, max_size=2)
+_ONE_IN_FOUR = st.integers(0, 3)
+_FATALITIES = st.integers(0, 30)
+_SOURCE_LISTS = st.lists(st.sampled_from(SOURCES), max_size=2, unique=True)
 
 
 @st.composite
 def date_texts(draw: st.DrawFn) -> str:
     """A fuzzy date text: a day, a month, a week, a minute, or an interval of days."""
-    day = FIRST_DAY + timedelta(days=draw(st.integers(0, DAYS)))
-    form = draw(st.sampled_from(["day", "day", "day", "month", "week", "minute", "interval"]))
+    day = FIRST_DAY + timedelta(days=draw(_DAY_OFFSETS))
+    form = draw(_DATE_FORMS)
     if form == "month":
         return f"{day:%Y-%m}"
     if form == "week":
         year, week, _ = day.isocalendar()
         return f"{year:04d}-W{week:02d}"
     if form == "minute":
-        return f"{day:%Y-%m-%d}T{draw(st.integers(0, 23)):02d}:{draw(st.integers(0, 59)):02d}"
+        return f"{day:%Y-%m-%d}T{draw(_HOURS):02d}:{draw(_MINUTES):02d}"
     if form == "interval":
-        last = day + timedelta(days=draw(st.integers(1, 40)))
+        last = day + timedelta(days=draw(_INTERVAL_DAYS))
         return f"{day:%Y-%m-%d}/{last:%Y-%m-%d}"
-    return f"{day:%Y-%m-%d}" + draw(st.sampled_from(["", "", "~", "?"]))
+    return f"{day:%Y-%m-%d}" + draw(_DAY_SUFFIXES)
 
 
 def _optional(draw: st.DrawFn, fields: dict[str, Any], name: str, strategy: Any) -> None:
-    if draw(st.booleans()):
+    if draw(_BOOLEANS):
         fields[name] = draw(strategy)
+
+
+@cache
+def _kinds(kinds: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.sampled_from(kinds)
+
+
+@cache
+def _refs(n: int) -> st.SearchStrategy[str]:
+    return st.integers(1, n).map(lambda i: f"e{i}")
 
 
 @st.composite
 def kind_fields(draw: st.DrawFn, n: int, kinds: list[str] = WEIGHTED) -> tuple[str, dict[str, Any]]:
     """A kind (one of `kinds`) and valid fields for it; event references are ids e1..en."""
-    kind = draw(st.sampled_from(kinds))
-    ref = st.integers(1, n).map(lambda i: f"e{i}")
+    return _kind_fields(draw, n, kinds)
+
+
+def _kind_fields(draw: st.DrawFn, n: int, kinds: list[str]) -> tuple[str, dict[str, Any]]:
+    kind = draw(_kinds(tuple(kinds)))
+    ref = _refs(n)
     fields: dict[str, Any] = {}
     if kind == "control":
         fields = {"place": draw(places), "by": draw(actors)}
         _optional(draw, fields, "from", actors)
-        _optional(draw, fields, "partial", st.booleans())
+        _optional(draw, fields, "partial", _BOOLEANS)
     elif kind == "control.contested":
-        fields = {"place": draw(places), "parties": draw(st.lists(actors, min_size=1, max_size=2))}
+        fields = {"place": draw(places), "parties": draw(_CONTESTING)}
     elif kind == "offensive.started":
-        fields = {"actor": draw(actors), "name": draw(st.sampled_from(NAMES))}
+        fields = {"actor": draw(actors), "name": draw(_NAMES)}
         _optional(draw, fields, "target", places)
     elif kind == "offensive.ended":
-        fields = {"offensive": draw(ref | st.sampled_from(NAMES))}
+        fields = {"offensive": draw(ref | _NAMES)}
     elif kind in ("support.started", "support.ended"):
         fields = {"backer": draw(actors), "backed": draw(actors)}
-        _optional(draw, fields, "kinds", st.lists(st.sampled_from(SUPPORT_KINDS), max_size=2))
+        _optional(draw, fields, "kinds", _SUPPORT_KINDS)
     elif kind == "deployment":
         fields = {"actor": draw(actors)}
         _optional(draw, fields, "place", places)
-        _optional(draw, fields, "strength", st.integers(1, 1000))
+        _optional(draw, fields, "strength", _STRENGTHS)
         _optional(draw, fields, "on_behalf_of", actors)
     elif kind == "withdrawal":
         fields = {"actor": draw(actors)}
         _optional(draw, fields, "place", places)
-        _optional(draw, fields, "strength", st.integers(1, 1000))
-        _optional(draw, fields, "complete", st.booleans())
+        _optional(draw, fields, "strength", _STRENGTHS)
+        _optional(draw, fields, "complete", _BOOLEANS)
     elif kind == "materiel.transferred":
-        fields = {"item": draw(st.sampled_from(ITEMS))}
-        _optional(draw, fields, "count", st.integers(0, 50))
+        fields = {"item": draw(_ITEMS)}
+        _optional(draw, fields, "count", _COUNTS)
         _optional(draw, fields, "place", places)
         _optional(draw, fields, "holder", actors)
         _optional(draw, fields, "supplier", actors)
     elif kind == "materiel.lost":
-        how = draw(st.sampled_from(["destroyed", "captured", "lost", "withdrawn"]))
-        fields = {"item": draw(st.sampled_from(ITEMS)), "how": how}
-        _optional(draw, fields, "count", st.integers(0, 50))
+        how = draw(_HOW_LOST)
+        fields = {"item": draw(_ITEMS), "how": how}
+        _optional(draw, fields, "count", _COUNTS)
         _optional(draw, fields, "place", places)
         _optional(draw, fields, "holder", actors)
         _optional(draw, fields, "supplier", actors)
         if how == "captured":
             _optional(draw, fields, "captured_by", actors)
     elif kind.startswith("ceasefire."):
-        fields = {"ceasefire": draw(st.sampled_from(CEASEFIRES))}
+        fields = {"ceasefire": draw(_CEASEFIRES)}
         name = "by" if kind == "ceasefire.violated" else "parties"
-        _optional(draw, fields, name, st.lists(actors, max_size=2))
+        _optional(draw, fields, name, _PARTIES)
     elif kind == "agreement":
-        fields = {"name": "deal", "parties": draw(st.lists(actors, max_size=2))}
-        _optional(draw, fields, "ceasefire", st.sampled_from(CEASEFIRES))
+        fields = {"name": "deal", "parties": draw(_PARTIES)}
+        _optional(draw, fields, "ceasefire", _CEASEFIRES)
     elif kind in ("statement", "claim"):
         fields = {"by": draw(actors), "text": "says so"}
-        _optional(draw, fields, "about", st.lists(actors | places, max_size=2))
+        _optional(draw, fields, "about", _ABOUT)
         if kind == "claim":
             _optional(draw, fields, "asserts", ref)
     elif kind == "denial":
         fields = {"by": draw(actors), "denies": draw(ref)}
     elif kind in ("clash", "strike", "note"):
-        _optional(draw, fields, "actors", st.lists(actors, max_size=2))
+        _optional(draw, fields, "actors", _PARTIES)
         _optional(draw, fields, "place", places)
         if kind == "strike":
             _optional(draw, fields, "by", actors)
     elif kind == "actor.defined":
         fields = {"actor": draw(actors), "name": "An actor"}
-    if kind not in ("actor.defined",) and draw(st.integers(0, 3)) == 0:
-        fields["fatalities"] = draw(st.integers(0, 30))
+    if kind not in ("actor.defined",) and draw(_ONE_IN_FOUR) == 0:
+        fields["fatalities"] = draw(_FATALITIES)
     return kind, fields
 
 
@@ -175,17 +213,22 @@ def _key(text: str) -> tuple[datetime, datetime]:
     return parsed.start, parsed.end
 
 
+@cache
+def _date_text_lists(min_size: int, max_size: int) -> st.SearchStrategy[list[str]]:
+    return st.lists(date_texts(), min_size=min_size, max_size=max_size, unique_by=_key)
+
+
 @st.composite
 def logs(
     draw: st.DrawFn, min_size: int = 3, max_size: int = 25, kinds: list[str] = WEIGHTED
 ) -> list[Event]:
     """A log of effective events with distinct (start, end), so fold order never ties; their
     kinds are drawn from `kinds`."""
-    texts = draw(st.lists(date_texts(), min_size=min_size, max_size=max_size, unique_by=_key))
+    texts = draw(_date_text_lists(min_size, max_size))
     events = []
     for i, text in enumerate(texts, start=1):
-        kind, fields = draw(kind_fields(len(texts), kinds))
-        sources = tuple(draw(st.lists(st.sampled_from(SOURCES), max_size=2, unique=True)))
+        kind, fields = _kind_fields(draw, len(texts), kinds)
+        sources = tuple(draw(_SOURCE_LISTS))
         events.append(
             Event(
                 seq=i,
