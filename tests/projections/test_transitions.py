@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from timeline.dates import OPEN_END
@@ -275,6 +275,13 @@ def test_folding_the_transitions_onto_the_first_state_gives_the_second(
 
 @FAST
 @given(logs(min_size=5, max_size=30), instants, instants)
+@example(
+    # A place contested by nobody's holding before the second date: a change of the net view
+    # that no holder makes.
+    [make(1, "control.contested", "2020-01-01", place="p1", parties=["a1"])],
+    instant("2019-12-20"),
+    instant("2020-01-02"),
+)
 def test_the_net_view_is_the_fold_of_the_transitions_when_no_date_straddles_the_range(
     events: list[Event], one: datetime, two: datetime
 ) -> None:
@@ -290,12 +297,15 @@ def test_the_net_view_is_the_fold_of_the_transitions_when_no_date_straddles_the_
     fold(state, moved)
     assert state == keyed(second)
     # And the net view's control changes are the places whose holder the fold changed, or
-    # whose status, holders of parts or contesting parties changed under the same holder.
+    # whose status, holders of parts or contesting parties changed under the same holder, or
+    # that came to be fought over with nobody holding them (nothing -> contested), or ceased to be.
     before = {_ref(i["place"]): control_state(i) for i in first.control}
     after = {_ref(i["place"]): control_state(i) for i in second.control}
-    changed = {
-        p for p, holder in state["control"].items() if keyed(first)["control"].get(p) != holder
-    } | {p for p in after if p in before and before[p] != after[p]}
+    changed = (
+        {p for p, holder in state["control"].items() if keyed(first)["control"].get(p) != holder}
+        | {p for p in after if p in before and before[p] != after[p]}
+        | (after.keys() ^ before.keys())
+    )
     assert {c["place"]["id"] for c in diff(first, second).control} == changed
 
 
