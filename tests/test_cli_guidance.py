@@ -144,7 +144,7 @@ def test_ceasefire_violations_are_counted_by_name(libya: Invoke) -> None:
     assert "Libyan National Army 3" in text
     assert "lna 3" not in text
     answer = json.loads(libya("at", "2020-05-26", "-s", "ceasefires", "--format", "json").stdout)
-    january = answer["ceasefires"][0]
+    [january] = [c for c in answer["ceasefires"] if c["name"] == "January 2020 ceasefire"]
     assert {"id": "lna", "name": "Libyan National Army"} in january["violators"]
 
 

@@ -171,12 +171,15 @@ class Entry:
 
 
 Hook = Callable[[str, Entry], None]
-SourceKey = tuple[str | None, str | None, str | None]
+SourceKey = tuple[tuple[str, Any], ...]
 
 
 def source_key(source: Source) -> SourceKey:
-    """What makes two sources the same source."""
-    return (source.get("name"), source.get("url"), source.get("published"))
+    """What makes two sources the same source: all they say, `retrospective` included (one
+    outlet's article can be cited as news by one event and as a later account by another;
+    keyed by name, URL and date alone, whichever was met first stood for both, and an answer
+    depended on the order its facts were made in)."""
+    return tuple(sorted(source.items()))
 
 
 class Ledger:

@@ -36,7 +36,8 @@ from timeline.projections.presence import Forces
 from timeline.projections.recent import CAPACITY, Recent
 from timeline.projections.support import Support
 
-SNAPSHOT_VERSION = 4
+# 5: sources interned by all they say (basis.source_key), `retrospective` included.
+SNAPSHOT_VERSION = 5
 
 
 def encode_state(state: Mapping[str, Any]) -> bytes:
