@@ -68,9 +68,9 @@ def write_release_log(engine: Engine, batches: list[list[NewEvent]]) -> list[tup
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
+def engine(empty_db_url: str) -> Iterator[Engine]:
     """A database the release left behind: at 0006, a log of two timelines in one chain."""
-    engine = database.create(db_url)
+    engine = database.create(empty_db_url)
     database.upgrade(engine, BEFORE)
     yield engine
     engine.dispose()

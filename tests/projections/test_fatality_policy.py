@@ -269,7 +269,10 @@ def fed_logs(draw: st.DrawFn) -> tuple[list[Event], datetime]:
         if draw(st.booleans()):
             fields["fatalities"] = draw(st.integers(0, 30))
             if draw(st.booleans()):
-                fields["fatalities_among"] = {"gna": draw(st.integers(0, 5))}
+                # A breakdown of the total, as the vocabulary requires (never more than it).
+                fields["fatalities_among"] = {
+                    "gna": draw(st.integers(0, min(5, fields["fatalities"])))
+                }
         events.append(of(draw(st.sampled_from(DATASETS)), make(i, "clash", text, **fields)))
     starts = sorted(e.date.start for e in events)
     at = starts[draw(st.integers(0, len(starts) - 1))] + timedelta(

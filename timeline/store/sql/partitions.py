@@ -38,7 +38,18 @@ def create_partitions(conn: Connection, timeline: str) -> None:
     value = "'" + timeline.replace("'", "''") + "'"
     for table in PARTITIONED:
         name = partition_name(table, timeline)
-        conn.exec_driver_sql(f'CREATE TABLE "{name}" PARTITION OF {table} FOR VALUES IN ({value})')
+        # Made apart and attached, not `CREATE TABLE ... PARTITION OF`: that locks the whole
+        # partitioned table (ACCESS EXCLUSIVE) until the transaction ends, so every reader
+        # and writer of every timeline waited for the one creating a timeline, and a reader
+        # in the creating process itself waited forever. ATTACH PARTITION takes SHARE UPDATE
+        # EXCLUSIVE, which reads and appends do not wait for; it makes the partition's
+        # indexes and keys, and clones the row triggers and foreign keys, from the table's.
+        conn.exec_driver_sql(
+            f'CREATE TABLE "{name}" (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'
+        )
+        conn.exec_driver_sql(
+            f'ALTER TABLE {table} ATTACH PARTITION "{name}" FOR VALUES IN ({value})'
+        )
         if table in APPEND_ONLY:
             conn.exec_driver_sql(
                 f'CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON "{name}" '
