@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from collections.abc import Mapping
@@ -12,7 +13,7 @@ import pytest
 from timeline.choices import fold
 from timeline.entities import _fold
 from timeline.errors import ValidationError
-from timeline.events import ID_NAMESPACE, stable_id
+from timeline.events import ID_NAMESPACE, dumps_canonical, stable_id
 from timeline.limits import INT64_MAX, _check_values, check_int64
 
 
@@ -112,3 +113,70 @@ def test_cached_fold_is_fold() -> None:
     for name in ("Al Watiya", "al-watiya", "ALWATIYA", "Misrāta", "Ǆemal", "ﬁeld", ""):
         assert _fold(name) == fold(name)
         assert _fold(name) == fold(name)  # and again, from the cache
+
+
+def _json_module(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> Any:
+    roll = rng.random()
+    if depth < 3 and roll < 0.2:
+        return {_random_text(rng): _random_value(rng, depth + 1) for _ in range(rng.randrange(5))}
+    if depth < 3 and roll < 0.35:
+        items = [_random_value(rng, depth + 1) for _ in range(rng.randrange(5))]
+        return tuple(items) if rng.random() < 0.3 else items
+    if roll < 0.6:
+        return _random_text(rng)
+    if roll < 0.75:
+        return rng.choice([0, -1, 7, 2**63 - 1, -(2**63), 2**63, 2**64, -(2**70), 10**30])
+    if roll < 0.85:
+        return rng.choice([0.5, 1e16, 1e-5, 12.0001, -0.0, 1e300, 32.8872, float("inf")])
+    return rng.choice([True, False, None])
+
+
+def _random_text(rng: random.Random) -> str:
+    alphabet = [
+        lambda: chr(rng.randrange(0, 0x20)),
+        lambda: chr(rng.randrange(0x20, 0x7F)),
+        lambda: chr(rng.randrange(0x7F, 0x800)),
+        lambda: chr(rng.choice([0x2028, 0x2029, 0xFEFF, 0xFFFF, 0xD800, 0xDFFF])),
+        lambda: chr(rng.randrange(0x10000, 0x110000)),
+        lambda: rng.choice(['"', "\\", "/", "\n", "\t"]),
+    ]
+    return "".join(rng.choice(alphabet)() for _ in range(rng.randrange(0, 8)))
+
+
+def test_canonical_json_is_the_json_modules() -> None:
+    rng = random.Random(3)
+    for _ in range(5000):
+        value = _random_value(rng)
+        assert dumps_canonical(value) == _json_module(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"actors": ["a", "b"], "place": "tripoli", "fatalities": 3, "location": "Tripoli"},
+        {"z": 1, "a": 2, "é": 3, "\uffff": 4, "\U0001f600": 5, "": 6, "A": 7},
+        [{"name": "Reuters", "published": "2020-01-01"}],
+        {"lat": 32.8872, "lon": 1e16},
+        {1: "an integer key", 2: None},
+        {1: "keys json cannot sort", "a": None},
+        {"huge": 2**64, "text": "caf\u00e9\x00\x1f\u2028"},
+        {"surrogate": "\ud800"},
+        {"sub": _Int(5)},
+        {"s": type("S", (str,), {})("a subclass")},
+        [],
+        {},
+        "",
+    ],
+)
+def test_canonical_json_of_edge_values(value: Any) -> None:
+    def outcome(dumps: Any) -> str:
+        try:
+            return str(dumps(value))
+        except TypeError as err:
+            return f"TypeError: {err}"
+
+    assert outcome(dumps_canonical) == outcome(_json_module)

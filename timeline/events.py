@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from timeline import choices
 from timeline.dates import OPEN_END, DateError, FuzzyDate, parse_fuzzy
 
@@ -215,7 +217,35 @@ def event_id_for(timeline: str, given: str | None, fallback_key: str) -> str:
 
 def dumps_canonical(value: Any) -> str:
     """JSON with sorted keys and no insignificant whitespace: equal values, equal text."""
+    # The stored payload of every event, which the hash chain covers, so its text must not
+    # change. orjson writes the same text as the json module for texts, integers within 64
+    # bits, booleans and None in dicts with text keys, lists and tuples (tests hold the two
+    # to it, every code point included) and is ten times faster: two of these per appended
+    # event were a tenth of an import's time. Anything else (a float, whose exponent orjson
+    # spells otherwise, a huge integer, a subclass) goes to the json module as before.
+    if _plain(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+        except TypeError:  # orjson.JSONEncodeError: a text holding a lone surrogate
+            pass
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _plain(value: Any) -> bool:
+    # Whether orjson writes `value` exactly as the json module does (see dumps_canonical).
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return _INT64_MIN <= value <= _INT64_MAX
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return all(_plain(v) for v in value)
+    return False
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def chain_hash(prev_hash: str, content: bytes) -> str:
