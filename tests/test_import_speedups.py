@@ -6,11 +6,15 @@ import json
 import random
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pendulum
 import pytest
 
 from timeline.choices import fold
+from timeline.dates import OPEN_END, OPEN_START, to_micros
 from timeline.entities import _fold
 from timeline.errors import ValidationError
 from timeline.events import ID_NAMESPACE, dumps_canonical, stable_id
@@ -180,3 +184,44 @@ def test_canonical_json_of_edge_values(value: Any) -> None:
             return f"TypeError: {err}"
 
     assert outcome(dumps_canonical) == outcome(_json_module)
+
+
+def _micros_by_fields(instant: datetime) -> int:
+    # to_micros as integer arithmetic on the fields, without the datetime subtraction.
+    offset = instant.utcoffset()
+    assert offset is not None
+    days = instant.toordinal() - datetime(1970, 1, 1).toordinal()
+    seconds = ((days * 24 + instant.hour) * 60 + instant.minute) * 60 + instant.second
+    shift = (offset.days * 86_400 + offset.seconds) * 1_000_000 + offset.microseconds
+    return seconds * 1_000_000 + instant.microsecond - shift
+
+
+class _NoOffset(tzinfo):
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+def test_to_micros_agrees_with_the_field_arithmetic() -> None:
+    rng = random.Random(9)
+    zones = [
+        UTC,
+        ZoneInfo("Africa/Tripoli"),
+        ZoneInfo("America/St_Johns"),
+        ZoneInfo("Asia/Kathmandu"),
+    ]
+    zones += [timezone(timedelta(hours=14)), timezone(-timedelta(hours=12, minutes=30))]
+    instants = [OPEN_START, OPEN_END, datetime(1, 1, 1, 12, tzinfo=timezone(timedelta(hours=5)))]
+    for _ in range(3000):
+        naive = datetime(1, 1, 1) + timedelta(
+            microseconds=rng.randrange(0, 315_537_897_599_999_999)
+        )
+        instants.append(naive.replace(tzinfo=rng.choice(zones), fold=rng.randrange(2)))
+    instants.append(pendulum.datetime(2020, 5, 27, tz="Africa/Tripoli"))
+    for instant in instants:
+        assert to_micros(instant) == _micros_by_fields(instant), instant
+
+
+def test_to_micros_refuses_a_datetime_without_offset() -> None:
+    for instant in (datetime(2020, 1, 1), datetime(2020, 1, 1, tzinfo=_NoOffset())):
+        with pytest.raises(ValueError, match="naive"):
+            to_micros(instant)
