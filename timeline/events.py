@@ -239,9 +239,16 @@ def _plain(value: Any) -> bool:
     if kind is int:
         return _INT64_MIN <= value <= _INT64_MAX
     if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
+        for key, item in value.items():
+            if type(key) is not str or (type(item) is not str and not _plain(item)):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_plain(v) for v in value)
+        # A loop rather than all(): the generator cost more than the checks of a short list.
+        for item in value:  # noqa: SIM110
+            if type(item) is not str and not _plain(item):
+                return False
+        return True
     return False
 
 
