@@ -237,7 +237,7 @@ def _plain(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return _INT64_MIN <= value <= _INT64_MAX
+        return bool(_INT64_MIN <= value <= _INT64_MAX)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or (type(item) is not str and not _plain(item)):
