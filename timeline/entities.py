@@ -8,6 +8,7 @@ and says which entities come closest when a name matches none or several.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -73,6 +74,9 @@ class Entity:
         yield from self.aliases
 
 
+# Imports and native documents look the same few hundred names up for every event; folding
+# one (NFKD, casefold) cost more than the registry lookup it keys. Pure, so cached as is.
+@functools.lru_cache(maxsize=8192)
 def _fold(text: str) -> str:
     return fold(text)
 

@@ -82,10 +82,12 @@ def dataset_name(dataset: str) -> str:
 
 def participants(event: Event) -> list[str]:
     """The actors an event says took part: `actors`, `by` and `actor`."""
+    fields = event.fields
     found: dict[str, None] = {}
     for name in ("actors", "by", "actor"):
-        for actor in list_field(event.fields, name):
-            found[actor] = None
+        if name in fields:  # an event names one or two of these: the rest are not asked for
+            for actor in list_field(fields, name):
+                found[actor] = None
     return list(found)
 
 
@@ -125,9 +127,10 @@ class Toll:
         n = int_field(fields, "fatalities")
         if n is None or n <= 0:
             return None
-        described = any(
-            name in fields
-            for name in ("fatalities_among", "fatalities_civilians", "fatalities_unknown")
+        described = (
+            "fatalities_among" in fields
+            or "fatalities_civilians" in fields
+            or "fatalities_unknown" in fields
         )
         return cls(
             to_micros(event.date.start),
