@@ -41,13 +41,15 @@ def narrow(libya_store: SqlStore) -> Invoke:
 
 
 def _dates(answer: object) -> set[str]:
-    """Every fuzzy date ("since") an answer shows."""
+    """Every fuzzy date ("since", an event's "date") an answer shows in a column that always
+    stays; the dates of materiel losses are in one a narrow table may leave out."""
     found: set[str] = set()
     if isinstance(answer, dict):
         for key, value in answer.items():
             if key in ("since", "date") and isinstance(value, str):
                 found.add(value)
-            found |= _dates(value)
+            if key != "losses":
+                found |= _dates(value)
     elif isinstance(answer, list):
         for value in answer:
             found |= _dates(value)
@@ -82,8 +84,8 @@ def test_the_events_table_at_80_columns_breaks_no_date(narrow: Invoke) -> None:
 
 
 def test_an_empty_column_takes_no_space(narrow: Invoke) -> None:
-    # No force of 2020-05-26 has a strength on record.
-    text = narrow("at", "2020-05-26", "--section", "presence").stdout
+    # No force of 2016-06-01 has a strength on record.
+    text = narrow("at", "2016-06-01", "--section", "presence").stdout
     assert "Force" in text
     assert "Strength" not in text
 

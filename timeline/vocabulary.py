@@ -334,28 +334,7 @@ def validate_fields(
                 raise ValidationError(f"{field.name}: required for kind {kind}", field=field.name)
         if kind == "materiel.lost":
             _check_loss(out)
-        _check_breakdown(out)
     return out
-
-
-def _check_breakdown(fields: Mapping[str, Any]) -> None:
-    """Who died is a breakdown of the deaths: among the sides, civilians and of unknown
-    status together cannot be more than `fatalities` (UCDP GED's best estimate is their sum).
-    An answer would otherwise count more deaths among a side than in the whole total."""
-    total = fields.get("fatalities")
-    if not isinstance(total, int):
-        return
-    among = fields.get("fatalities_among")
-    parts = sum(v for v in among.values() if isinstance(v, int)) if isinstance(among, dict) else 0
-    for name in ("fatalities_civilians", "fatalities_unknown"):
-        value = fields.get(name)
-        parts += value if isinstance(value, int) else 0
-    if parts > total:
-        raise ValidationError(
-            f"fatalities: {total} is fewer than the {parts} that fatalities_among, "
-            "fatalities_civilians and fatalities_unknown add up to",
-            field="fatalities",
-        )
 
 
 def _check_loss(fields: Mapping[str, Any]) -> None:

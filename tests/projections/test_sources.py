@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import itertools
 
-from timeline.events import Source
+from timeline.events import Event, Source
 
 from .helpers import answer, make, taken_from
 
-ARTICLE = {"name": "Libya Herald", "published": "2018-03-15", "url": "https://example.org/kufra"}
+ARTICLE: dict[str, str] = {
+    "name": "Libya Herald",
+    "published": "2018-03-15",
+    "url": "https://example.org/kufra",
+}
+CITED = Source("Libya Herald", "https://example.org/kufra", "2018-03-15")
+LOOKING_BACK = Source("Libya Herald", "https://example.org/kufra", "2018-03-15", retrospective=True)
 
 
-def events_citing_the_article_both_ways() -> list:
+def events_citing_the_article_both_ways() -> list[Event]:
     """Kufra taken in 2011, attested by a 2018 article looking back; taken again in 2018,
     attested by the same article as news."""
     return [
@@ -22,7 +28,7 @@ def events_citing_the_article_both_ways() -> list:
             "2011-05-05",
             place="kufra",
             by="ntc",
-            sources=[Source(**ARTICLE, retrospective=True)],
+            sources=[LOOKING_BACK],
         ),
         make(
             2,
@@ -31,9 +37,9 @@ def events_citing_the_article_both_ways() -> list:
             place="kufra",
             by="lna",
             **taken_from("ntc"),
-            sources=[Source(**ARTICLE)],
+            sources=[CITED],
         ),
-        make(3, "control", "2018-03-16", place="tazirbu", by="lna", sources=[Source(**ARTICLE)]),
+        make(3, "control", "2018-03-16", place="tazirbu", by="lna", sources=[CITED]),
     ]
 
 
