@@ -1,8 +1,9 @@
 """The in-memory store: the `Store` contract, with the SQL store's hash chain and semantics.
 
 Events are kept as the very rows the SQL store inserts (`codec.event_row`, so the chain is
-identical and `codec.verify_rows` checks it) and decoded by `codec.RowDecoder` on every read,
-so that upcasting and decoding are shared, and a caller never holds the store's own objects.
+identical and `codec.verify_rows` checks it) and decoded by `codec.RowDecoder`, so that
+upcasting and decoding are shared. Each row is decoded once and its Event shared by every read
+after: an Event is frozen and its fields a read-only Mapping.
 
 One writer at a time, as on SQLite: `writing()` takes the store's one lock whatever timeline
 it names (each timeline still has a chain of its own, as in SQL), appends to the

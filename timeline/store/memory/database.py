@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from timeline.store.codec import ROW_COLUMNS
+from timeline.events import Event
+from timeline.store.codec import ROW_COLUMNS, RowDecoder
 
 # A stored event: its values in `codec.ROW_COLUMNS` order, exactly as the SQL store inserts it.
 Row = tuple[Any, ...]
@@ -125,6 +126,23 @@ class MemoryDatabase:
         self._by_id: dict[str, int] = {}
         self._by_origin: dict[tuple[str, str], list[int]] = {}
         self._by_target: dict[str, list[int]] = {}
+        # Each row decoded once, with and without its record: an Event is frozen and its
+        # fields a read-only Mapping, so every read may share it (decoding every row of every
+        # read was most of the cost of a fold on this store). Keyed by the row object, held
+        # beside it so that an id is never reused while cached: a tampered row is a new one.
+        self._decoded: dict[tuple[int, bool], tuple[Row, Event]] = {}
+        self._decoder = RowDecoder()
+
+    def event(self, row: Row, *, with_record: bool = True) -> Event:
+        """The Event of a stored row, decoded by the codec on first read."""
+        key = (id(row), with_record)
+        hit = self._decoded.get(key)
+        if hit is not None and hit[0] is row:
+            return hit[1]
+        mapping = dict(zip(ROW_COLUMNS, row, strict=True))
+        event = self._decoder.event(mapping, with_record=with_record)
+        self._decoded[key] = (row, event)
+        return event
 
     # -- the log -------------------------------------------------------------------------------
 
@@ -138,6 +156,8 @@ class MemoryDatabase:
         """Undo every append past the first `length` rows."""
         # Newest first: each row's position is then the last entry of its index lists.
         for row in reversed(self.rows[length:]):
+            self._decoded.pop((id(row), True), None)
+            self._decoded.pop((id(row), False), None)
             del self._by_id[row[ID]]
             if row[ORIGIN] is not None:
                 self._by_origin[row[TIMELINE], row[ORIGIN]].pop()

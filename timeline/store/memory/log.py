@@ -11,7 +11,7 @@ from timeline.errors import InvalidInput, NotFound, TimelineError
 from timeline.events import Event, NewEvent
 from timeline.limits import check_event
 from timeline.revisions import REVISION_KINDS
-from timeline.store.codec import ROW_COLUMNS, RowDecoder, batch_heads, chain, verify_log
+from timeline.store.codec import batch_heads, chain, verify_log
 from timeline.store.memory.database import (
     ID,
     KIND,
@@ -136,13 +136,11 @@ class MemoryLog(MemoryPart):
     def select(self, query: EventQuery) -> Iterator[Event]:
         """Stream the events the query asks for, in its order."""
         rows = self._candidates(query)
-        decoder = RowDecoder()
+        decode, with_record, matches = self._database.event, query.with_record, query.matches
         events = [
             event
-            for event in (
-                decoder.event(_mapping(row), with_record=query.with_record) for row in rows
-            )
-            if query.matches(event)
+            for event in (decode(row, with_record=with_record) for row in rows)
+            if matches(event)
         ]
         events.sort(key=query.sort_key, reverse=query.descending)
         yield from events[: query.limit]
@@ -184,7 +182,7 @@ class MemoryLog(MemoryPart):
             raise InvalidInput(
                 f"event id {event_id!r} is ambiguous: give more characters", subject="event"
             )
-        return RowDecoder().event(_mapping(found[0]))
+        return database.event(found[0])
 
     def revisions_of(
         self,
@@ -285,8 +283,3 @@ class MemoryLog(MemoryPart):
             for name in names
         )
         return verify_log(chains, expect_head=expect_head, timeline=timeline)
-
-
-def _mapping(row: Row) -> dict[str, Any]:
-    # What `RowDecoder` reads: a row by column name, as the SQL store's result rows are.
-    return dict(zip(ROW_COLUMNS, row, strict=True))
