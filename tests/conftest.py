@@ -20,6 +20,7 @@ instead, which have no schema at all.
 
 from __future__ import annotations
 
+import copy
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -232,14 +233,29 @@ def libya_store(
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def libya_answers() -> dict[tuple[str, str, str | None], dict[str, Any]]:
+    """The answers `libya_at` has given in this test process, by database, date and
+    knowledge time: the seeds never change during a run, so each is folded once."""
+    return {}
+
+
 @pytest.fixture
-def libya_at(libya_store: Store) -> Callable[..., dict[str, Any]]:
-    """`libya_at(date, as_known=None)`: the JSON answer of `timeline at` on the seeds."""
+def libya_at(
+    libya_store: SqlStore, libya_answers: dict[tuple[str, str, str | None], dict[str, Any]]
+) -> Callable[..., dict[str, Any]]:
+    """`libya_at(date, as_known=None)`: the JSON answer of `timeline at` on the seeds (a copy
+    of its own for each call, so that a test may change what it gets)."""
     from tests import answering
 
     info = libya_store.catalog.get("libya")
+    database = libya_store.engine.url.render_as_string(hide_password=True)
 
     def at(date: str, as_known: str | None = None) -> dict[str, Any]:
-        return answering.state_at(libya_store, info, date, as_known=as_known).to_json()
+        key = (database, date, as_known)
+        if key not in libya_answers:
+            answer = answering.state_at(libya_store, info, date, as_known=as_known)
+            libya_answers[key] = answer.to_json()
+        return copy.deepcopy(libya_answers[key])
 
     return at
