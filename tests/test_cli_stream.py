@@ -104,6 +104,8 @@ def _url(store: SqlStore) -> str:
     return store.engine.url.render_as_string(hide_password=False)
 
 
+# On SQLite: how each backend streams is checked below, on a large answer.
+@pytest.mark.parametrize("libya_store", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "args",
     [

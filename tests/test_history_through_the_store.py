@@ -25,6 +25,8 @@ ENTITIES = [
 DATES = ["2011-08-31", "2014-08-31", "2016-12-31", "2019-06-30", "2020-05-26", "2020-10-31"]
 
 
+# History and answers come from the same events whatever the backend: checked on SQLite.
+@pytest.mark.parametrize("libya_store", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(("entity", "entity_type"), ENTITIES)
 def test_history_agrees_with_the_answer_on_the_seeds(
     libya_store: Store, entity: str, entity_type: str

@@ -39,6 +39,8 @@ def plain_text(write: Callable[[PlainOut], None], width: int) -> str | None:
     return "".join(f"{line}\n" for line in out.lines)
 
 
+# Writing a briefing is the same whatever database answered: one is enough.
+@pytest.mark.parametrize("libya_store", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("date", DATES)
 def test_the_briefing_is_what_rich_prints(
     libya_at: Callable[..., dict[str, Any]], date: str

@@ -102,6 +102,9 @@ SAME_QUESTIONS = [
 ]
 
 
+# Every question on SQLite; PostgreSQL answers the knowledge-time question and the bad input
+# below, and answers as SQLite does (tests/test_memory_end_to_end.py).
+@pytest.mark.parametrize("libya_store", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(("url", "args"), SAME_QUESTIONS, ids=[u for u, _ in SAME_QUESTIONS])
 def test_each_answer_is_the_json_the_command_line_prints(
     client: TestClient, libya_store: SqlStore, url: str, args: list[str]
