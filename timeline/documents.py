@@ -230,7 +230,7 @@ class Drafter(Resolver):
     """Turns document mappings into validated `NewEvent`s for one timeline.
 
     It remembers what it drafted, so a document can define an actor and use it, or refer to
-    an event drafted before it, before anything is stored.
+    an event drafted before it, before anything is stored (until `forget_drafted`).
     """
 
     def __init__(self, timeline: str, zone: str, registry: Registry, lookups: Lookups) -> None:
@@ -297,6 +297,12 @@ class Drafter(Resolver):
             raise ValidationError(f"date: {err}", where=item.where, field="date") from None
         self.remember(event)
         return event
+
+    def forget_drafted(self) -> None:
+        """Forget the events drafted so far, once they are stored: the documents after them
+        find them in the store instead (what is drafted and held grows with the file; what a
+        batch holds does not)."""
+        self.drafted.clear()
 
     def remember(self, event: NewEvent) -> None:
         """Make a drafted event visible to the documents after it."""

@@ -114,6 +114,11 @@ class NativeImport:
             if len(pending) >= self.options.batch_size:
                 self._flush(pending)
                 pending = []
+                if not self.options.dry_run:
+                    # Stored now: the drafter finds them in the store, and holds only a
+                    # batch (holding every draft made an import's memory grow with its file:
+                    # 1.9 KB an event, 200 MB at 100,000 events).
+                    drafter.forget_drafted()
         self._flush(pending)
 
     def _header(self, item: Item) -> TimelineInfo:
