@@ -20,6 +20,7 @@ import orjson
 
 from timeline import choices
 from timeline.dates import OPEN_END, DateError, FuzzyDate, parse_fuzzy
+from timeline.limits import INT64_MAX, INT64_MIN
 
 # All stable ids live under one namespace so that the same (timeline, key) gives the same
 # UUID in every database: that is what makes re-imports no-ops.
@@ -237,7 +238,7 @@ def _plain(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return bool(_INT64_MIN <= value <= _INT64_MAX)
+        return bool(INT64_MIN <= value <= INT64_MAX)
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or (type(item) is not str and not _plain(item)):
@@ -250,9 +251,6 @@ def _plain(value: Any) -> bool:
                 return False
         return True
     return False
-
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def chain_hash(prev_hash: str, content: bytes) -> str:

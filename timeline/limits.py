@@ -11,10 +11,12 @@ declares the same lengths, and a test keeps the two in step.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from timeline.errors import ValidationError
-from timeline.events import NewEvent
+
+if TYPE_CHECKING:
+    from timeline.events import NewEvent
 
 # The lengths of the events table's bounded text columns (timeline.schema).
 ID_LENGTH = 36
