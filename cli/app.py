@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -33,9 +34,17 @@ READ_ONLY_COMMANDS = frozenset(
 class AppContext:
     """What every command shares: the database, opened on first use."""
 
-    def __init__(self, db: str | None, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        db: str | None,
+        *,
+        read_only: bool = False,
+        hold: Callable[[AbstractContextManager[Store]], Store] | None = None,
+    ) -> None:
         self.db = db
         self.read_only = read_only
+        # Keeps a context open until the command ends (click's `Context.with_resource`).
+        self._hold = hold
         self._store: Store | None = None
 
     @property
@@ -44,11 +53,17 @@ class AppContext:
         if self._store is None:
             from timeline import api
 
-            self._store = api.open_store(
+            store = api.open_store(
                 self.db,
                 announce=lambda line: click.echo(line, err=True),
                 must_exist=self.read_only,
             )
+            if self.read_only and self._hold is not None:
+                # Every read of a command that only reads sees one state of the database,
+                # whatever an import commits meanwhile (and on PostgreSQL its reads share one
+                # transaction instead of opening one each).
+                store = self._hold(store.reading())
+            self._store = store
         return self._store
 
 
@@ -226,7 +241,9 @@ def main(ctx: click.Context, db: str | None) -> None:
     them into the state of the conflict at that date, and `--as-known` replays what the
     database knew at an earlier time.
     """
-    ctx.obj = AppContext(db, read_only=ctx.invoked_subcommand in READ_ONLY_COMMANDS)
+    ctx.obj = AppContext(
+        db, read_only=ctx.invoked_subcommand in READ_ONLY_COMMANDS, hold=ctx.with_resource
+    )
 
 
 pass_app = click.make_pass_decorator(AppContext)

@@ -7,7 +7,7 @@ and is described by hand in `openapi.py`, so FastAPI's model layer (pydantic) wo
 second description of the same documents and a dependency, for nothing the server needs.
 
 Read-only by construction: every route answers GET (and HEAD) alone. Each question runs in a
-worker thread inside one read transaction (`SqlStore.reading`), so that an answer sees one
+worker thread inside one read-only view of the store (`Store.reading`), so that an answer sees one
 state of the log while imports commit. Responses carry a weak ETag made of the log's head (the
 seq of the last event recorded) and the question; a request whose `If-None-Match` names it
 gets 304 without an answer being computed, and the answers of the last questions are kept in
@@ -23,7 +23,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -50,7 +50,6 @@ from timeline.serving.openapi import document as openapi_document
 from timeline.serving.parameters import BadParameter, Query
 from timeline.serving.questions import QUESTIONS, Folds, Question
 from timeline.store import Store
-from timeline.store.sql import SqlStore
 
 STATIC = Path(__file__).resolve().parent / "static"
 # Answers kept in memory: the last questions asked, up to this many and this many bytes.
@@ -134,9 +133,7 @@ class Server:
         self._limiter: anyio.CapacityLimiter | None = None
 
     def _reading(self) -> AbstractContextManager[Store]:
-        if isinstance(self.store, SqlStore):
-            return self.store.reading()
-        return nullcontext(self.store)
+        return self.store.reading()
 
     def ask(
         self, question: Question, items: Sequence[tuple[str, str]], if_none_match: str | None

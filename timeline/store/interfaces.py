@@ -302,6 +302,13 @@ class Store(Protocol):
         transaction, the same transaction."""
         ...
 
+    def reading(self) -> AbstractContextManager[Store]:
+        """A read-only view whose reads all see one state of the database, the one of its
+        first read, whatever writers commit meanwhile: an answer made of several reads (the
+        registry, a snapshot, the events after it) is then the answer of one state of the
+        log. Inside a transaction, the same transaction."""
+        ...
+
     def refresh_statistics(self) -> None:
         """Have the database's planner sample the events table again (where it has one)."""
         ...

@@ -47,10 +47,12 @@ class MemoryStore:
         *,
         clock: Clock = utc_now,
         _transaction: Tables | None = None,
+        _view: Tables | None = None,
     ) -> None:
         self.database = database if database is not None else MemoryDatabase()
         self.clock = clock
         self._transaction = _transaction
+        self._view = _view
         self.catalog = MemoryCatalog(self)
         self.log = MemoryLog(self)
         self.origins = MemoryOrigins(self)
@@ -60,8 +62,11 @@ class MemoryStore:
 
     @property
     def tables(self) -> Tables:
-        """What this store sees: its transaction's tables, or else the last commit's."""
-        return self._transaction if self._transaction is not None else self.database.committed
+        """What this store sees: its transaction's tables, its view's, or else the last
+        commit's."""
+        if self._transaction is not None:
+            return self._transaction
+        return self._view if self._view is not None else self.database.committed
 
     @property
     def bound(self) -> bool:
@@ -77,6 +82,8 @@ class MemoryStore:
         if self._transaction is not None:
             yield self
             return
+        if self._view is not None:
+            raise RuntimeError("a write through a read-only view of the store")
         database = self.database
         # A plain lock, not a reentrant one: like a second connection to a database, a second
         # `writing()` on the same thread waits for the first, and times out.
@@ -94,6 +101,16 @@ class MemoryStore:
             database.committed = transaction
         finally:
             database.lock.release()
+
+    @contextmanager
+    def reading(self) -> Iterator[MemoryStore]:
+        """A read-only view of the last commit (see `Store`): a commit publishes new tables
+        and a longer log, and the view keeps the ones it started with. Inside a transaction,
+        the same transaction."""
+        if self._transaction is not None or self._view is not None:
+            yield self
+            return
+        yield MemoryStore(self.database, clock=self.clock, _view=self.database.committed)
 
     def refresh_statistics(self) -> None:
         """Nothing to do: the memory store has no planner to inform."""

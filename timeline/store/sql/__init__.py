@@ -68,6 +68,8 @@ class SqlStore:
         self.backend = engine.dialect.name
         self._connection = _connection
         self._lock_timeout = _lock_timeout
+        # Set on the views `reading()` makes: they take no writer lock.
+        self._read_only = False
         # The timelines whose lock this transaction holds (all of them: None).
         self._locked: set[str] | None = None if _connection is None else set()
         self.catalog = SqlCatalog(self, _connection)
@@ -83,6 +85,8 @@ class SqlStore:
     ) -> Iterator[SqlStore]:
         """One write transaction holding the writer lock of `timeline`, or of the whole
         database when None (see `Store` and this module's docstring)."""
+        if self._read_only:
+            raise RuntimeError("a write through a read-only view of the store")
         if self._connection is not None:
             if timeline is not None:
                 self.lock_timeline(timeline)
@@ -138,6 +142,8 @@ class SqlStore:
         timeline they write to, so that a transaction that named none, or another, still
         writes a timeline under its lock. LockTimeout when another writer keeps it."""
         assert self._connection is not None, "a lock outside a transaction"
+        if self._read_only:
+            raise RuntimeError("a write through a read-only view of the store")
         if self._locked is None or timeline in self._locked:
             return
         if not self._locked:
@@ -163,14 +169,23 @@ class SqlStore:
             yield self
             return
         conn = self.engine.connect()
-        if self.backend == "postgresql":
+        sqlite = self.backend == "sqlite"
+        if not sqlite:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         try:
+            if sqlite:
+                # SQLite has no read-only transaction; the connection refuses writes instead
+                # (set on the driver connection: a statement here would open a transaction).
+                _set_query_only(conn, True)
             with conn.begin():
-                if self.backend == "postgresql":
+                if not sqlite:
                     conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                yield SqlStore(self.engine, clock=self.clock, _connection=conn)
+                view = SqlStore(self.engine, clock=self.clock, _connection=conn)
+                view._read_only = True
+                yield view
         finally:
+            if sqlite:
+                _set_query_only(conn, False)
             conn.close()
 
     def refresh_statistics(self) -> None:
@@ -219,6 +234,12 @@ def _set_busy_timeout(conn: Connection, seconds: float) -> None:
     driver = conn.connection.driver_connection
     assert driver is not None
     driver.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+
+
+def _set_query_only(conn: Connection, on: bool) -> None:
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA query_only = {int(on)}")
 
 
 def _is_locked(err: OperationalError) -> bool:
