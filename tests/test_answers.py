@@ -384,6 +384,38 @@ def test_a_refresh_writes_snapshots_a_few_at_a_time(
     assert controller(clocked, "t", "2019-01-15", "tripoli") == "gna"
 
 
+def test_a_refresh_holds_no_more_json_than_its_bound_before_writing(
+    clocked: MemoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scaled down: a state of this war is a few hundred bytes; a bound of 1,000 bytes lets
+    # two or three wait together, never the eight the count allows.
+    monkeypatch.setattr(folding, "SNAPSHOT_WRITE_BYTES", 1000)
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    clocked.log.append(
+        [
+            event("t", f"e{day}", "control", f"2019-01-{day:02d}", place="tripoli", by="gna")
+            for day in range(1, 31)
+        ]
+    )
+    batches: list[list[int]] = []
+    add = clocked.snapshots.add
+
+    def measuring(timeline: str, snapshots: Any, **kwargs: Any) -> int:
+        batches.append([len(snap.state_json) for snap in snapshots])
+        return add(timeline, snapshots, **kwargs)
+
+    monkeypatch.setattr(clocked.snapshots, "add", measuring)
+    written = folding.refresh_snapshots(clocked, "t", every=1)
+    assert written == 29
+    assert sum(len(batch) for batch in batches) == written
+    # Each batch but the last stops at the first snapshot that reaches the bound.
+    for batch in batches[:-1]:
+        assert sum(batch) >= 1000 > sum(batch[:-1])
+    assert max(len(batch) for batch in batches) < folding.SNAPSHOT_WRITE_BATCH
+    assert controller(clocked, "t", "2019-01-15", "tripoli") == "gna"
+
+
 def test_snapshots_of_a_growing_state_are_spaced_by_its_size(
     clocked: MemoryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

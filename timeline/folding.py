@@ -60,8 +60,13 @@ def snapshot_gap(state_json_bytes: int, every: int = SNAPSHOT_EVERY) -> int:
     return max(every, by_size) if by_size > SNAPSHOT_EVERY else every
 
 
-# Snapshots written per transaction while a refresh folds on: a few megabytes of JSON.
+# Snapshots written per transaction while a refresh folds on: up to this many, and no more
+# JSON than SNAPSHOT_WRITE_BYTES between them. The count alone let a refresh of a growing war
+# hold eight whole states before writing them (~10 MB of JSON each at 100,000 events, ~30 MB
+# at 318,000). Peak RSS of `rebuild` of that war at 318,000 events, the same run before and
+# after this bound: 348 -> 244 MB (100,000: 138 -> 122 MB), its time unchanged (31 -> 30 s).
 SNAPSHOT_WRITE_BATCH = 8
+SNAPSHOT_WRITE_BYTES = 4 * 1024 * 1024
 
 
 def fold_window(
@@ -570,6 +575,7 @@ def refresh_snapshots(
     store.snapshots.drop(timeline, None if start is None else _after(start), superseded=full)
     written = 0
     pending: list[EncodedSnapshot] = []
+    pending_bytes = 0
     since_last = 0
     # Spaced from the snapshot resumed from as from the ones this refresh writes.
     gap = every if start is None else snapshot_gap(len(projector.snapshot_json()), every)
@@ -583,13 +589,14 @@ def refresh_snapshots(
             ):
                 state = projector.snapshot_json()
                 pending.append(EncodedSnapshot(event.date.start, count, head, state))
+                pending_bytes += len(state)
                 gap = snapshot_gap(len(state), every)
                 since_last = 0
-                if len(pending) >= SNAPSHOT_WRITE_BATCH:
+                if len(pending) >= SNAPSHOT_WRITE_BATCH or pending_bytes >= SNAPSHOT_WRITE_BYTES:
                     written += store.snapshots.add(
                         timeline, pending, built_through_seq=built_through
                     )
-                    pending = []
+                    pending, pending_bytes = [], 0
             projector.apply(event)
             previous_start = event.date.start
             count += 1
