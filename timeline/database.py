@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -330,10 +332,79 @@ def _alembic_upgrade(connection: Connection) -> None:
 
 def open_engine(url: str | None = None, *, announce: Callable[[str], None] | None = None) -> Engine:
     """The engine for `url`, TIMELINE_DB or the default database, with a schema this version
-    can use (see `ensure_schema`; `announce` is told of an upgrade)."""
-    engine = create(url or os.environ.get(ENV_VAR) or default_url())
+    can use (see `ensure_schema`; `announce` is told of an upgrade).
+
+    One engine per database and process, as SQLAlchemy intends: opening a database again (a
+    notebook asking question after question, a test run) reuses the engine of the last
+    opening, its pool of connections and its compiled statements, rather than leaving a pool
+    behind per call. The schema is checked at every opening all the same.
+    """
+    engine = _engines.get(url or os.environ.get(ENV_VAR) or default_url())
     ensure_schema(engine, announce=announce)
     return engine
+
+
+class _Engines:
+    """The engines this process opened last, by database (see `open_engine`).
+
+    Kept: the last ENGINES_KEPT, each with the connections its pool holds; an engine pushed
+    out is disposed of (its idle connections closed; one still in use works on). A SQLite
+    file is known by its identity on disk as well as its name, so that a file removed and
+    made again is opened afresh; an in-memory SQLite database is never shared, nor is an
+    engine across a fork.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[Any, ...], Engine] = OrderedDict()
+
+    def get(self, url: str) -> Engine:
+        key = _identity(url)
+        if key is None:
+            return create(url)
+        with self._lock:
+            engine = self._kept.get(key)
+            if engine is not None:
+                self._kept.move_to_end(key)
+                return engine
+        engine = create(url)
+        with self._lock:
+            kept = self._kept.setdefault(key, engine)
+            self._kept.move_to_end(key)
+            out = [self._kept.popitem(last=False)[1] for _ in range(len(self._kept) - ENGINES_KEPT)]
+        for old in [*out, *([engine] if kept is not engine else [])]:
+            old.dispose()
+        return kept
+
+    def clear(self) -> None:
+        """Dispose of every engine kept."""
+        with self._lock:
+            kept, self._kept = list(self._kept.values()), OrderedDict()
+        for engine in kept:
+            engine.dispose()
+
+
+# A command opens one database; a test process or a notebook opens a few at a time.
+ENGINES_KEPT = 4
+_engines = _Engines()
+
+
+def _identity(url: str) -> tuple[Any, ...] | None:
+    """What tells one database from another, for reusing its engine; None: never reused."""
+    text = normalise_url(url)
+    if not text.startswith("sqlite"):
+        return (os.getpid(), text)
+    try:
+        database = make_url(text).database or ""
+    except ArgumentError:
+        return None  # `create` says what is wrong with it
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    try:
+        found = Path(database).expanduser().stat()
+    except OSError:
+        return None  # not made yet: the first opening makes it, the next is reused
+    return (os.getpid(), text, found.st_dev, found.st_ino)
 
 
 def _first_line(err: BaseException) -> str:
