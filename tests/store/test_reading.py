@@ -60,3 +60,30 @@ def test_the_database_refuses_a_write_in_a_view(libya: Store) -> None:
 
 def ids(store: Store) -> list[str]:
     return [e.id for e in store.log.select(EventQuery(order="recorded"))]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_connection_left_refusing_writes_is_never_pooled(
+    libya: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite refuses a view's writes on its connection; if that cannot be undone, the
+    # connection is discarded rather than handed to the next writer.
+    import timeline.store.sql as sql
+
+    assert isinstance(libya, SqlStore)
+    engine = libya.engine
+    engine.dispose()
+    real = sql._set_query_only
+
+    def failing(conn: sa.Connection, on: bool) -> None:
+        if not on:
+            raise OSError("disk gone")
+        real(conn, on)
+
+    monkeypatch.setattr(sql, "_set_query_only", failing)
+    with libya.reading() as view:
+        assert view.catalog.names() == ["libya"]
+    monkeypatch.setattr(sql, "_set_query_only", real)
+    # Whichever connection the pool hands out next takes the write.
+    libya.log.append([note("libya", "2020", "after")])
+    assert ids(libya) == [stable_id("libya", "after")]

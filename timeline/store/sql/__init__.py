@@ -185,7 +185,12 @@ class SqlStore:
                 yield view
         finally:
             if sqlite:
-                _set_query_only(conn, False)
+                try:
+                    _set_query_only(conn, False)
+                except Exception:
+                    # Never back to the pool refusing writes (the next writer to take it
+                    # would fail): discarded instead, whatever the view's outcome was.
+                    conn.invalidate()
             conn.close()
 
     def refresh_statistics(self) -> None:
