@@ -369,19 +369,15 @@ class _Engines:
                 return engine
         engine = create(url)
         with self._lock:
+            # Another thread may have opened the same database meanwhile: its engine is kept.
             kept = self._kept.setdefault(key, engine)
             self._kept.move_to_end(key)
             out = [self._kept.popitem(last=False)[1] for _ in range(len(self._kept) - ENGINES_KEPT)]
-        for old in [*out, *([engine] if kept is not engine else [])]:
+        if kept is not engine:
+            out.append(engine)
+        for old in out:
             old.dispose()
         return kept
-
-    def clear(self) -> None:
-        """Dispose of every engine kept."""
-        with self._lock:
-            kept, self._kept = list(self._kept.values()), OrderedDict()
-        for engine in kept:
-            engine.dispose()
 
 
 # A command opens one database; a test process or a notebook opens a few at a time.

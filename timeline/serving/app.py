@@ -7,11 +7,11 @@ and is described by hand in `openapi.py`, so FastAPI's model layer (pydantic) wo
 second description of the same documents and a dependency, for nothing the server needs.
 
 Read-only by construction: every route answers GET (and HEAD) alone. Each question runs in a
-worker thread inside one read-only view of the store (`Store.reading`), so that an answer sees one
-state of the log while imports commit. Responses carry a weak ETag made of the log's head (the
-seq of the last event recorded) and the question; a request whose `If-None-Match` names it
-gets 304 without an answer being computed, and the answers of the last questions are kept in
-memory until the log moves on. Answers at an instant not asked before are folded from states
+worker thread inside one read-only view of the store (`Store.reading`), so that an answer
+sees one state of the log while imports commit. Responses carry a weak ETag made of the log's
+head (the seq of the last event recorded) and the question; a request whose `If-None-Match`
+names it gets 304 without an answer being computed, and the answers of the last questions are
+kept in memory until the log moves on. Answers at an instant not asked before are folded from states
 of the log the server keeps between them (`timeline.folding.FoldCache`), dropped when the log
 moves on too.
 """
