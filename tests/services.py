@@ -256,5 +256,11 @@ def ged_record(n: int, **changes: Any) -> dict[str, Any]:
         "high": n % 5 + 2,
         "low": n % 5,
     }
+    if "best" in changes:
+        # As GED's own rows do: the best estimate is the deaths added up, and the low and
+        # high estimates bracket it.
+        best = changes["best"]
+        row.update(deaths_a=0, deaths_b=best, deaths_civilians=0, deaths_unknown=0)
+        row.update(low=best, high=best + 2)
     row.update(changes)
     return row

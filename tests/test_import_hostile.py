@@ -142,6 +142,20 @@ NATIVE_DOCUMENTS = [
     ),
     ({"kind": "note", "date": "2020-01-02", "title": "x", "confidence": "c" * 5000}, "is not one"),
     ({"kind": "note", "date": "2" * 5000, "title": "x"}, "date"),
+    (
+        {
+            "kind": "clash",
+            "date": "2020-01-02",
+            "title": "x",
+            "fatalities": 3,
+            "fatalities_civilians": 4,
+        },
+        "fatalities: 3 is fewer than the dead it breaks down into (4:",
+    ),
+    (
+        {"kind": "clash", "date": "2020-01-02", "title": "x", "fatalities_low": 7, "fatalities": 5},
+        "fatalities_low: 7 is more than fatalities (5)",
+    ),
 ]
 
 

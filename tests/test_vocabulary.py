@@ -146,6 +146,51 @@ def test_a_value_of_the_wrong_type(kind: str, fields: dict[str, Any], message: s
         validate_fields(kind, fields, resolver())
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"fatalities_low": 5, "fatalities": 4}, "fatalities_low: 5 is more than fatalities (4)"),
+        ({"fatalities": 9, "fatalities_high": 8}, "fatalities: 9 is more than fatalities_high (8)"),
+        # Without the best estimate, the low one is held to the high one.
+        ({"fatalities_low": 3, "fatalities_high": 2}, "fatalities_low: 3 is more than"),
+        (
+            {"fatalities": 10, "fatalities_civilians": 11},
+            "fatalities: 10 is fewer than the dead it breaks down into (11:",
+        ),
+        (
+            {"fatalities": 10, "fatalities_among": {"GNA": 4, "lna": 4}, "fatalities_unknown": 3},
+            "fatalities: 10 is fewer than the dead it breaks down into (11:",
+        ),
+    ],
+)
+def test_counts_of_the_dead_that_contradict_one_another(
+    fields: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)) as raised:
+        validate_fields("clash", {"actors": ["gna"], **fields}, resolver())
+    assert raised.value.field == message.split(":")[0]
+
+
+def test_counts_of_the_dead_that_hold_together() -> None:
+    fields = {
+        "actors": ["gna", "lna"],
+        "fatalities_low": 8,
+        "fatalities": 11,
+        "fatalities_high": 11,
+        "fatalities_among": {"gna": 4, "lna": 4},
+        "fatalities_civilians": 2,
+        "fatalities_unknown": 1,
+    }
+    assert validate_fields("clash", fields, resolver())["fatalities"] == 11
+    # A breakdown with no total, or a part of one, says nothing against itself.
+    validate_fields("clash", {"actors": ["gna"], "fatalities_civilians": 5}, resolver())
+    validate_fields(
+        "clash", {"actors": ["gna"], "fatalities": 5, "fatalities_civilians": 2}, resolver()
+    )
+    # A correction gives some fields only; the whole event is what it corrects.
+    validate_fields("clash", {"fatalities_low": 9, "fatalities": 1}, resolver(), partial=True)
+
+
 def test_an_unknown_entity_names_the_closest_matches() -> None:
     with pytest.raises(UnknownEntity, match=r"^by: unknown actor 'Libyan Nationl Army'") as caught:
         check("control", place="tripoli", by="Libyan Nationl Army")

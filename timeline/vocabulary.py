@@ -8,6 +8,7 @@ for the code, and a test keeps the two in step.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -334,7 +335,36 @@ def validate_fields(
                 raise ValidationError(f"{field.name}: required for kind {kind}", field=field.name)
         if kind == "materiel.lost":
             _check_loss(out)
+        _check_fatalities(out)
     return out
+
+
+# Estimates of the dead in the order they must hold: each at most the next.
+_ESTIMATES = ("fatalities_low", "fatalities", "fatalities_high")
+
+
+def _check_fatalities(fields: Mapping[str, Any]) -> None:
+    """Counts of the dead that contradict one another: an estimate above a higher one, or
+    more dead by side and status than in all. Totals and tables add up what an event says;
+    an event that says both cannot be counted (UCDP GED's best estimate is its deaths on
+    each side, among civilians and of unknown status added up, and its low and high
+    estimates bracket it)."""
+    given = [(name, fields[name]) for name in _ESTIMATES if fields.get(name) is not None]
+    for (lower, low), (higher, high) in itertools.pairwise(given):
+        if low > high:
+            raise ValidationError(f"{lower}: {low} is more than {higher} ({high})", field=lower)
+    total = fields.get("fatalities")
+    if total is None:
+        return
+    among = fields.get("fatalities_among") or {}
+    parts = sum(among.values())
+    parts += (fields.get("fatalities_civilians") or 0) + (fields.get("fatalities_unknown") or 0)
+    if parts > total:
+        raise ValidationError(
+            f"fatalities: {total} is fewer than the dead it breaks down into ({parts}: among "
+            "the sides, civilians and of unknown status)",
+            field="fatalities",
+        )
 
 
 def _check_loss(fields: Mapping[str, Any]) -> None:
