@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import stat
 import threading
@@ -218,6 +219,20 @@ def test_a_secret_is_masked_in_any_percent_encoding(secret: str, encode: list[bo
     assert mask(f"before {spelled} after") == "before *** after"
     assert mask(f"x{urllib.parse.quote_plus(secret)}y") == "x***y"
     assert mask(json.dumps({"v": secret})) == '{"v": "***"}'
+
+
+@given(st.text(st.characters(categories=["Lu", "Ll", "Nd"]), min_size=3, max_size=12))
+@example("s3cretPass")
+def test_a_secret_is_masked_in_any_letter_case(secret: str) -> None:
+    mask = Masker([secret])
+    for spelled in (secret.upper(), secret.lower(), secret.swapcase()):
+        # Only where the change of case is one character for one, as regular expressions
+        # compare them (German sharp s upper-cases to two).
+        if len(spelled) == len(secret):
+            assert mask(f"[{spelled}]") == "[***]"
+    # JSON may write the hex digits of its escapes in upper case too.
+    escaped = re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m[1].upper(), json.dumps(secret))
+    assert mask(escaped) == '"***"'
 
 
 # --- ACLED's OAuth -------------------------------------------------------------------------------

@@ -102,13 +102,17 @@ class RateLimited(SourceError):
 class Masker:
     """Replaces credentials in text with `***`, in any spelling a URL, a form or JSON gives
     them: as is, percent-encoded (upper or lower case hex, whole or in part, `+` or `%20` for
-    a space) or as JSON `\\uXXXX` escapes."""
+    a space) or as JSON `\\uXXXX` escapes, and in any letter case (a service that echoes a
+    token or a user name upper-cased still shows it)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         # Secrets of one or two characters would mask half of every message.
         values = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
         self.secrets = tuple(values)
-        self._pattern = re.compile("|".join(_spellings(s) for s in values)) if values else None
+        # Case-blind: masking a word that only differs from a secret in case hides nothing
+        # anyone needs, and showing the secret re-cased would show it.
+        pattern = "|".join(_spellings(s) for s in values)
+        self._pattern = re.compile(pattern, re.IGNORECASE) if values else None
 
     def __call__(self, text: str) -> str:
         """`text` with every credential masked."""
