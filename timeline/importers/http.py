@@ -132,8 +132,8 @@ def _spellings(secret: str) -> str:
         # The escaped spellings first: alternatives are tried in order, and the bare character
         # would match the first half of its own escape (`\` of `\\`, `%` of `%25`), leaving the
         # rest of the secret's spelling in the text.
-        encoded = "".join(f"%{b:02x}" for b in char.encode("utf-8", "surrogatepass"))
-        forms = ["".join(f"%[{h}{h.upper()}][{lo}{lo.upper()}]" for _, h, lo in _hex(encoded))]
+        # Percent-encoded: the pattern is case-blind, so upper-case hex matches as well.
+        forms = ["".join(f"%{b:02x}" for b in char.encode("utf-8", "surrogatepass"))]
         # As JSON writes it: \u00e9, \ud83d\ude00, \", \n, \/ ...
         forms.append(re.escape(json.dumps(char)[1:-1]))
         forms.append(re.escape(char))
@@ -143,10 +143,6 @@ def _spellings(secret: str) -> str:
             forms.append(r"\\/")
         parts.append("(?:" + "|".join(forms) + ")")
     return "".join(parts)
-
-
-def _hex(encoded: str) -> list[tuple[str, str, str]]:
-    return [("%", encoded[i + 1], encoded[i + 2]) for i in range(0, len(encoded), 3)]
 
 
 # --- URLs ------------------------------------------------------------------------------------
