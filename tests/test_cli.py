@@ -621,6 +621,18 @@ BAD_INPUT = [
         "'Wagner'",
         "unknown-entity",
     ),
+    bad(
+        ["add", "clash", "2020", "t", "-f", "fatalities=3", "-f", "fatalities_low=5"],
+        2,
+        "fatalities_low: 5 is more than fatalities (3)",
+        "fatality-estimates-out-of-order",
+    ),
+    bad(
+        ["add", "clash", "2020", "t", "-f", "fatalities=3", "-f", "fatalities_civilians=4"],
+        2,
+        "fatalities: 3 is fewer than the dead it breaks down into (4",
+        "fatality-breakdown-over-total",
+    ),
     bad(["add", "note", "2020", "t", "-f", "place"], 2, "'place'", "field-syntax"),
     bad(["add", "note", "2020", "t", "--source", "AP, htp://x"], 2, "'htp://x'", "source-url"),
     bad(["add", "--from-file", "{tmp}/broken.yaml"], 2, "broken.yaml:3", "malformed-yaml"),
