@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from timeline.dates import parse_fuzzy
 from timeline.importers.sources import RawRow, Rejection, SourceError, SourceRecord, content_hash
 from timeline.importers.ucdp import UcdpParser
+from timeline.vocabulary import Resolver, validate_fields
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -268,3 +269,22 @@ def test_the_split_adds_up_to_the_best_estimate_in_the_libya_2011_fixture() -> N
         assert split == fields["fatalities"]
     one_sided = next(r for r in found if isinstance(r, SourceRecord) and r.kind == "strike")
     assert one_sided.fields["fatalities_civilians"] == 7
+
+
+@given(st.integers(0, 2000), st.integers(0, 2000), st.integers(0, 2000))
+def test_a_bound_that_does_not_bracket_the_best_estimate_is_left_out(
+    low: int, best: int, high: int
+) -> None:
+    # Real GED rows publish e.g. best 336, high 325, low 336: the row keeps its best
+    # estimate, what its deaths by side add up to, and the bounds that hold together with it.
+    record = UcdpParser().record(
+        row(best=str(best), low=str(low), high=str(high), deaths_unknown=str(best))
+    )
+    assert isinstance(record, SourceRecord), record
+    fields = dict(record.fields)
+    assert fields["fatalities"] == best
+    assert fields.get("fatalities_low") == (low if low <= best else None)
+    assert fields.get("fatalities_high") == (high if high >= best else None)
+    assert (fields["record"]["low"], fields["record"]["high"]) == (str(low), str(high))
+    checked = {k: v for k, v in fields.items() if k.startswith("fatalities")}
+    assert validate_fields("clash", checked, Resolver()) == checked

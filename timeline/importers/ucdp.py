@@ -166,6 +166,29 @@ def _deaths(values: dict[str, str], side_a: str, side_b: str) -> dict[str, Any]:
     return out
 
 
+def _bounds(values: dict[str, str], best: int) -> dict[str, int]:
+    """GED's low and high estimates, where they bracket its best one.
+
+    About one row in a hundred of a real Libya export publishes a low estimate above the best
+    or a high one below it (best 336, high 325, low 336; best 67, high 20, low 0). The best
+    estimate is the figure GED stands behind, and the deaths by side and status add up to it,
+    so the row keeps it and leaves out only the bound that contradicts it: refusing the row
+    would lose its dead from every total. The published figures stay in the event's `record`.
+    """
+    out: dict[str, int] = {}
+    for field, names, sign in (
+        ("fatalities_low", ("low", "low_est"), 1),
+        ("fatalities_high", ("high", "high_est"), -1),
+    ):
+        found = _first_of(values, *names)
+        if found and found[1].strip():
+            count = parse_count(*found)
+            # sign 1: the low estimate is at most the best; -1: the high one at least.
+            if sign * (best - count) >= 0:
+                out[field] = count
+    return out
+
+
 def _record(raw: RawRow) -> SourceRecord:
     values = raw.values
     get = values.get
@@ -200,14 +223,8 @@ def _record(raw: RawRow) -> SourceRecord:
     if place_name:
         fields["place"] = place_name
     fields["location"] = description or place_name
-    fields["fatalities"] = parse_count(best_column, best_text)
-    for field, names in (
-        ("fatalities_low", ("low", "low_est")),
-        ("fatalities_high", ("high", "high_est")),
-    ):
-        found = _first_of(values, *names)
-        if found and found[1].strip():
-            fields[field] = parse_count(*found)
+    fields["fatalities"] = best = parse_count(best_column, best_text)
+    fields.update(_bounds(values, best))
     fields.update(_deaths(values, side_a, side_b))
     where_prec = parse_code("where_prec", get("where_prec", ""))
     if where_prec is not None:
