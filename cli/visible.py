@@ -30,18 +30,22 @@ _TEXT = {code: (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}") for code
 # JSON needs only the C0 controls escaped and does that itself; the rest are escaped too so
 # that a terminal showing JSON obeys none of them.
 _JSON = {code: f"\\u{code:04x}" for code in _CONTROLS if code >= 0x7F}
+# Every character above is one `str.isprintable` calls unprintable (controls, format marks,
+# line and paragraph separators), so a printable text holds none and is returned as it is:
+# the test costs a twentieth of `translate` on a title (tests/test_cli_escapes.py checks the
+# premise for every character).
 
 
 def visible(text: str) -> str:
     """`text` with every control character written as its escape (`\\x1b`, `\\u202e`)."""
-    return text.translate(_TEXT)
+    return text if text.isprintable() else text.translate(_TEXT)
 
 
 def visible_all(value: Any) -> Any:
     """`value` (strings, lists and mappings of them) with `visible` applied to every string,
     keys included."""
     if isinstance(value, str):
-        return value.translate(_TEXT)
+        return value if value.isprintable() else value.translate(_TEXT)
     if isinstance(value, Mapping):
         return {visible_all(k): visible_all(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -51,4 +55,4 @@ def visible_all(value: Any) -> Any:
 
 def json_visible(text: str) -> str:
     """JSON text with the controls JSON leaves as they are (DEL, C1, bidi marks) escaped."""
-    return text.translate(_JSON)
+    return text if text.isprintable() else text.translate(_JSON)

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cli.visible import json_visible, visible
+from cli.visible import _JSON, _TEXT, json_visible, visible, visible_all
 from timeline.cli import main
 
 CLEAR = "\x1b[2J"
@@ -118,3 +120,18 @@ def test_visible_leaves_ordinary_text_alone() -> None:
     assert visible(text) == text
     assert json_visible(text) == text
     assert visible("a\tb\nc\x7f\u2066") == "a\\x09b\\x0ac\\x7f\\u2066"
+
+
+def test_every_escaped_character_is_one_python_calls_unprintable() -> None:
+    # The premise of the fast path: a printable text holds nothing to escape.
+    assert [c for c in _TEXT if chr(c).isprintable()] == []
+    assert set(_JSON) <= set(_TEXT)
+
+
+@given(st.text())
+def test_the_fast_path_escapes_what_translating_every_text_would(text: str) -> None:
+    assert visible(text) == text.translate(_TEXT)
+    assert json_visible(text) == text.translate(_JSON)
+    assert visible_all({text: [text, (text,)]}) == {
+        text.translate(_TEXT): [text.translate(_TEXT), [text.translate(_TEXT)]]
+    }
