@@ -26,6 +26,7 @@ from timeline import database, folding, schema
 from timeline.cli import main
 from timeline.importing import BATCH_SIZE, ImportOptions, run_import
 from timeline.store.sql import SqlStore
+from timeline.store.sql.partitions import partition_name
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "importers" / "fixtures"
@@ -383,9 +384,10 @@ def test_a_long_import_has_the_statistics_refreshed_as_it_grows(
     calls: list[int] = []
     refresh = store.refresh_statistics
 
-    def counted() -> None:
+    def counted(timeline: str) -> None:
+        assert timeline == "libya"
         calls.append(store.log.count())
-        refresh()
+        refresh(timeline)
 
     monkeypatch.setattr(store, "refresh_statistics", counted)
     try:
@@ -397,11 +399,41 @@ def test_a_long_import_has_the_statistics_refreshed_as_it_grows(
         assert all(later >= 2 * earlier - 10 for earlier, later in itertools.pairwise(calls))
         if store.engine.dialect.name == "postgresql":
             with store.engine.connect() as conn:
+                # The timeline's partition of the events table, in this test's own schema
+                # (others share the database).
                 analysed = conn.exec_driver_sql(
-                    # The events table of this test's own schema (others share the database).
-                    "SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass"
+                    "SELECT reltuples FROM pg_class WHERE oid = %(name)s::regclass",
+                    {"name": partition_name("events", "libya")},
                 ).scalar()
             assert analysed is not None
-            assert analysed >= 400  # the planner knows the table is no longer empty
+            assert analysed >= 400  # the planner knows the timeline is no longer empty
+    finally:
+        store.engine.dispose()
+
+
+def test_refreshing_one_timelines_statistics_samples_its_events_alone(
+    db_url: str, backend: str
+) -> None:
+    """Two imports into two timelines never wait for each other's statistics: each has its
+    own partition of the events table sampled, and the other's is left alone."""
+    store = SqlStore(database.open_engine(db_url))
+    try:
+        for name in ("libya", "syria"):
+            store.catalog.create(name, "UTC")
+        store.refresh_statistics("libya")
+        if backend != "postgresql":
+            return  # SQLite plans without statistics: nothing to sample
+        with store.engine.connect() as conn:
+            analysed: dict[str, bool] = dict(
+                conn.exec_driver_sql(
+                    "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables"
+                    " WHERE schemaname = current_schema() AND relname = ANY(%(names)s)",
+                    {"names": [partition_name("events", n) for n in ("libya", "syria")]},
+                ).all()
+            )
+        assert analysed == {
+            partition_name("events", "libya"): True,
+            partition_name("events", "syria"): False,
+        }
     finally:
         store.engine.dispose()

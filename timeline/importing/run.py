@@ -384,8 +384,9 @@ class SourceImport:
         """Have the database's query statistics refreshed when the run has grown enough."""
         # Outside the writer's transaction, each time the run has doubled what it added (from
         # STATISTICS_AFTER on), so that the lookups of the batches to come keep their index.
-        if self._appended >= self._next_statistics:
-            self.store.refresh_statistics()
+        timeline = self.timeline  # known once anything was appended
+        if self._appended >= self._next_statistics and timeline is not None:
+            self.store.refresh_statistics(timeline)
             self._next_statistics = 2 * self._appended
 
     @property

@@ -309,6 +309,7 @@ class Store(Protocol):
         log. Inside a transaction, the same transaction."""
         ...
 
-    def refresh_statistics(self) -> None:
-        """Have the database's planner sample the events table again (where it has one)."""
+    def refresh_statistics(self, timeline: str) -> None:
+        """Have the database's planner sample the events of `timeline` again (where it has
+        one)."""
         ...

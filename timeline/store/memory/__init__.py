@@ -112,5 +112,5 @@ class MemoryStore:
             return
         yield MemoryStore(self.database, clock=self.clock, _view=self.database.committed)
 
-    def refresh_statistics(self) -> None:
+    def refresh_statistics(self, timeline: str) -> None:
         """Nothing to do: the memory store has no planner to inform."""

@@ -33,6 +33,7 @@ from timeline.store.sql.feeds import SqlFeeds
 from timeline.store.sql.imports import SqlImports
 from timeline.store.sql.log import SqlLog
 from timeline.store.sql.origins import SqlOrigins
+from timeline.store.sql.partitions import partition_name
 from timeline.store.sql.snapshots import SqlSnapshots
 
 __all__ = ["ADVISORY_LOCK_KEY", "TIMELINE_LOCK_CLASS", "SqlStore", "timeline_lock_key"]
@@ -193,18 +194,24 @@ class SqlStore:
                     conn.invalidate()
             conn.close()
 
-    def refresh_statistics(self) -> None:
-        """Have PostgreSQL's planner sample the events table again.
+    def refresh_statistics(self, timeline: str) -> None:
+        """Have PostgreSQL's planner sample the events of `timeline` again: its partition
+        of the events table, which is what plans the lookups of its events read.
 
         Its choice of index for the lookups an import makes batch after batch rests on these
         statistics; on a table that grew from nothing within one run (or on a server without
         autovacuum) it takes a timeline index over the origin index and reads the whole
         timeline per batch. SQLite plans these lookups without statistics.
+
+        The partition alone, not the whole table: ANALYZE of the table sampled every
+        timeline's events, and two imports into two timelines waited for each other's (it
+        takes a lock that conflicts with itself); with it, two writers ran 1.05 times as
+        fast as one in bench/scale.py.
         """
         if self.backend != "postgresql" or self._connection is not None:
             return
         with self.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE events")
+            conn.exec_driver_sql(f'ANALYZE "{partition_name("events", timeline)}"')
 
 
 def _take_advisory_lock(
