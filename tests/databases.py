@@ -14,7 +14,7 @@ and rows, so that a migration the replay cannot reproduce fails here, loudly, ra
 giving tests a database unlike a migrated one.
 
 PostgreSQL copies are reused: a test's schema, once the test is over, is emptied (the
-partitions its timelines made dropped, every table but Alembic's truncated) and handed to a
+partitions its timelines made dropped, every table but Alembic's emptied) and handed to a
 later test, if it still has the template's catalog: replaying the migrations took 33-39 ms
 of the server's time per test, emptying takes a few. A schema whose catalog a test changed
 (a downgrade, a trigger left disabled) is left alone; the run's database goes at the end.
@@ -143,7 +143,17 @@ class PostgresqlTemplate:
                 "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
                 " AND relkind IN ('r', 'p') AND relname <> 'alembic_version' ORDER BY 1"
             ).fetchall()
-        self.truncate = "TRUNCATE " + ", ".join(f'"{t}"' for (t,) in tables) + " RESTART IDENTITY"
+            sequences = self.connection.execute(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
+                " ORDER BY 1"
+            ).fetchall()
+        # DELETE rather than TRUNCATE: a test leaves a few rows, and TRUNCATE made new files
+        # for every table, 20 ms of the server's time against 2 for this; sequences back at
+        # their start as a new one is (never called).
+        self.emptying = "; ".join(
+            [f'DELETE FROM "{t}"' for (t,) in tables]
+            + [f"SELECT setval('\"{q}\"', 1, false)" for (q,) in sequences]
+        )
         check = self.copy()
         try:
             expected, copied = self._contents(self.schema), self._contents(_schema_of(check))
@@ -253,14 +263,14 @@ class PostgresqlTemplate:
         try:
             with self._in(schema):
                 self.connection.execute("SET LOCAL lock_timeout = '5s'")
-                # The append-only triggers refuse TRUNCATE and DROP of their tables' rows;
-                # a replica's session fires none.
+                # The append-only triggers refuse DELETE and DROP of their tables' rows, and
+                # the foreign keys would want an order; a replica's session fires neither.
                 self.connection.execute("SET LOCAL session_replication_role = replica")
                 for (partition,) in self.connection.execute(_PARTITIONS).fetchall():
                     self.connection.execute(f'DROP TABLE "{partition}"')
                 if self.connection.execute(_SIGNATURE).fetchone() != self.signature:
                     raise _Changed(schema)  # undoes the drops above
-                self.connection.execute(self.truncate)
+                self.connection.execute(self.emptying)
         except (psycopg.Error, _Changed):
             return False
         self.free.append(schema)
