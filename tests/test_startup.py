@@ -118,6 +118,10 @@ NOT_FOR_AN_ANSWER = (
     "platformdirs",  # the database is named
     "rich",  # stdout is a pipe: cli/plain.py lays the briefing out
     "pendulum",  # time zones come from the standard library
+    "timeline.projections.diff",  # an answer neither compares two states
+    "timeline.projections.history",  # nor follows an entity
+    "timeline.projections.transitions",
+    "difflib",  # nor looks for the names closest to one it did not find
 )
 
 ANSWER = """

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from timeline import lookups
 from timeline.dates import format_instant
@@ -28,20 +28,13 @@ from timeline.folding import (
     entity_events,
     projector_at,
 )
-from timeline.projections import (
-    SECTIONS,
-    Answer,
-    AnswerStream,
-    Content,
-    Diff,
-    History,
-    diff,
-    history,
-)
-from timeline.projections.history import followed_kinds
-from timeline.projections.transitions import transitions, watched_kinds
+from timeline.projections import SECTIONS, Answer, AnswerStream, Content
 from timeline.store import EventQuery, Store, TimelineInfo
 from timeline.store.effective import effective
+
+if TYPE_CHECKING:
+    from timeline.projections.diff import Diff
+    from timeline.projections.history import History
 
 
 def state_at(
@@ -206,6 +199,11 @@ def diff_between(
         )
         for at in (first, second)
     )
+    # Here, not at the top: `timeline at` neither compares nor follows, and need not load
+    # either module.
+    from timeline.projections.diff import diff
+    from timeline.projections.transitions import transitions, watched_kinds
+
     result = diff(before, after)
     if net:
         return result
@@ -235,6 +233,8 @@ def history_of(
     as_published: datetime | None = None,
 ) -> History:
     """A place's controllers, or an actor's control, presence and support, as intervals."""
+    from timeline.projections.history import followed_kinds, history
+
     registry = lookups.load_registry(store, info.name, as_known)
     entity = registry.resolve(name, subject="entity")
     # Every event of the kinds a history follows, not only those naming the entity: the

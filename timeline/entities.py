@@ -7,7 +7,6 @@ and says which entities come closest when a name matches none or several.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -388,6 +387,10 @@ def _similarity(name: str, words: str, other: str, other_words: str) -> float:
     """How alike two names are, 0 to 1: their folded texts as difflib compares them, or
     their words in sorted order, whichever is closer ("Forces of Muammar Gaddafi" and
     "Gaddafi forces" share words in another order)."""
+    # Here, not at the top: only a review or a name not found compares names, and an
+    # answer that does neither need not load difflib.
+    import difflib
+
     best = 0.0
     for one, two in ((name, other), (words, other_words)):
         matcher = difflib.SequenceMatcher(None, one, two)

@@ -18,8 +18,8 @@ from timeline.entities import REGISTRY_KINDS, Registry
 from timeline.errors import InvalidInput
 from timeline.events import Event
 from timeline.pictures import charts, colours, geojson, mapping
-from timeline.projections import history
 from timeline.projections.fatalities import POLICY_KIND
+from timeline.projections.history import history
 from timeline.store import EventQuery, Store, TimelineInfo
 from timeline.store.effective import effective
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from timeline.projections import diff
+from timeline.projections.diff import diff
 
 from .helpers import answer, make
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from timeline.projections import history
+from timeline.projections.history import history
 from timeline.revisions import fold_order
 
 from .helpers import REGISTRY, make

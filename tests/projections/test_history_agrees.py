@@ -27,7 +27,8 @@ from typing import Any
 from hypothesis import given, settings
 
 from timeline.events import Event
-from timeline.projections import Projector, history
+from timeline.projections import Projector
+from timeline.projections.history import history
 from timeline.revisions import fold_order
 
 from .helpers import REGISTRY

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from timeline.dates import OPEN_END
 from timeline.events import Event
-from timeline.projections import Answer, Projector, diff
+from timeline.projections import Answer, Projector
 from timeline.projections.basis import fold_name
-from timeline.projections.diff import control_state
+from timeline.projections.diff import control_state, diff
 from timeline.projections.transitions import CHANGE_KINDS, transitions
 from timeline.revisions import fold_order
 

@@ -1,14 +1,13 @@
 """Projections: pure folds of effective events into the state of a conflict at an instant.
 
 `Projector` folds events (in fold order) into a bounded, snapshot-able state and gives the
-`Answer` at an instant; `diff` compares two answers; `history` lists an actor's or a place's
-intervals. See the modules for each section's rules.
+`Answer` at an instant; `diff.diff` compares two answers; `history.history` lists an actor's
+or a place's intervals. See the modules for each section's rules. The package itself holds
+the fold alone: `timeline at`, which neither compares nor follows, imports nothing more.
 """
 
 from __future__ import annotations
 
-from timeline.projections.diff import Diff, diff
-from timeline.projections.history import History, history
 from timeline.projections.state import (
     SECTIONS,
     SNAPSHOT_VERSION,
@@ -24,9 +23,5 @@ __all__ = [
     "Answer",
     "AnswerStream",
     "Content",
-    "Diff",
-    "History",
     "Projector",
-    "diff",
-    "history",
 ]
