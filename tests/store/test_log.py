@@ -79,11 +79,14 @@ def test_every_attribute_round_trips(libya: Store) -> None:
 def test_seq_increases_and_recorded_at_never_runs_backwards(libya: Store) -> None:
     clock = FakeClock(datetime(2024, 1, 1, 12, tzinfo=UTC))
     store = with_clock(libya, clock)
+    assert store.log.recording_head("libya") is None
     first = store.log.append([note("libya", "2019"), note("libya", "2018")]).added
     clock.advance(-3600)  # the machine's clock is set back an hour
     second = store.log.append([note("libya", "2017")]).added
+    assert store.log.recording_head("libya") == first[0].recorded_at
     clock.advance(7200)
     third = store.log.append([note("libya", "2016")]).added
+    assert store.log.recording_head("libya") == third[0].recorded_at
 
     log = list(store.log.select(EventQuery(order="recorded")))
     assert [e.seq for e in log] == [1, 2, 3, 4]
@@ -267,6 +270,29 @@ def test_select_orders(libya: Store) -> None:
     ) == [january_again.id]
     with pytest.raises(ValueError, match="order"):
         list(libya.log.select(EventQuery(order="sideways")))  # type: ignore[arg-type]
+
+
+def test_events_of_some_kinds_come_in_every_order_asked(libya: Store) -> None:
+    # SQLite reads these from the (timeline, kind) index and sorts them itself.
+    kinds = ["note", "control"]
+    year = note("libya", "2019")
+    january = note("libya", "2019-01")
+    eve = note("libya", "2018-12-31")
+    other = new_event("libya", "clash", "2018-06")  # of a kind not asked for
+    libya.log.append([year, other, january, eve])
+    later = note("libya", "2019-01")
+    libya.log.append([later])
+
+    valid = [eve.id, january.id, later.id, year.id]
+    assert ids(libya.log.select(EventQuery("libya", kinds=kinds))) == valid
+    assert ids(libya.log.select(EventQuery("libya", kinds=kinds, descending=True))) == valid[::-1]
+    assert ids(libya.log.select(EventQuery("libya", kinds=kinds, limit=2))) == valid[:2]
+    recorded = [year.id, january.id, eve.id, later.id]
+    assert ids(libya.log.select(EventQuery("libya", kinds=kinds, order="recorded"))) == recorded
+    assert (
+        ids(libya.log.select(EventQuery("libya", kinds=kinds, order="recorded", descending=True)))
+        == recorded[::-1]
+    )
 
 
 def test_a_read_shares_equal_dates_and_sources_between_rows(store: Store) -> None:

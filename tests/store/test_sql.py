@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Generator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -89,3 +90,28 @@ def test_a_read_transaction_sees_one_state_while_a_writer_commits(libya: SqlStor
     pool = libya.engine.pool
     assert isinstance(pool, QueuePool)
     assert pool.checkedout() == 0
+
+
+# PostgreSQL plans these from the statistics an import refreshes (see test_import_concurrency).
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_sqlite_reads_a_timelines_events_of_some_kinds_from_the_kind_index(
+    libya: SqlStore,
+) -> None:
+    """Left to itself, SQLite walked the index that gives a read's order (every event of the
+    timeline) and filtered the kinds as it went: at 100,000 events the definitions every
+    answer reads took 48 ms instead of 1."""
+    libya.log.append([note("libya", "2019")])
+    plans: list[str] = []
+
+    @sa.event.listens_for(libya.engine, "before_cursor_execute")
+    def explain(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM events" in statement:
+            found = cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
+            plans.append(" | ".join(str(row[-1]) for row in found))
+
+    for order in ("valid", "recorded"):
+        list(libya.log.select(EventQuery("libya", kinds=["note"], order=order)))
+    list(libya.log.definitions("libya"))
+    sa.event.remove(libya.engine, "before_cursor_execute", explain)
+    assert len(plans) == 3
+    assert all("ix_events_timeline_kind" in plan for plan in plans), plans

@@ -21,6 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from timeline import schema
 from timeline.dates import from_micros, to_micros
@@ -55,6 +57,19 @@ _H = schema.heads
 _A = schema.anchors
 _T = schema.timelines
 _WITHOUT_RECORD = [c for c in _E.c if c.name != "record"]
+
+
+def _unindexed(column: Any) -> Any:
+    """`column` written `+column`: the same value, in an ORDER BY that no index can give.
+
+    SQLite, asked for a timeline's events of a few kinds in seq or valid-time order, walked
+    the index that gives that order (every event of the timeline) and filtered the kinds as
+    it went, rather than take the few rows from the (timeline, kind) index and sort them:
+    with statistics or without. At 100,000 events the definitions an answer reads took 48 ms
+    that way and 1.1 ms this way, the merges 130 ms and 0.1 ms; a kind holding 28% of the
+    timeline 58 ms and 38 ms.
+    """
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 class SqlLog(SqlPart):
@@ -228,6 +243,9 @@ class SqlLog(SqlPart):
             columns = [e.c.valid_from, e.c.valid_to, e.c.seq]
         if query.timeline is None:
             columns.append(e.c.timeline)
+        elif query.kinds is not None and query.limit is None and self._store.backend == "sqlite":
+            # With a limit, the walk in index order stops at the first few of those kinds.
+            columns = [_unindexed(c) for c in columns]
         statement = statement.order_by(*(c.desc() if query.descending else c for c in columns))
         if query.limit is not None and query.entity is None:
             statement = statement.limit(query.limit)
@@ -303,10 +321,11 @@ class SqlLog(SqlPart):
         self, timeline: str, *, as_known: datetime | None = None
     ) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(id, kind, fields) of a timeline's actor and place definitions, in recording order."""
+        order = _unindexed(_E.c.seq) if self._store.backend == "sqlite" else _E.c.seq
         statement = (
             sa.select(_E.c.id, _E.c.kind, _E.c.kind_version, _E.c.payload)
             .where(_E.c.timeline == timeline, _E.c.kind.in_(DEFINITION_KINDS))
-            .order_by(_E.c.seq)
+            .order_by(order)
         )
         if as_known is not None:
             statement = statement.where(_E.c.recorded_at <= to_micros(as_known))
@@ -351,9 +370,16 @@ class SqlLog(SqlPart):
 
     def recording_head(self, timeline: str) -> datetime | None:
         """When the latest event of a timeline was recorded."""
+        # Its last row's: recording times never run backwards along a timeline's seqs (see
+        # `codec.chain`), so the key (timeline, seq) answers in one lookup what max() over
+        # the recording times answered by reading every event of the timeline (130 ms at
+        # 100,000 events, on every import and every answer the server gives).
         with self._reading() as conn:
             value = conn.execute(
-                sa.select(sa.func.max(_E.c.recorded_at)).where(_E.c.timeline == timeline)
+                sa.select(_E.c.recorded_at)
+                .where(_E.c.timeline == timeline)
+                .order_by(_E.c.seq.desc())
+                .limit(1)
             ).scalar()
         return from_micros(value) if value is not None else None
 
