@@ -347,8 +347,8 @@ def _check_fatalities(fields: Mapping[str, Any]) -> None:
     """Counts of the dead that contradict one another: an estimate above a higher one, or
     more dead by side and status than in all. Totals and tables add up what an event says;
     an event that says both cannot be counted (UCDP GED's best estimate is its deaths on
-    each side, among civilians and of unknown status added up, and its low and high
-    estimates bracket it)."""
+    each side, among civilians and of unknown status added up; the UCDP importer leaves out
+    a published low or high estimate that does not bracket it)."""
     given = [(name, fields[name]) for name in _ESTIMATES if fields.get(name) is not None]
     for (lower, low), (higher, high) in itertools.pairwise(given):
         if low > high:

@@ -176,17 +176,19 @@ def _bounds(values: dict[str, str], best: int) -> dict[str, int]:
     would lose its dead from every total. The published figures stay in the event's `record`.
     """
     out: dict[str, int] = {}
-    for field, names, sign in (
-        ("fatalities_low", ("low", "low_est"), 1),
-        ("fatalities_high", ("high", "high_est"), -1),
-    ):
-        found = _first_of(values, *names)
-        if found and found[1].strip():
-            count = parse_count(*found)
-            # sign 1: the low estimate is at most the best; -1: the high one at least.
-            if sign * (best - count) >= 0:
-                out[field] = count
+    low = _estimate(values, "low", "low_est")
+    if low is not None and low <= best:
+        out["fatalities_low"] = low
+    high = _estimate(values, "high", "high_est")
+    if high is not None and high >= best:
+        out["fatalities_high"] = high
     return out
+
+
+def _estimate(values: dict[str, str], *names: str) -> int | None:
+    """The count in the first of these columns the export has, None when it is empty."""
+    found = _first_of(values, *names)
+    return parse_count(*found) if found and found[1].strip() else None
 
 
 def _record(raw: RawRow) -> SourceRecord:

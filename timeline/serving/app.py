@@ -23,7 +23,6 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -132,16 +131,13 @@ class Server:
         self.folds = folds if folds is not None else FoldCache()
         self._limiter: anyio.CapacityLimiter | None = None
 
-    def _reading(self) -> AbstractContextManager[Store]:
-        return self.store.reading()
-
     def ask(
         self, question: Question, items: Sequence[tuple[str, str]], if_none_match: str | None
     ) -> Answered:
         """Answer one question (in a worker thread): 200, 304, or a 4xx/5xx naming why."""
         try:
             query = Query(items, question.parameters)
-            with self._reading() as view:
+            with self.store.reading() as view:
                 head = view.log.last_seq()
                 tag = None
                 if not query.mentions_now():

@@ -244,15 +244,18 @@ def _take_advisory_lock(
 
 
 def _set_busy_timeout(conn: Connection, seconds: float) -> None:
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    driver.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    _pragma(conn, f"busy_timeout = {int(seconds * 1000)}")
 
 
 def _set_query_only(conn: Connection, on: bool) -> None:
+    _pragma(conn, f"query_only = {int(on)}")
+
+
+def _pragma(conn: Connection, setting: str) -> None:
+    # On the driver's connection: a statement through SQLAlchemy would open a transaction.
     driver = conn.connection.driver_connection
     assert driver is not None
-    driver.execute(f"PRAGMA query_only = {int(on)}")
+    driver.execute(f"PRAGMA {setting}")
 
 
 def _is_locked(err: OperationalError) -> bool:
