@@ -462,13 +462,20 @@ def naive(store: SqlStore, date: str, as_known: datetime | None) -> None:
     projector.answer(instant, api.load_registry(store, TIMELINE, as_known), timeline=TIMELINE)
 
 
-def same_size_date(size: int, smallest: int) -> str:
-    """A date by which a growing war of `size` events has had as many as the smallest war
-    has in all (events are spread evenly over 1990-2019): the answer there is as big as the
-    smallest war's late one, so the two times compare the cost of the log, not the answer."""
-    first = datetime(1990, 1, 1)
-    span = datetime(2020, 1, 1) - first
-    return (first + span * (smallest / size)).strftime("%Y-%m-%d")
+def same_size_date(store: SqlStore, facts: int) -> str:
+    """The first day on which the growing war in `store` lists as many facts as `facts` (the
+    smallest war's late answer), found by bisection over 1990-2019: the answers there are the
+    same size, so the two times compare the cost of the log, not the answer's. (Its events
+    being spread evenly over the years, the day by which it has had as many events as the
+    smallest war has in all lists more facts: a larger war's first events name more places.)"""
+    low, high = datetime(1990, 1, 1), datetime(2020, 1, 1)
+    while high - low > timedelta(days=1):
+        middle = low + (high - low) / 2
+        if facts_in(store, middle.strftime("%Y-%m-%d")) < facts:
+            low = middle
+        else:
+            high = middle
+    return high.strftime("%Y-%m-%d")
 
 
 def facts_in(store: SqlStore, date: str) -> int:
@@ -482,9 +489,10 @@ def run_growing(sizes: list[int], launcher: Launcher, tmp: Path) -> None:
     """The growing war at each size: imported through `timeline import` and rebuilt with
     `timeline rebuild` (each a process of its own, its peak RSS measured), the database's
     size against its events', and `timeline at --format json` at the late date and at the
-    date where the answer is the smallest war's size."""
+    date where the answer is the smallest war's late one's size."""
     late = DATES["late"]
     smallest = sizes[0]
+    smallest_facts = 0
     same_walls: dict[int, float] = {}
     late_walls: dict[int, float] = {}
     for size in sizes:
@@ -500,7 +508,11 @@ def run_growing(sizes: list[int], launcher: Launcher, tmp: Path) -> None:
         tables = table_bytes(path)
         file_bytes = path.stat().st_size
         store = SqlStore(database.open_engine(url))
-        same = same_size_date(size, smallest)
+        if size == smallest:
+            smallest_facts = facts_in(store, late)
+            same = late
+        else:
+            same = same_size_date(store, smallest_facts)
         print(
             f"\ngrowing war, {size:,} events (JSON Lines written in {written:.0f} s, "
             f"{source.stat().st_size / 2**20:.0f} MiB; {growing_registry(size)[0]:,} actors, "

@@ -37,11 +37,13 @@ def event(timeline: str, key: str, date: str = "2020-05-18") -> NewEvent:
 
 def write_release_log(engine: Engine, batches: list[list[NewEvent]]) -> list[tuple[int, str]]:
     """What the release at 0006 stored for these appends: the rows (`codec.event_row`, the
-    row format it shares with this version) in one global seq order, each chained to the row
+    row format it shares with this version but for the later `entity` column) in one global
+    seq order, each chained to the row
     before it whatever its timeline, and the chain's head after each batch; returns
     (seq, hash) of every row."""
-    columns = ", ".join(ROW_COLUMNS)
-    marks = ", ".join(f":{c}" for c in ROW_COLUMNS)
+    release = ROW_COLUMNS[: ROW_COLUMNS.index("entity")]
+    columns = ", ".join(release)
+    marks = ", ".join(f":{c}" for c in release)
     seq, previous, written = 0, GENESIS_HASH, []
     with engine.begin() as conn:
         for name in sorted({e.timeline for batch in batches for e in batch}):
@@ -56,7 +58,7 @@ def write_release_log(engine: Engine, batches: list[list[NewEvent]]) -> list[tup
                 row = event_row(new, seq, recorded, None, previous)
                 conn.execute(
                     sa.text(f"INSERT INTO events ({columns}) VALUES ({marks})"),
-                    dict(zip(ROW_COLUMNS, row, strict=True)),
+                    dict(zip(release, row[: len(release)], strict=True)),
                 )
                 previous = row[ROW_COLUMNS.index("hash")]
                 written.append((seq, previous))

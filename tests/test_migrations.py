@@ -148,6 +148,7 @@ PARTIAL = {
     "ix_events_timeline_origin_origin_version": "origin IS NOT NULL",
     "ix_events_timeline_origin_origin_version_origin_hash": "origin IS NOT NULL",
     "ix_events_target": "target IS NOT NULL",
+    "ix_events_timeline_entity": "entity IS NOT NULL",
 }
 
 
@@ -197,6 +198,58 @@ def test_the_publication_migration_fills_in_the_events_stored_before_it(engine: 
     # The triggers lifted for the fill are back.
     with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
         conn.execute(sa.text("UPDATE events SET title = 'x'"))
+
+
+def test_the_entity_migration_fills_in_the_definitions_stored_before_it(engine: Engine) -> None:
+    database.upgrade(engine)
+    store = SqlStore(engine)
+    store.catalog.create("libya", "Africa/Tripoli")
+    timeless = parse_fuzzy("..")
+    defined = [
+        NewEvent(
+            id=stable_id("libya", key),
+            timeline="libya",
+            kind=kind,
+            title=f"{name} defined",
+            date=timeless,
+            fields={kind.split(".")[0]: key, "name": name},
+        )
+        for key, kind, name in [
+            ("gna", "actor.defined", "GNA"),
+            ("watiya", "place.defined", "Al Watiya"),
+        ]
+    ]
+    store.log.append([*defined, use_note()])
+    database.downgrade(engine, "0007_timeline_chains")
+    with engine.connect() as conn:
+        assert "entity" not in {c["name"] for c in sa.inspect(conn).get_columns("events")}
+    database.upgrade(engine)
+    found = store.log.definitions("libya", entities=["watiya", "gna", "nobody"])
+    assert [(event_id, fields["name"]) for event_id, _, fields in found] == [
+        (defined[0].id, "GNA"),
+        (defined[1].id, "Al Watiya"),
+    ]
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT kind, entity FROM events ORDER BY seq")).all()
+    assert [tuple(row) for row in rows] == [
+        ("actor.defined", "gna"),
+        ("place.defined", "watiya"),
+        ("note", None),
+    ]
+    assert store.log.verify().ok
+    # The triggers lifted for the fill are back.
+    with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE events SET entity = 'x'"))
+
+
+def use_note() -> NewEvent:
+    return NewEvent(
+        id=stable_id("libya", "note"),
+        timeline="libya",
+        kind="note",
+        title="A note",
+        date=parse_fuzzy("2020-05-18", "Africa/Tripoli"),
+    )
 
 
 def test_the_heads_migration_records_the_head_of_an_existing_log(engine: Engine) -> None:

@@ -104,7 +104,8 @@ def state_stream(
         if cache is not None and head is None:
             head = store.log.last_seq()
         if cache is None:
-            registry = lookups.load_registry(store, info.name, as_known)
+            # Read as the answer names entities: a long war defines tens of thousands.
+            registry = lookups.registry_on_demand(store, info, as_known)
         else:
             load = partial(lookups.load_registry, store, info.name, as_known)
             assert head is not None
@@ -119,6 +120,8 @@ def state_stream(
             projector = cache.projector_at(
                 store, head, info.name, at, as_known, as_published, registry.merges
             )
+        # The names of the state's entities read in one go, not one by one as facts name them.
+        registry.prefetch(projector.texts())
         continuing = datasets_continuing(
             store, info.name, projector.datasets_to_follow(at), at, as_known, as_published
         )

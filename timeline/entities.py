@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -26,6 +26,16 @@ ACCEPT_KINDS = {"actor.accepted": "actor", "place.accepted": "place"}
 # The events the registry is made of: definitions and the decisions taken on them (merges,
 # acceptance after review). They describe the vocabulary, not the conflict: never folded.
 REGISTRY_KINDS = frozenset({*DEFINITION_KINDS, *MERGE_KINDS, *ACCEPT_KINDS})
+
+
+def defined_entity(kind: str, fields: Mapping[str, Any]) -> str | None:
+    """The id an `actor.defined` or `place.defined` event defines (None for any other kind,
+    or a definition without one): what the store indexes definitions by."""
+    entity_type = DEFINITION_KINDS.get(kind)
+    if entity_type is None:
+        return None
+    value = fields.get(entity_type)
+    return None if value is None else str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +247,10 @@ class Registry:
             return None  # validated when stored: only a hand-made row could get here
         return _Period(start or OPEN_START, end or OPEN_END, dated.label())
 
+    def prefetch(self, entity_ids: Iterable[str]) -> None:
+        """Read the definitions of these ids now, if they are read on demand; texts that are
+        no entity's id are passed over. This registry holds every definition already."""
+
     def __len__(self) -> int:
         return len(self._by_id)
 
@@ -369,6 +383,82 @@ class Registry:
                 scored.append((-score, folded))
         scored.sort()
         return list(dict.fromkeys(i for _, m in scored for i in candidates[m]))[:limit]
+
+
+# Reads the (kind, fields) of the definitions of the given ids, or of every entity for None,
+# in recording order.
+DefinitionReader = Callable[[Collection[str] | None], Iterable[tuple[str, Mapping[str, Any]]]]
+
+
+class RegistryOnDemand(Registry):
+    """A registry that reads an entity's definitions when it is first asked for by id, and
+    every definition when first asked for by name or walked through. An answer names a few
+    hundred entities; an imported war defines tens of thousands, and reading all of them was
+    half the time of an answer early in a war of a million events.
+
+    `read` must see what a whole registry would be made of: definitions without revisions
+    (see `timeline.lookups.load_registry`)."""
+
+    def __init__(self, read: DefinitionReader, *, zone: str = "UTC") -> None:
+        super().__init__(zone=zone)
+        self._read = read
+        self._asked: set[str] = set()
+        self._whole = False
+        self._accepted: set[_Key] = set()
+
+    def decide(self, events: Iterable[Event]) -> None:
+        """Apply merges and acceptances, remembering the acceptances of entities not read
+        yet for when they are."""
+        events = list(events)
+        for event in events:
+            entity_type = ACCEPT_KINDS.get(event.kind)
+            if entity_type is not None:
+                self._accepted.add((entity_type, str(event.fields.get(entity_type))))
+        super().decide(events)
+
+    def prefetch(self, entity_ids: Iterable[str]) -> None:
+        """Read the definitions of these ids now, in one go, if not read yet."""
+        wanted = {i for i in entity_ids if i not in self._asked}
+        if self._whole or not wanted:
+            return
+        self._asked |= wanted
+        self._take(self._read(wanted))
+
+    def get(self, entity_id: str, entity_type: str | None = None) -> Entity | None:
+        """The entity with this exact id (see `Registry.get`), read when first asked for."""
+        if not self._whole and entity_id not in self._asked:
+            self.prefetch((entity_id,))
+        return super().get(entity_id, entity_type)
+
+    def _take(self, definitions: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+        for kind, fields in definitions:
+            entity = entity_from_fields(kind, fields)
+            if entity.review and (entity.type, entity.id) in self._accepted:
+                entity = replace(entity, review=False)
+            self.add(entity)
+
+    def _read_whole(self) -> None:
+        if self._whole:
+            return
+        # Read again from the start: an entity's definitions are added in recording order.
+        self._whole = True
+        self._by_id.clear()
+        self._added.clear()
+        self._name_index = None
+        self._take(self._read(None))
+
+    @property
+    def _by_name(self) -> dict[str, dict[_Key, _Validity]]:
+        self._read_whole()
+        return super()._by_name
+
+    def __len__(self) -> int:
+        self._read_whole()
+        return super().__len__()
+
+    def __iter__(self) -> Iterator[Entity]:
+        self._read_whole()
+        return super().__iter__()
 
 
 def _valid(periods: list[_Period], at: datetime) -> bool:

@@ -3,7 +3,7 @@ timeline as known at an instant, and stored events as drafting documents sees th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from timeline.entities import (
     REGISTRY_KINDS,
     Entity,
     Registry,
+    RegistryOnDemand,
     entity_from_fields,
 )
 from timeline.errors import InvalidInput, NotFound, NoTimeline
@@ -93,7 +94,8 @@ def header_timeline(
 def load_registry(store: Store, timeline: str, as_known: datetime | None = None) -> Registry:
     """The actors and places of a timeline, as known at `as_known` (now when None), with the
     merges and acceptances recorded by then."""
-    # Read on every answer: the definitions' fields only, without building whole events.
+    # The definitions' fields only, without building whole events: an import, a review and
+    # the server's cache read all of them (an answer reads those it names: see below).
     definitions = list(store.log.definitions(timeline, as_known=as_known))
     revisions = store.log.definition_revisions(timeline, as_known=as_known)
     # Dated aliases are read in the timeline's zone: asked for only when there are some.
@@ -110,6 +112,27 @@ def load_registry(store: Store, timeline: str, as_known: datetime | None = None)
         )
         registry = Registry.from_events(effective_events([*events, *revisions]), zone=zone)
     registry.decide(registry_decisions(store, timeline, as_known))
+    return registry
+
+
+def registry_on_demand(
+    store: Store, info: TimelineInfo, as_known: datetime | None = None
+) -> Registry:
+    """The registry `load_registry` makes, reading each entity's definitions when it is first
+    asked for by id (all of them when first asked by name): what one answer needs, which
+    names a few hundred of the entities a long war defines. When a definition has been
+    revised, the whole registry is read at once, its revisions applied."""
+    if store.log.definition_revisions(info.name, as_known=as_known):
+        return load_registry(store, info.name, as_known)
+
+    def read(entities: Collection[str] | None) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for _, kind, fields in store.log.definitions(
+            info.name, as_known=as_known, entities=entities
+        ):
+            yield kind, fields
+
+    registry = RegistryOnDemand(read, zone=info.zone or "UTC")
+    registry.decide(registry_decisions(store, info.name, as_known))
     return registry
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # The revision the code expects; a test checks it is the head of alembic/versions, so that
 # start-up can compare it with the database's without reading the migration scripts.
-SCHEMA_REVISION = "0007_timeline_chains"
+SCHEMA_REVISION = "0008_defined_entities"
 
 metadata = sa.MetaData(
     naming_convention={
@@ -122,21 +122,27 @@ events = sa.Table(
     # When it was first public: derived from the sources and reported_at (which the hash
     # covers) in the timeline's zone, for `--as-published`; NULL when it has no date.
     sa.Column("published_at", sa.BigInteger, nullable=True),
+    # The id a definition (`actor.defined`, `place.defined`) defines, derived from its payload
+    # (which the hash covers); NULL on every other event. An answer reads by it the
+    # definitions of the entities it names, not the whole registry.
+    sa.Column("entity", sa.String(200), nullable=True),
     sa.Index(None, "timeline", "valid_from"),
     sa.Index(None, "timeline", "kind"),
-    # The three indexes below are partial in the database: WHERE origin IS NOT NULL (resp.
-    # target), since most events are neither imported records nor revisions and an index
-    # entry per NULL would cost every append for nothing. The migrations, which build them,
-    # say so; they are not spelled here (sqlite_where=, postgresql_where=) because declaring
-    # a dialect's argument makes SQLAlchemy import that dialect to check it, and the
-    # PostgreSQL one cost every SQLite command a tenth to a fifth of importing SQLAlchemy
-    # at start-up. Nothing reads the clause from here: the store's queries name columns, and
-    # Alembic's comparison with the migrations (tests/test_migrations.py) ignores it.
+    # The four indexes below are partial in the database: WHERE origin IS NOT NULL (resp.
+    # target, entity), since most events are neither imported records, revisions nor
+    # definitions, and an index entry per NULL would cost every append for nothing. The
+    # migrations, which build them, say so; they are not spelled here (sqlite_where=,
+    # postgresql_where=) because declaring a dialect's argument makes SQLAlchemy import that
+    # dialect to check it, and the PostgreSQL one cost every SQLite command a tenth to a
+    # fifth of importing SQLAlchemy at start-up. Nothing reads the clause from here: the
+    # store's queries name columns, and Alembic's comparison with the migrations
+    # (tests/test_migrations.py) ignores it.
     sa.Index(None, "timeline", "origin", "origin_version", unique=True),
     # What an import asks of every record: the content hash of its latest stored version,
     # answered from this index alone (see the SQL store's origins.latest_hashes).
     sa.Index(None, "timeline", "origin", "origin_version", "origin_hash"),
     sa.Index(None, "target"),
+    sa.Index(None, "timeline", "entity"),
     sa.PrimaryKeyConstraint("timeline", "seq"),
     sa.UniqueConstraint("timeline", "id"),
     # What finds an event by id (or id prefix) whatever its timeline.

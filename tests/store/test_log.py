@@ -295,6 +295,40 @@ def test_events_of_some_kinds_come_in_every_order_asked(libya: Store) -> None:
     )
 
 
+def test_definitions_of_some_entities_come_in_recording_order(libya: Store) -> None:
+    clock = FakeClock(datetime(2020, 5, 20, 9, tzinfo=UTC))
+    store = with_clock(libya, clock)
+    # More ids than one statement takes, so that the SQL store asks in several.
+    places = [
+        new_event("libya", "place.defined", "..", place=f"town-{i}", name=f"Town {i}")
+        for i in range(1_200)
+    ]
+    gna = new_event("libya", "actor.defined", "..", actor="gna", name="GNA")
+    store.log.append([*places[:700], gna, note("libya", "2020")])
+    first_known = clock.now
+    clock.advance(60)
+    renamed = new_event("libya", "actor.defined", "..", actor="gna", name="Government")
+    store.log.append([*places[700:], renamed])
+
+    def defined(**bounds: Any) -> list[tuple[str, str | None]]:
+        return [
+            (event_id, fields.get("name"))
+            for event_id, _, fields in store.log.definitions("libya", **bounds)
+        ]
+
+    wanted = ["gna", "town-1150", "town-3", "nobody", *(f"town-{i}" for i in range(600))]
+    assert defined(entities=wanted) == [
+        *((p.id, p.fields["name"]) for p in places[:600]),
+        (gna.id, "GNA"),
+        (places[1150].id, "Town 1150"),
+        (renamed.id, "Government"),
+    ]
+    assert defined(entities=["gna"], as_known=first_known) == [(gna.id, "GNA")]
+    assert defined(entities=[]) == []
+    # Without `entities`, every definition, as before.
+    assert len(defined()) == 1_202
+
+
 def test_a_read_shares_equal_dates_and_sources_between_rows(store: Store) -> None:
     store.catalog.create("libya", "UTC")
     wire = (Source("Libya Observer", None, "2020-05-19"),)

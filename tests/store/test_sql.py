@@ -17,7 +17,7 @@ from sqlalchemy.pool import QueuePool
 from timeline.store import EventQuery
 from timeline.store.sql import SqlStore
 
-from .helpers import note
+from .helpers import new_event, note
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -115,3 +115,28 @@ def test_sqlite_reads_a_timelines_events_of_some_kinds_from_the_kind_index(
     sa.event.remove(libya.engine, "before_cursor_execute", explain)
     assert len(plans) == 3
     assert all("ix_events_timeline_kind" in plan for plan in plans), plans
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_definitions_of_some_entities_are_read_from_the_entity_index(
+    libya: SqlStore,
+) -> None:
+    """An answer reads the definitions of the entities it names: by index, not by reading
+    every definition of the timeline."""
+    libya.log.append([new_event("libya", "actor.defined", "..", actor="gna", name="GNA")])
+    # Read on the driver's cursor, below SQLAlchemy's events: traced by SQLite itself, on
+    # connections made from here on.
+    statements: list[str] = []
+    libya.engine.dispose()
+
+    @sa.event.listens_for(libya.engine, "connect")
+    def trace(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+
+    assert [f["name"] for _, _, f in libya.log.definitions("libya", entities=["gna"])] == ["GNA"]
+    sa.event.remove(libya.engine, "connect", trace)
+    read = [s for s in statements if s.lstrip().startswith("SELECT") and "entity IN" in s]
+    assert len(read) == 1, statements
+    with libya.engine.connect() as conn:
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {read[0]}").all()
+    assert "ix_events_timeline_entity" in " | ".join(str(row[-1]) for row in plan), plan

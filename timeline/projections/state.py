@@ -417,6 +417,23 @@ class Projector:
             data[section.name] = section.to_json()
         return data
 
+    def texts(self) -> set[str]:
+        """Every text the state holds outside its ledger, keys of mappings included: among
+        them, every entity id an answer from it names. A registry read on demand reads
+        their definitions in one go (see `Registry.prefetch`) instead of one by one."""
+        found: set[str] = set()
+        pending: list[Any] = [section.to_json() for section in self._sections]
+        while pending:
+            value = pending.pop()
+            if isinstance(value, str):
+                found.add(value)
+            elif isinstance(value, dict):
+                found.update(k for k in value if isinstance(k, str))
+                pending.extend(value.values())
+            elif isinstance(value, list | tuple):
+                pending.extend(value)
+        return found
+
     @classmethod
     def from_snapshot(cls, data: Mapping[str, Any], *, copy: bool = True) -> Projector:
         """A projector in the state `snapshot` described, ready to fold the events after it.

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from timeline.dates import FuzzyDate, Precision, from_micros, to_micros
+from timeline.entities import defined_entity
 from timeline.events import (
     GENESIS_HASH,
     Event,
@@ -95,8 +96,9 @@ HASHED_COLUMNS = (
     "origin_stamp", "import_run", "target",
 )  # fmt: skip
 # `published_at` is derived from hashed columns (the sources and `reported_at`, read in the
-# timeline's zone), so it needs no place in the hash of its own.
-ROW_COLUMNS = (*HASHED_COLUMNS, "hash", "prev_hash", "published_at")
+# timeline's zone), and `entity` (the id a definition defines) from the payload, so neither
+# needs a place in the hash of its own.
+ROW_COLUMNS = (*HASHED_COLUMNS, "hash", "prev_hash", "published_at", "entity")
 _SEQ, _TIMELINE, _HASH = (ROW_COLUMNS.index(name) for name in ("seq", "timeline", "hash"))
 
 
@@ -159,7 +161,8 @@ def event_row(
         event.target if event.kind in REVISION_KINDS else None,
     )
     published = to_micros(published_at) if published_at is not None else None
-    return (*values, chain_hash(prev_hash, row_content(values)), prev_hash, published)
+    entity = defined_entity(event.kind, event.fields)
+    return (*values, chain_hash(prev_hash, row_content(values)), prev_hash, published, entity)
 
 
 # The head of a timeline's chain a batch is appended after: its last seq, hash and recording
@@ -191,7 +194,7 @@ def chain(
         seq += 1
         published = first_published(event.sources, event.reported_at, zones[event.timeline])
         row = event_row(event, seq, recorded_us, import_run, prev_hash, published)
-        digest = row[-3]
+        digest = row[_HASH]
         rows.append(row)
         added.append(
             stored_event(event, seq, recorded_at, import_run, digest, prev_hash, published)

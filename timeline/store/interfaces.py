@@ -13,7 +13,7 @@ store (SQLite and PostgreSQL, `timeline.store.sql`) and the in-memory store
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -89,9 +89,14 @@ class EventLog(Protocol):
         ...
 
     def definitions(
-        self, timeline: str, *, as_known: datetime | None = None
+        self,
+        timeline: str,
+        *,
+        as_known: datetime | None = None,
+        entities: Collection[str] | None = None,
     ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """(id, kind, fields) of a timeline's actor and place definitions, in recording order."""
+        """(id, kind, fields) of a timeline's actor and place definitions, in recording order;
+        with `entities`, only the definitions of those ids (actors or places)."""
         ...
 
     def definition_revisions(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from timeline.dates import from_micros
+from timeline.entities import defined_entity
 from timeline.errors import InvalidInput, NotFound, TimelineError
 from timeline.events import Event, NewEvent
 from timeline.limits import check_event
@@ -204,14 +205,21 @@ class MemoryLog(MemoryPart):
         return list(self.select(query))
 
     def definitions(
-        self, timeline: str, *, as_known: datetime | None = None
+        self,
+        timeline: str,
+        *,
+        as_known: datetime | None = None,
+        entities: Collection[str] | None = None,
     ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """(id, kind, fields) of a timeline's actor and place definitions, in recording order."""
+        """(id, kind, fields) of a timeline's actor and place definitions, in recording order;
+        with `entities`, only the definitions of those ids (actors or places)."""
         query = EventQuery(
             timeline, kinds=DEFINITION_KINDS, as_known=as_known, order="recorded", with_record=False
         )
+        wanted = None if entities is None else set(entities)
         for event in self.select(query):
-            yield event.id, event.kind, dict(event.fields)
+            if wanted is None or defined_entity(event.kind, event.fields) in wanted:
+                yield event.id, event.kind, dict(event.fields)
 
     def definition_revisions(
         self, timeline: str, *, as_known: datetime | None = None

@@ -14,7 +14,7 @@ created since), each against its recorded heads.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +43,7 @@ from timeline.store.codec import (
 )
 from timeline.store.query import EventQuery, mentions
 from timeline.store.records import Anchor, AppendResult, VerifyResult
+from timeline.store.sql.keyed import rows_keyed
 from timeline.store.sql.part import SqlPart, first_line
 from timeline.store.staleness import earliest_reached, earliest_start
 from timeline.store.timelines import DEFINITION_KINDS
@@ -318,19 +319,42 @@ class SqlLog(SqlPart):
         return out
 
     def definitions(
-        self, timeline: str, *, as_known: datetime | None = None
+        self,
+        timeline: str,
+        *,
+        as_known: datetime | None = None,
+        entities: Collection[str] | None = None,
     ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """(id, kind, fields) of a timeline's actor and place definitions, in recording order."""
+        """(id, kind, fields) of a timeline's actor and place definitions, in recording order;
+        with `entities`, only the definitions of those ids (actors or places)."""
         order = _unindexed(_E.c.seq) if self._store.backend == "sqlite" else _E.c.seq
-        statement = (
-            sa.select(_E.c.id, _E.c.kind, _E.c.kind_version, _E.c.payload)
-            .where(_E.c.timeline == timeline, _E.c.kind.in_(DEFINITION_KINDS))
-            .order_by(order)
-        )
-        if as_known is not None:
-            statement = statement.where(_E.c.recorded_at <= to_micros(as_known))
+        columns = (_E.c.id, _E.c.kind, _E.c.kind_version, _E.c.payload)
+        known = [] if as_known is None else [_E.c.recorded_at <= to_micros(as_known)]
+        if entities is None:
+            statement = (
+                sa.select(*columns)
+                .where(_E.c.timeline == timeline, _E.c.kind.in_(DEFINITION_KINDS), *known)
+                .order_by(order)
+            )
+            with self._reading() as conn:
+                for event_id, kind, version, payload in conn.execute(statement):
+                    kind, _, fields = upcast(kind, version, read_json(payload))
+                    yield event_id, kind, fields
+            return
+        # Found by the (timeline, entity) index (only definitions have an entity), and put
+        # back in recording order.
         with self._reading() as conn:
-            for event_id, kind, version, payload in conn.execute(statement):
+            rows = rows_keyed(
+                conn,
+                "id, kind, kind_version, payload, recorded_at, seq",
+                timeline,
+                "entity",
+                sorted(set(entities)),
+            )
+        bound = None if as_known is None else to_micros(as_known)
+        rows.sort(key=lambda row: row[-1])
+        for event_id, kind, version, payload, recorded, _seq in rows:
+            if bound is None or recorded <= bound:
                 kind, _, fields = upcast(kind, version, read_json(payload))
                 yield event_id, kind, fields
 
@@ -339,10 +363,19 @@ class SqlLog(SqlPart):
     ) -> list[Event]:
         """The revisions of a timeline's actor and place definitions, in recording order: one
         statement, however many definitions."""
-        defined = sa.select(_E.c.id).where(
-            _E.c.timeline == timeline, _E.c.kind.in_(DEFINITION_KINDS)
+        # A join, not `target IN (the definitions' ids)`: SQLite built that list and probed
+        # the target index with each (60,000 definitions: 0.21 s), where the join probes the
+        # index alone (0.05 s), and a database with statistics starts from the revisions.
+        defined = _E.alias("defined")
+        statement = (
+            sa.select(*_WITHOUT_RECORD)
+            .join(defined, defined.c.id == _E.c.target)
+            .where(
+                _E.c.target.is_not(None),
+                defined.c.timeline == timeline,
+                defined.c.kind.in_(DEFINITION_KINDS),
+            )
         )
-        statement = sa.select(*_WITHOUT_RECORD).where(_E.c.target.in_(defined))
         if as_known is not None:
             statement = statement.where(_E.c.recorded_at <= to_micros(as_known))
         return list(self._stream(statement.order_by(_E.c.seq), with_record=False))

@@ -5,15 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from timeline.revisions import REVISION_KINDS
 from timeline.store.records import OriginVersion
+from timeline.store.sql.keyed import rows_keyed
 from timeline.store.sql.part import SqlPart
-
-# Keys per lookup statement: below SQLite's oldest limit on bound parameters (999), which
-# builds still use. PostgreSQL takes each chunk as one array, the same size for simplicity.
-ORIGIN_LOOKUP_CHUNK = 998
 
 
 class SqlOrigins(SqlPart):
@@ -26,7 +21,7 @@ class SqlOrigins(SqlPart):
         # the index on (timeline, origin, origin_version, origin_hash) alone, never reading
         # an event's row (which holds its payload and source record).
         with self._reading() as conn:
-            rows = _origin_rows(conn, "origin, origin_version, origin_hash", timeline, keys)
+            rows = rows_keyed(conn, "origin, origin_version, origin_hash", timeline, "origin", keys)
         return {key: row[2] for key, row in newest_versions(rows, version_at=1).items()}
 
     def latest(self, timeline: str, keys: Sequence[str]) -> dict[str, OriginVersion]:
@@ -39,41 +34,11 @@ class SqlOrigins(SqlPart):
             f"CASE WHEN target IS NOT NULL AND kind IN ({revision_kinds}) THEN target ELSE id END"
         )
         with self._reading() as conn:
-            rows = _origin_rows(conn, columns, timeline, keys)
+            rows = rows_keyed(conn, columns, timeline, "origin", keys)
         new = tuple.__new__
         return {
             key: new(OriginVersion, row) for key, row in newest_versions(rows, version_at=3).items()
         }
-
-
-def _origin_rows(conn: Connection, columns: str, timeline: str, keys: Sequence[str]) -> list[Any]:
-    # Plain SQL on the driver's cursor, in chunks: compiling an IN list of a thousand literals,
-    # or wrapping every row in a result object, would cost more than the index lookup itself.
-    unique = list(dict.fromkeys(keys))
-    rows: list[Any] = []
-    qmark = conn.dialect.paramstyle == "qmark"
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        for start in range(0, len(unique), ORIGIN_LOOKUP_CHUNK):
-            chunk = unique[start : start + ORIGIN_LOOKUP_CHUNK]
-            if qmark:
-                cursor.execute(
-                    f"SELECT {columns} FROM events WHERE timeline = ? "
-                    f"AND origin IN ({', '.join(['?'] * len(chunk))})",
-                    (timeline, *chunk),
-                )
-            else:
-                # PostgreSQL takes the keys as one array: the statement stays short enough for
-                # psycopg to cache and prepare, instead of parsing a thousand placeholders on
-                # every lookup (a fifth of an unchanged re-import's time).
-                cursor.execute(
-                    f"SELECT {columns} FROM events WHERE timeline = %s AND origin = ANY(%s)",
-                    (timeline, chunk),
-                )
-            rows += cursor.fetchall()
-    finally:
-        cursor.close()
-    return rows
 
 
 def newest_versions(rows: Iterable[Any], version_at: int) -> dict[str, Any]:
