@@ -631,6 +631,35 @@ def test_a_corrected_definition_renames_an_actor_and_as_known_keeps_the_old_name
     assert api.resolve_entity(clocked, "t", "GNA").name == "Government of National Accord"
 
 
+def test_an_answer_reads_the_definitions_of_its_entities_in_one_go(
+    clocked: MemoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not every definition of the timeline (a long war defines tens of thousands), and not
+    one entity at a time as facts name them."""
+    clocked.catalog.create("t", "UTC")
+    clocked.log.append(definitions("t"))
+    clocked.log.append(
+        [
+            event("t", "a", "control", "2019-04-04", place="tripoli", by="gna"),
+            event("t", "b", "control", "2019-06-26", place="sirte", by="lna", **{"from": "gna"}),
+        ]
+    )
+    asked: list[set[str] | None] = []
+    read = clocked.log.definitions
+
+    def counted(timeline: str, **bounds: Any) -> Any:
+        entities = bounds.get("entities")
+        asked.append(None if entities is None else set(entities))
+        return read(timeline, **bounds)
+
+    monkeypatch.setattr(clocked.log, "definitions", counted)
+    assert controller_name(clocked, "2019-12-31", "tripoli") == "GNA"
+    assert controller_name(clocked, "2019-12-31", "sirte") == "LNA"
+    assert len(asked) == 2  # one read per answer
+    assert all(a is not None and {"gna", "lna", "tripoli", "sirte"} <= a for a in asked)
+    assert all(a is not None and not a & {"turkey", "wagner", "watiya"} for a in asked)
+
+
 def test_a_projector_is_freed_by_reference_counting_alone(clocked: MemoryStore) -> None:
     """A state has hundreds of thousands of objects at a million events: a reference cycle
     would leave all of them for the cycle collector to walk after every answer."""
