@@ -31,6 +31,7 @@ from timeline.projections.fatalities import dataset_of
 from timeline.projections.state import SNAPSHOT_VERSION, Projector
 from timeline.revisions import REVISION_KINDS
 from timeline.store import EventQuery, Store
+from timeline.store.codec import decompress_state
 from timeline.store.memory import MemoryStore
 from timeline.store.sql import SqlStore
 
@@ -402,7 +403,7 @@ def test_a_refresh_holds_no_more_json_than_its_bound_before_writing(
     add = clocked.snapshots.add
 
     def measuring(timeline: str, snapshots: Any, **kwargs: Any) -> int:
-        batches.append([len(snap.state_json) for snap in snapshots])
+        batches.append([len(decompress_state(snap.blob)) for snap in snapshots])
         return add(timeline, snapshots, **kwargs)
 
     monkeypatch.setattr(clocked.snapshots, "add", measuring)

@@ -13,8 +13,7 @@ from click.testing import CliRunner, Result
 from tests.test_import_concurrency import write_acled
 from timeline import database
 from timeline.cli import main
-from timeline.store.codec import compress_state, decompress_state, snapshot_digest
-from timeline.store.records import EncodedSnapshot
+from timeline.store.codec import compress_parts, decompress_state, snapshot_digest
 
 
 def run(db_url: str, *args: str) -> Result:
@@ -34,9 +33,7 @@ def forge(db_url: str, *, digest_too: bool) -> None:
         ).one()
         state = orjson.loads(decompress_state(row.state))
         state["fatalities"]["settled"]["acled"]["total"] += 1000
-        blob = compress_state(
-            EncodedSnapshot(row.boundary, row.event_count, row.known_through, orjson.dumps(state))
-        )
+        blob, _ = compress_parts([orjson.dumps(state)])
         values = {"state": blob, "t": row.timeline, "b": row.boundary, "k": row.known_through}
         statement = "UPDATE snapshots SET state = :state"
         if digest_too:
@@ -104,11 +101,7 @@ def test_a_snapshot_in_the_layout_before_materiel_losses_still_holds_what_the_lo
             # Each stock that lost nothing and captured nothing, as it was written before.
             state["materiel"] = [s if s[7] or s[9] else s[:7] for s in state["materiel"]]
             stocks += sum(len(s) == 7 for s in state["materiel"])
-            blob = compress_state(
-                EncodedSnapshot(
-                    row.boundary, row.event_count, row.known_through, orjson.dumps(state)
-                )
-            )
+            blob, _ = compress_parts([orjson.dumps(state)])
             conn.execute(
                 sa.text(
                     "UPDATE snapshots SET state = :state, digest = :digest "

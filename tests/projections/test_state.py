@@ -10,6 +10,7 @@ import pytest
 
 from timeline.events import Event, Source
 from timeline.projections import SECTIONS, Answer, Projector
+from timeline.store.codec import compress_parts, load_state
 
 from .helpers import REGISTRY, answer, fold, instant, make, taken_from
 
@@ -192,6 +193,18 @@ def test_snapshot_json_is_the_snapshot_written_out() -> None:
         resumed.apply(event)
         projector.apply(event)
     assert resumed.snapshot() == projector.snapshot()
+
+
+def test_snapshot_parts_make_the_snapshot_json_stored_as_it_is_read() -> None:
+    events = sorted(rich_log(), key=lambda e: (e.date.start, e.date.end, e.seq))
+    for projector in (Projector(), fold(events[:5]), fold(events)):
+        parts = list(projector.snapshot_parts())
+        assert len(parts) > 2  # a part a section, not the whole text at once
+        assert b"".join(parts) == projector.snapshot_json()
+        # Compressed part by part, it reads back as the state.
+        blob, size = compress_parts(parts)
+        assert size == len(projector.snapshot_json())
+        assert load_state(blob) == projector.snapshot()
 
 
 def test_snapshot_of_a_new_projector() -> None:

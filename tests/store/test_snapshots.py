@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
 import pytest
 
 from timeline.dates import UTC, parse_fuzzy
 from timeline.store import EncodedSnapshot, Snapshot, Store
+from timeline.store.codec import compress_parts
 
 from .helpers import FakeClock, correction, new_event, note, with_clock
 
@@ -55,7 +55,8 @@ def test_before_serves_the_latest_boundary_at_or_before_an_instant(clocked: Stor
     clocked.catalog.create("syria", "UTC")
     assert clocked.snapshots.add("libya", []) == 0
     stored = [snap("2019-01-01", T0, 1), snap("2019-06-01", T0, 5)]
-    encoded = EncodedSnapshot(start("2020-01-01"), 9, T0, orjson.dumps({"at": "2020-01-01"}))
+    blob, _ = compress_parts([b'{"at":', b'"2020-01-01"}'])
+    encoded = EncodedSnapshot(start("2020-01-01"), 9, T0, blob)
     assert clocked.snapshots.add("libya", [*stored, encoded]) == 3
 
     assert boundary_before(clocked, "2018-12-31") is None

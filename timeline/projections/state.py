@@ -40,10 +40,10 @@ from timeline.projections.support import Support
 SNAPSHOT_VERSION = 5
 
 
-def encode_state(state: Mapping[str, Any]) -> bytes:
-    """A snapshot's state as UTF-8 JSON. orjson rather than the json module: a refresh writes
-    a snapshot every few hundred events and an answer reads one, and it does both several
-    times faster; the text is the same JSON either way."""
+def encode_state(state: Any) -> bytes:
+    """A snapshot's state, or a part of it, as UTF-8 JSON. orjson rather than the json
+    module: a refresh writes a snapshot every few hundred events and an answer reads one, and
+    it does both several times faster; the text is the same JSON either way."""
     return orjson.dumps(state, option=orjson.OPT_NON_STR_KEYS)
 
 
@@ -406,16 +406,27 @@ class Projector:
         that nothing has to be copied from the live state first."""
         return encode_state(self._state_view())
 
+    def snapshot_parts(self) -> Iterator[bytes]:
+        """`snapshot_json` in consecutive parts, a section at a time, for a writer that
+        compresses as it goes: the whole text of a large state is never held at once."""
+        separator = b"{"
+        # A section's JSON-ready view made only as its turn comes.
+        for key, view in self._state_items():
+            yield separator + orjson.dumps(key) + b":" + encode_state(view())
+            separator = b","
+        yield b"}"
+
     def _state_view(self) -> dict[str, Any]:
         # Shares lists and dicts with the live state: copy or serialise it before folding on.
-        data: dict[str, Any] = {
-            "version": SNAPSHOT_VERSION,
-            "last_start": self._last,
-            "ledger": self.ledger.to_json(),
-        }
+        return {key: view() for key, view in self._state_items()}
+
+    def _state_items(self) -> Iterator[tuple[str, Callable[[], Any]]]:
+        last = self._last
+        yield "version", lambda: SNAPSHOT_VERSION
+        yield "last_start", lambda: last
+        yield "ledger", self.ledger.to_json
         for section in self._sections:
-            data[section.name] = section.to_json()
-        return data
+            yield section.name, section.to_json
 
     def texts(self) -> set[str]:
         """Every text the state holds outside its ledger, keys of mappings included: among

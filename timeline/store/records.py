@@ -145,11 +145,12 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class EncodedSnapshot:
-    """A fold state to store, already written out as JSON: a million-event fold takes a
-    snapshot every few hundred events, and holding them as Python objects would cost more
-    memory, and copying them more time, than the JSON text does."""
+    """A fold state to store, already written out as it is stored (its JSON, compressed:
+    see `codec.compress_parts`): a million-event fold takes a snapshot every few hundred
+    events, and holding them as Python objects, or as JSON text, would cost more memory
+    than the stored bytes do."""
 
     boundary: datetime
     event_count: int
     known_through: datetime
-    state_json: bytes
+    blob: bytes
