@@ -121,7 +121,7 @@ def state_stream(
                 store, head, info.name, at, as_known, as_published, registry.merges
             )
         # The names of the state's entities read in one go, not one by one as facts name them.
-        registry.prefetch(projector.texts())
+        registry.prefetch(text for text in projector.texts() if not _is_event_id(text))
         continuing = datasets_continuing(
             store, info.name, projector.datasets_to_follow(at), at, as_known, as_published
         )
@@ -285,3 +285,9 @@ def count_unpublished(
         with_record=False,
     )
     return sum(1 for _ in store.log.select(query))
+
+
+def _is_event_id(text: str) -> bool:
+    """Whether `text` is spelled as the event ids are (UUIDs: `events.stable_id`): most of the
+    texts of a late state, and no entity's. (One that were would be read when named.)"""
+    return len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-"

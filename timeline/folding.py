@@ -579,7 +579,8 @@ def refresh_snapshots(
     pending_bytes = 0
     since_last = 0
     # Spaced from the snapshot resumed from as from the ones this refresh writes.
-    gap = every if start is None else snapshot_gap(len(projector.snapshot_json()), every)
+    # (Its size counted part by part: the whole text of a large state is never held.)
+    gap = every if start is None else snapshot_gap(sum(map(len, projector.snapshot_parts())), every)
     previous_start: datetime | None = None
     with collector_paused():
         for event in effective_stream(store, timeline, start):
