@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from timeline import lookups
 from timeline.dates import format_instant
-from timeline.entities import REGISTRY_KINDS
+from timeline.entities import REGISTRY_KINDS, RegistryOnDemand
 from timeline.errors import InvalidInput
 from timeline.folding import (
     FoldCache,
@@ -120,8 +120,10 @@ def state_stream(
             projector = cache.projector_at(
                 store, head, info.name, at, as_known, as_published, registry.merges
             )
-        # The names of the state's entities read in one go, not one by one as facts name them.
-        registry.prefetch(text for text in projector.texts() if not _is_event_id(text))
+        if isinstance(registry, RegistryOnDemand):
+            # The names of the state's entities read in one go, not one by one as facts name
+            # them. (A cached registry holds them all already.)
+            registry.prefetch(text for text in projector.texts() if not _is_event_id(text))
         continuing = datasets_continuing(
             store, info.name, projector.datasets_to_follow(at), at, as_known, as_published
         )

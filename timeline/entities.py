@@ -247,10 +247,6 @@ class Registry:
             return None  # validated when stored: only a hand-made row could get here
         return _Period(start or OPEN_START, end or OPEN_END, dated.label())
 
-    def prefetch(self, entity_ids: Iterable[str]) -> None:
-        """Read the definitions of these ids now, if they are read on demand; texts that are
-        no entity's id are passed over. This registry holds every definition already."""
-
     def __len__(self) -> int:
         return len(self._by_id)
 
@@ -417,7 +413,8 @@ class RegistryOnDemand(Registry):
         super().decide(events)
 
     def prefetch(self, entity_ids: Iterable[str]) -> None:
-        """Read the definitions of these ids now, in one go, if not read yet."""
+        """Read the definitions of these ids now, in one go, if not read yet; texts that are
+        no entity's id are passed over."""
         wanted = {i for i in entity_ids if i not in self._asked}
         if self._whole or not wanted:
             return

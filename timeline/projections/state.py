@@ -431,7 +431,7 @@ class Projector:
     def texts(self) -> set[str]:
         """Every text the state holds outside its ledger, keys of mappings included: among
         them, every entity id an answer from it names. A registry read on demand reads
-        their definitions in one go (see `Registry.prefetch`) instead of one by one."""
+        their definitions in one go (see `RegistryOnDemand.prefetch`) instead of one by one."""
         found: set[str] = set()
         pending: list[Any] = [section.to_json() for section in self._sections]
         while pending:
