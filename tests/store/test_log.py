@@ -349,6 +349,28 @@ def test_a_read_shares_equal_dates_and_sources_between_rows(store: Store) -> Non
     assert (a.date.start, a.date.end) == (b.date.start, b.date.end)
 
 
+def test_a_read_shares_the_short_texts_of_fields_between_rows(store: Store) -> None:
+    # A fold keeps the entity ids of hundreds of thousands of facts: one text per id, not one
+    # per event that names it.
+    store.catalog.create("libya", "UTC")
+    text = "x" * 65
+    store.log.append(
+        [
+            new_event("libya", "clash", "2020-05-18", actors=["gna", "lna"], place="sirte"),
+            new_event("libya", "clash", "2020-05-19", actors=["lna"], place="sirte"),
+            new_event("libya", "note", "2020-05-20", text=text),
+            new_event("libya", "note", "2020-05-21", text=text),
+        ]
+    )
+    first, second, third, fourth = store.log.select(EventQuery("libya", order="recorded"))
+    assert first.fields == {"actors": ["gna", "lna"], "place": "sirte"}
+    assert first.fields["place"] is second.fields["place"]
+    assert first.fields["actors"][1] is second.fields["actors"][0]
+    # Long texts are kept as read: notes and names of their own are rarely repeated.
+    assert third.fields["text"] == fourth.fields["text"] == text
+    assert third.fields["text"] is not fourth.fields["text"]
+
+
 # -- get -------------------------------------------------------------------------------------
 
 
