@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from timeline.events import spelled_as_event_id
+
 from . import plain
 
 # Tables show the first 8 characters of an id (every command takes them): a whole UUID breaks
@@ -15,7 +17,7 @@ SHORT_ID = 8
 
 def short_id(event_id: str) -> str:
     """A UUID's first characters, as tables show it; an id given as a slug stays whole."""
-    return event_id[:SHORT_ID] if len(event_id) == 36 and event_id.count("-") == 4 else event_id
+    return event_id[:SHORT_ID] if spelled_as_event_id(event_id) else event_id
 
 
 def rich_table(

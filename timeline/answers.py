@@ -21,6 +21,7 @@ from timeline import lookups
 from timeline.dates import format_instant
 from timeline.entities import REGISTRY_KINDS, RegistryOnDemand
 from timeline.errors import InvalidInput
+from timeline.events import spelled_as_event_id
 from timeline.folding import (
     FoldCache,
     collector_paused,
@@ -123,7 +124,9 @@ def state_stream(
         if isinstance(registry, RegistryOnDemand):
             # The names of the state's entities read in one go, not one by one as facts name
             # them. (A cached registry holds them all already.)
-            registry.prefetch(text for text in projector.texts() if not _is_event_id(text))
+            # Event ids are most of a late state's texts, and no entity's. (One that were would
+            # be read when named.)
+            registry.prefetch(t for t in projector.texts() if not spelled_as_event_id(t))
         continuing = datasets_continuing(
             store, info.name, projector.datasets_to_follow(at), at, as_known, as_published
         )
@@ -287,9 +290,3 @@ def count_unpublished(
         with_record=False,
     )
     return sum(1 for _ in store.log.select(query))
-
-
-def _is_event_id(text: str) -> bool:
-    """Whether `text` is spelled as the event ids are (UUIDs: `events.stable_id`): most of the
-    texts of a late state, and no entity's. (One that were would be read when named.)"""
-    return len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-"

@@ -199,6 +199,12 @@ def stable_id(timeline: str, key: str) -> str:
     return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
+def spelled_as_event_id(text: str) -> bool:
+    """Whether `text` is spelled as stored event ids are (a UUID in its canonical form, as
+    `stable_id` writes it): a cheap test, for texts by the thousand, that reads no digits."""
+    return len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-"
+
+
 def is_uuid(text: str) -> bool:
     """Whether `text` is a UUID in any of its usual spellings."""
     try:

@@ -96,8 +96,14 @@ def load_registry(store: Store, timeline: str, as_known: datetime | None = None)
     merges and acceptances recorded by then."""
     # The definitions' fields only, without building whole events: an import, a review and
     # the server's cache read all of them (an answer reads those it names: see below).
-    definitions = list(store.log.definitions(timeline, as_known=as_known))
     revisions = store.log.definition_revisions(timeline, as_known=as_known)
+    return _whole_registry(store, timeline, as_known, revisions)
+
+
+def _whole_registry(
+    store: Store, timeline: str, as_known: datetime | None, revisions: list[Event]
+) -> Registry:
+    definitions = list(store.log.definitions(timeline, as_known=as_known))
     # Dated aliases are read in the timeline's zone: asked for only when there are some.
     zone = "UTC"
     if any(_has_dated_alias(fields) for _, _, fields in definitions):
@@ -122,8 +128,9 @@ def registry_on_demand(
     asked for by id (all of them when first asked by name): what one answer needs, which
     names a few hundred of the entities a long war defines. When a definition has been
     revised, the whole registry is read at once, its revisions applied."""
-    if store.log.definition_revisions(info.name, as_known=as_known):
-        return load_registry(store, info.name, as_known)
+    revisions = store.log.definition_revisions(info.name, as_known=as_known)
+    if revisions:
+        return _whole_registry(store, info.name, as_known, revisions)
 
     def read(entities: Collection[str] | None) -> Iterator[tuple[str, Mapping[str, Any]]]:
         for _, kind, fields in store.log.definitions(
