@@ -17,7 +17,7 @@ from sqlalchemy.pool import QueuePool
 from timeline.store import EventQuery
 from timeline.store.sql import SqlStore
 
-from .helpers import new_event, note
+from .helpers import correction, new_event, note
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -140,3 +140,32 @@ def test_the_definitions_of_some_entities_are_read_from_the_entity_index(
     with libya.engine.connect() as conn:
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {read[0]}").all()
     assert "ix_events_timeline_entity" in " | ".join(str(row[-1]) for row in plan), plan
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_an_event_is_found_by_id_through_the_timeline_and_id_key(libya: SqlStore) -> None:
+    """There is no index on the id alone (migration 0009): a lookup by id that names no
+    timeline asks in every timeline, which the (timeline, id) key answers. Asked of the id
+    alone, SQLite read every event of the table."""
+    libya.catalog.create("syria", "UTC", None)
+    first, other = note("libya", "2019"), note("syria", "2019")
+    libya.log.append([first, other])
+    plans: list[str] = []
+
+    @sa.event.listens_for(libya.engine, "before_cursor_execute")
+    def explain(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT") and "events.id" in statement.split("WHERE")[-1]:
+            found = cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
+            plans.append(" | ".join(str(row[-1]) for row in found))
+
+    assert libya.log.get(other.id).id == other.id  # the whole id
+    assert [e.id for e in libya.log.select(EventQuery(ids=[first.id, other.id]))] == [
+        first.id,
+        other.id,
+    ]
+    assert libya.log.append([first, other]).unchanged == 2  # the ids stored already
+    libya.log.append([correction("libya", first.id, text="better")])  # how far it reaches
+    sa.event.remove(libya.engine, "before_cursor_execute", explain)
+    assert len(plans) >= 4, plans
+    assert all("(timeline=? AND id=?)" in plan for plan in plans), plans
+    assert not any("SCAN events" in plan for plan in plans), plans

@@ -163,19 +163,27 @@ class SqlLog(SqlPart):
                 chunk = ids[chunk_start : chunk_start + ID_CHUNK]
                 value = conn.execute(
                     sa.select(sa.func.min(_E.c.valid_from)).where(
-                        sa.or_(_E.c.id.in_(chunk), _E.c.target.in_(chunk))
+                        sa.or_(self._by_id(_E.c.id.in_(chunk)), _E.c.target.in_(chunk))
                     )
                 ).scalar()
                 if value is not None:
                     starts.append(value)
         return from_micros(min(starts)) if starts else None
 
+    def _by_id(self, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+        # A condition on event ids, whatever their timeline, asked in every timeline: the
+        # (timeline, id) key then answers it with a probe per timeline, and no index on the
+        # id alone is kept for it (migration 0009). Without the timelines, both databases
+        # read every event: PostgreSQL each partition, SQLite the whole table.
+        return sa.and_(_E.c.timeline.in_(self._store.catalog.names()), condition)
+
     def _existing_ids(self, ids: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         with self._reading() as conn:
             for start in range(0, len(ids), ID_CHUNK):
                 chunk = ids[start : start + ID_CHUNK]
-                for row in conn.execute(sa.select(_E.c.id, _E.c.kind).where(_E.c.id.in_(chunk))):
+                statement = sa.select(_E.c.id, _E.c.kind).where(self._by_id(_E.c.id.in_(chunk)))
+                for row in conn.execute(statement):
                     found[row.id] = row.kind
         return found
 
@@ -233,7 +241,8 @@ class SqlLog(SqlPart):
         if query.dataset is not None:
             statement = statement.where(_of_dataset(e.c.origin, query.dataset))
         if query.ids is not None:
-            statement = statement.where(e.c.id.in_(query.ids))
+            by_id = e.c.id.in_(query.ids)
+            statement = statement.where(by_id if query.timeline is not None else self._by_id(by_id))
         if query.targets is not None:
             statement = statement.where(e.c.target.in_(query.targets))
         # Across timelines, seqs repeat: recording order is by recording time (along which
@@ -280,10 +289,10 @@ class SqlLog(SqlPart):
                 )
             # Ids are stored in lower case: a prefix matches whatever case it is typed in, on
             # PostgreSQL (whose LIKE tells cases apart) as on SQLite.
-            statement = sa.select(_E).where(_E.c.id.startswith(event_id.lower(), autoescape=True))
-            statement = statement.limit(2)
+            prefix = _E.c.id.startswith(event_id.lower(), autoescape=True)
+            statement = sa.select(_E).where(self._by_id(prefix)).limit(2)
         else:
-            statement = sa.select(_E).where(_E.c.id == event_id.lower())
+            statement = sa.select(_E).where(self._by_id(_E.c.id == event_id.lower()))
         found = list(self._stream(statement))
         if not found:
             raise NotFound(f"no event {event_id!r}", subject="event")
