@@ -6,10 +6,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from timeline.events import Event, Source
 from timeline.projections import SECTIONS, Answer, Projector
+from timeline.projections.state import encode_state, encode_state_parts
 from timeline.store.codec import compress_parts, load_state
 
 from .helpers import REGISTRY, answer, fold, instant, make, taken_from
@@ -205,6 +209,32 @@ def test_snapshot_parts_make_the_snapshot_json_stored_as_it_is_read() -> None:
         blob, size = compress_parts(parts)
         assert size == len(projector.snapshot_json())
         assert load_state(blob) == projector.snapshot()
+
+
+# JSON-ready values as the sections make them: mappings keyed by text (or by numbers, which
+# JSON writes as text), lists long and short, nested.
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=12)
+        | st.dictionaries(st.text(max_size=4) | st.integers(-9, 9), inner, max_size=6)
+    ),
+    max_leaves=40,
+)
+
+
+@given(_JSON_VALUES, st.integers(1, 5))
+def test_a_state_written_in_parts_is_the_state_written_at_once(value: Any, items: int) -> None:
+    assert b"".join(encode_state_parts(value, items)) == encode_state(value)
+
+
+def test_a_long_list_of_a_state_is_written_a_few_items_at_a_time() -> None:
+    state = {"ledger": {"ids": [f"e{n}" for n in range(10)], "refs": []}, "recent": [[1, 2]]}
+    parts = list(encode_state_parts(state, 4))
+    assert b"".join(parts) == encode_state(state)
+    # The ten ids in three runs of at most four, none of them the whole list.
+    runs = [p for p in parts if p.startswith(b'"e')]
+    assert [len(orjson.loads(b"[" + run + b"]")) for run in runs] == [4, 4, 2]
 
 
 def test_snapshot_of_a_new_projector() -> None:
