@@ -223,9 +223,11 @@ _JSON_VALUES = st.recursive(
 )
 
 
-@given(_JSON_VALUES, st.integers(1, 5))
-def test_a_state_written_in_parts_is_the_state_written_at_once(value: Any, items: int) -> None:
-    assert b"".join(encode_state_parts(value, items)) == encode_state(value)
+@given(_JSON_VALUES, st.integers(1, 5), st.integers(0, 3))
+def test_a_state_written_in_parts_is_the_state_written_at_once(
+    value: Any, items: int, split_keys: int
+) -> None:
+    assert b"".join(encode_state_parts(value, items, split_keys)) == encode_state(value)
 
 
 def test_a_long_list_of_a_state_is_written_a_few_items_at_a_time() -> None:
@@ -235,6 +237,15 @@ def test_a_long_list_of_a_state_is_written_a_few_items_at_a_time() -> None:
     # The ten ids in three runs of at most four, none of them the whole list.
     runs = [p for p in parts if p.startswith(b'"e')]
     assert [len(orjson.loads(b"[" + run + b"]")) for run in runs] == [4, 4, 2]
+
+
+def test_a_large_mapping_of_a_state_is_written_a_few_entries_at_a_time() -> None:
+    # A section keyed by place: too many keys to write one by one, too many to write at once.
+    state = {"control": {f"p{n}": [n, None] for n in range(10)}}
+    parts = list(encode_state_parts(state, items=4, split_keys=2))
+    assert b"".join(parts) == encode_state(state)
+    runs = [p for p in parts if p.startswith(b'"p')]
+    assert [len(orjson.loads(b"{" + run + b"}")) for run in runs] == [4, 4, 2]
 
 
 def test_snapshot_of_a_new_projector() -> None:
