@@ -146,10 +146,11 @@ def test_the_definitions_of_some_entities_are_read_from_the_entity_index(
 def test_an_event_is_found_by_id_through_the_timeline_and_id_key(libya: SqlStore) -> None:
     """There is no index on the id alone (migration 0009): a lookup by id that names no
     timeline asks in every timeline, which the (timeline, id) key answers. Asked of the id
-    alone, SQLite read every event of the table."""
-    libya.catalog.create("syria", "UTC", None)
-    first, other = note("libya", "2019"), note("syria", "2019")
-    libya.log.append([first, other])
+    alone, SQLite read every event of the table; asked for five ids or more of one timeline
+    in valid-time order, it walked the timeline in that order."""
+    notes = [note("libya", f"2019-01-{day:02}") for day in range(1, 9)]
+    libya.log.append(notes)
+    wanted = [e.id for e in notes[1:7]]
     plans: list[str] = []
 
     @sa.event.listens_for(libya.engine, "before_cursor_execute")
@@ -158,14 +159,20 @@ def test_an_event_is_found_by_id_through_the_timeline_and_id_key(libya: SqlStore
             found = cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
             plans.append(" | ".join(str(row[-1]) for row in found))
 
+    # A database of one timeline: `timeline IN (...)` names one.
+    assert [e.id for e in libya.log.select(EventQuery(ids=wanted))] == wanted
+    assert [e.id for e in libya.log.select(EventQuery("libya", ids=wanted))] == wanted
+    libya.catalog.create("syria", "UTC", None)
+    other = note("syria", "2019-06")
+    libya.log.append([other])
     assert libya.log.get(other.id).id == other.id  # the whole id
-    assert [e.id for e in libya.log.select(EventQuery(ids=[first.id, other.id]))] == [
-        first.id,
+    assert [e.id for e in libya.log.select(EventQuery(ids=[*wanted, other.id]))] == [
+        *wanted,
         other.id,
     ]
-    assert libya.log.append([first, other]).unchanged == 2  # the ids stored already
-    libya.log.append([correction("libya", first.id, text="better")])  # how far it reaches
+    assert libya.log.append([notes[0], other]).unchanged == 2  # the ids stored already
+    libya.log.append([correction("libya", notes[0].id, text="better")])  # how far it reaches
     sa.event.remove(libya.engine, "before_cursor_execute", explain)
-    assert len(plans) >= 4, plans
+    assert len(plans) >= 6, plans
     assert all("(timeline=? AND id=?)" in plan for plan in plans), plans
     assert not any("SCAN events" in plan for plan in plans), plans
