@@ -68,8 +68,7 @@ def encode_state_parts(
         separator = b"{"
         for key, value in state.items():
             # The key as orjson writes it in a mapping (a number as text, too).
-            yield separator + orjson.dumps({key: 0}, option=option)[1:-3]
-            yield b":"
+            yield separator + orjson.dumps({key: 0}, option=option)[1:-3] + b":"
             yield from encode_state_parts(value, items, split_keys)
             separator = b","
         yield b"{}" if separator == b"{" else b"}"

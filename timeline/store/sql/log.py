@@ -158,31 +158,34 @@ class SqlLog(SqlPart):
     def _earliest_of(self, ids: Sequence[str]) -> datetime | None:
         # The earliest valid start among these events and their revisions.
         starts = []
+        timelines = self._every_timeline()
         with self._reading() as conn:
             for chunk_start in range(0, len(ids), ID_CHUNK):
                 chunk = ids[chunk_start : chunk_start + ID_CHUNK]
                 value = conn.execute(
                     sa.select(sa.func.min(_E.c.valid_from)).where(
-                        sa.or_(self._by_id(_E.c.id.in_(chunk)), _E.c.target.in_(chunk))
+                        sa.or_(sa.and_(timelines, _E.c.id.in_(chunk)), _E.c.target.in_(chunk))
                     )
                 ).scalar()
                 if value is not None:
                     starts.append(value)
         return from_micros(min(starts)) if starts else None
 
-    def _by_id(self, condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-        # A condition on event ids, whatever their timeline, asked in every timeline: the
+    def _every_timeline(self) -> sa.ColumnElement[bool]:
+        # What a condition on event ids, whatever their timeline, is asked with: the
         # (timeline, id) key then answers it with a probe per timeline, and no index on the
         # id alone is kept for it (migration 0009). Without the timelines, both databases
-        # read every event: PostgreSQL each partition, SQLite the whole table.
-        return sa.and_(_E.c.timeline.in_(self._store.catalog.names()), condition)
+        # read every event: PostgreSQL each partition, SQLite the whole table. Made once per
+        # lookup: it reads the catalog.
+        return _E.c.timeline.in_(self._store.catalog.names())
 
     def _existing_ids(self, ids: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
+        timelines = self._every_timeline()
         with self._reading() as conn:
             for start in range(0, len(ids), ID_CHUNK):
                 chunk = ids[start : start + ID_CHUNK]
-                statement = sa.select(_E.c.id, _E.c.kind).where(self._by_id(_E.c.id.in_(chunk)))
+                statement = sa.select(_E.c.id, _E.c.kind).where(timelines, _E.c.id.in_(chunk))
                 for row in conn.execute(statement):
                     found[row.id] = row.kind
         return found
@@ -241,8 +244,9 @@ class SqlLog(SqlPart):
         if query.dataset is not None:
             statement = statement.where(_of_dataset(e.c.origin, query.dataset))
         if query.ids is not None:
-            by_id = e.c.id.in_(query.ids)
-            statement = statement.where(by_id if query.timeline is not None else self._by_id(by_id))
+            statement = statement.where(e.c.id.in_(query.ids))
+            if query.timeline is None:
+                statement = statement.where(self._every_timeline())
         if query.targets is not None:
             statement = statement.where(e.c.target.in_(query.targets))
         # Across timelines, seqs repeat: recording order is by recording time (along which
@@ -297,9 +301,9 @@ class SqlLog(SqlPart):
             # Ids are stored in lower case: a prefix matches whatever case it is typed in, on
             # PostgreSQL (whose LIKE tells cases apart) as on SQLite.
             prefix = _E.c.id.startswith(event_id.lower(), autoescape=True)
-            statement = sa.select(_E).where(self._by_id(prefix)).limit(2)
+            statement = sa.select(_E).where(self._every_timeline(), prefix).limit(2)
         else:
-            statement = sa.select(_E).where(self._by_id(_E.c.id == event_id.lower()))
+            statement = sa.select(_E).where(self._every_timeline(), _E.c.id == event_id.lower())
         found = list(self._stream(statement))
         if not found:
             raise NotFound(f"no event {event_id!r}", subject="event")
