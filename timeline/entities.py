@@ -262,6 +262,10 @@ class Registry:
                 return found
         return None
 
+    def prefetch(self, entity_ids: Iterable[str]) -> None:
+        """Read the entities with these ids now, in one go, if the registry reads them on
+        demand; this one holds every entity already."""
+
     def ref(self, entity_id: str | None, entity_type: str | None = None) -> dict[str, str] | None:
         """`{"id", "name"}` for an id; an id the registry does not know shows as its own name."""
         return None if entity_id is None else self.ref_of(entity_id, entity_type)

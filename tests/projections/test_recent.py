@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
 
 import pytest
 
+from timeline.entities import RegistryOnDemand
 from timeline.projections import Projector
 from timeline.projections.recent import CAPACITY
 
@@ -59,3 +62,38 @@ def test_a_restored_state_shows_what_a_straight_fold_shows(limit: int, resumed_a
     assert resumed.recent == straight
     # And the state it writes again is the one a straight fold writes.
     assert restored.snapshot() == fold(ordered).snapshot()
+
+
+def test_the_entities_of_the_events_shown_are_read_in_one_go() -> None:
+    # Notes name their entities in no other section: before, the answer read each of them
+    # by itself as it rendered the event, and the state's texts carried the whole stored
+    # section as one text.
+    events = [
+        make(i, "note", f"2020-05-{i:02d}", actors=[f"a{i}", f"b{i}"], place=f"p{i}")
+        for i in range(1, 11)
+    ]
+    projector = Projector.from_snapshot(fold(events[:6]).snapshot())
+    for event in events[6:]:
+        projector.apply(event)
+    stored = [
+        (f"{t}.defined", {t: f"{letter}{i}", "name": f"{letter.upper()}{i}"})
+        for i in range(1, 11)
+        for t, letter in (("actor", "a"), ("actor", "b"), ("place", "p"))
+    ]
+    asked: list[set[str] | None] = []
+
+    def read(entities: Collection[str] | None) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        asked.append(None if entities is None else set(entities))
+        return iter([(k, f) for k, f in stored if entities is None or f[k[:-8]] in entities])
+
+    registry = RegistryOnDemand(read)
+    texts = projector.texts()
+    # Neither the notes' entities nor the stored section's JSON.
+    assert texts.isdisjoint(f for _, fields in stored for f in fields.values())
+    assert max(map(len, texts), default=0) < 20
+    registry.prefetch(texts)
+    recent = projector.answer(instant("2020-05-10"), registry, timeline="t", recent_limit=4).recent
+    assert [r["id"] for r in recent] == ["e10", "e9", "e8", "e7"]
+    assert [[e["name"] for e in r["entities"]] for r in recent][-1] == ["A7", "B7", "P7"]
+    shown = {f"{letter}{i}" for i in range(7, 11) for letter in "abp"}
+    assert [a for a in asked if a and a & shown] == [shown]

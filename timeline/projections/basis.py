@@ -429,6 +429,11 @@ class View:
         """`{"id", "name"}` of an entity, None for None."""
         return None if entity_id is None else self._ref(entity_id, entity_type)
 
+    def prefetch(self, entity_ids: Iterable[str]) -> None:
+        """Have the registry read these entities now, in one go, rather than one by one as
+        the facts about to be rendered name them."""
+        self.registry.prefetch(entity_ids)
+
     def refs(self, entity_ids: Iterable[str]) -> list[dict[str, str]]:
         """`{"id", "name"}` of each entity."""
         return [self._ref(i, None) for i in entity_ids]
@@ -533,6 +538,12 @@ class Section:
     def to_json(self) -> Any:
         """The section's state as JSON-ready data."""
         raise NotImplementedError
+
+    def naming_json(self) -> Any:
+        """What `Projector.texts` walks for the entity ids the section's facts name: the
+        section's JSON form, unless the section reads the names it shows as it renders them
+        (see `Recent`)."""
+        return self.to_json()
 
     def load(self, data: Any) -> None:
         """Restore what `to_json` wrote."""

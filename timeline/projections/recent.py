@@ -80,22 +80,26 @@ class Recent(Section):
         since = view.at - WINDOW
         if self._stored is not None and not self._shown_without_stored(since, limit):
             self._read_stored()
-        items: list[dict[str, Any]] = []
+        shown: list[list[Any]] = []
         # Starts never decrease along the deque, so the events in range are a suffix of it.
-        for start, event_id, date, kind, title, sources, entities in reversed(self.events):
-            if len(items) >= limit or start < since:
+        for event in reversed(self.events):
+            if len(shown) >= limit or event[0] < since:
                 break
-            items.append(
-                {
-                    "id": event_id,
-                    "date": date,
-                    "kind": kind,
-                    "title": title,
-                    "entities": view.refs(entities),
-                    "sources": sources,
-                }
-            )
-        return items
+            shown.append(event)
+        # The entities of the events shown, read in one go: a state's other texts do not
+        # name them (see `naming_json`), and one by one they took a query each.
+        view.prefetch(entity_id for event in shown for entity_id in event[6])
+        return [
+            {
+                "id": event_id,
+                "date": date,
+                "kind": kind,
+                "title": title,
+                "entities": view.refs(entities),
+                "sources": sources,
+            }
+            for _, event_id, date, kind, title, sources, entities in shown
+        ]
 
     def _shown_without_stored(self, since: int, limit: int) -> bool:
         # Whether the events folded since the snapshot hold all an answer shows: `limit` of
@@ -110,6 +114,11 @@ class Recent(Section):
         restored state reads them only if an answer needs them."""
         self._read_stored()
         return orjson.dumps(list(self.events)).decode()
+
+    def naming_json(self) -> Any:
+        """Nothing: `render` reads the entities of the events it shows, a few of the
+        thousand this section may hold, and the stored ones are not decoded for it."""
+        return []
 
     def load(self, data: Any) -> None:
         """Restore what `to_json` wrote."""

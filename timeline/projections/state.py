@@ -477,10 +477,12 @@ class Projector:
 
     def texts(self) -> set[str]:
         """Every text the state holds outside its ledger, keys of mappings included: among
-        them, every entity id an answer from it names. A registry read on demand reads
-        their definitions in one go (see `RegistryOnDemand.prefetch`) instead of one by one."""
+        them, every entity id an answer from it names but those of its recent events (which
+        the answer reads as it shows them, see `Recent.naming_json`). A registry read on
+        demand reads their definitions in one go (see `RegistryOnDemand.prefetch`) instead of
+        one by one."""
         found: set[str] = set()
-        pending: list[Any] = [section.to_json() for section in self._sections]
+        pending: list[Any] = [section.naming_json() for section in self._sections]
         while pending:
             value = pending.pop()
             if isinstance(value, str):
