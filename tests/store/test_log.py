@@ -118,6 +118,38 @@ def test_appending_a_stored_id_is_a_no_op(libya: Store) -> None:
     assert libya.log.verify().ok
 
 
+# Texts that a row format could take for its own markers: a COPY's separators, escapes, its
+# NULL (\N) and its end of data (\.), quotes, and characters beyond the BMP.
+AWKWARD = ["a\tb", "line\nbreak\r\n", "back\\slash", "\\N", "\\.", "\\", "'\"", "ü 😀 \u2028", " "]
+
+
+def test_awkward_texts_round_trip_and_keep_the_chain(libya: Store) -> None:
+    events = [
+        NewEvent(
+            id=stable_id("libya", f"awkward-{n}"),
+            timeline="libya",
+            kind="note",
+            title=text,
+            date=parse_fuzzy("2020-05-18"),
+            fields={"text": text, text: [text, None, True, 7]},
+            sources=(Source(text, f"https://example.org/{n}", "2020-05-18"),),
+            origin=Origin(f"acled:{text}", 1, "ab" * 32, 1589800000),
+            record={"notes": text},
+        )
+        for n, text in enumerate(AWKWARD)
+    ]
+    libya.log.append(events)
+    for event in events:
+        stored = libya.log.get(event.id)
+        assert (stored.title, stored.fields, stored.sources) == (
+            event.title,
+            event.fields,
+            event.sources,
+        )
+        assert (stored.origin, stored.record) == (event.origin, event.record)
+    assert libya.log.verify().ok
+
+
 def test_an_empty_batch_stores_nothing(libya: Store) -> None:
     result = libya.log.append([])
     assert (result.added, result.unchanged) == ([], 0)

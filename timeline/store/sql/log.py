@@ -43,6 +43,7 @@ from timeline.store.codec import (
 )
 from timeline.store.query import EventQuery, mentions
 from timeline.store.records import Anchor, AppendResult, VerifyResult
+from timeline.store.sql.copying import CopyFailed, copy_rows
 from timeline.store.sql.keyed import rows_keyed
 from timeline.store.sql.part import SqlPart, first_line
 from timeline.store.staleness import earliest_reached, earliest_start
@@ -122,9 +123,13 @@ class SqlLog(SqlPart):
             pending, tips, self._store.clock(), import_run, known_zones
         )
         try:
-            # The driver's executemany with prepared tuples: appends are the hot path of
-            # imports, and SQLAlchemy's per-row parameter processing would double their cost.
-            conn.exec_driver_sql(_insert_sql(conn), rows)
+            if conn.dialect.name == "postgresql":
+                copy_rows(conn, rows)
+            else:
+                # The driver's executemany with prepared tuples: appends are the hot path of
+                # imports, and SQLAlchemy's per-row parameter processing would double their
+                # cost.
+                conn.exec_driver_sql(_insert_sql(conn), rows)
             # Each chain's new head, for verify to hold the log to (see schema.heads).
             recorded_us = to_micros(recorded_at)
             conn.execute(
@@ -134,7 +139,7 @@ class SqlLog(SqlPart):
                     for name, (seq, digest) in batch_heads(rows).items()
                 ],
             )
-        except DBAPIError as err:
+        except (DBAPIError, CopyFailed) as err:
             raise TimelineError(f"could not append: {first_line(err)}") from None
         self._store.snapshots.supersede(earliest_reached(pending, self._earliest_of), recorded_at)
         return result
@@ -285,7 +290,7 @@ class SqlLog(SqlPart):
         with self._reading() as conn:
             # On the statement, not the connection: Connection.execution_options() changes the
             # connection itself, and a write transaction's connection that streamed once
-            # could no longer executemany its appends (psycopg's server-side cursors).
+            # could no longer append (psycopg's server-side cursors).
             result = conn.execute(statement.execution_options(yield_per=READ_BATCH))
             decoder = RowDecoder()
             for row in result:
