@@ -22,8 +22,8 @@ def copy_rows(conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
 
     An INSERT per row, even pipelined by the driver, made the server plan, route to the
     timeline's partition and execute each row on its own: at 86 microseconds a row it took
-    a quarter of the server's and the client's time together in a first import, and the
-    server's share is what two imports into two timelines compete for on two cores.
+    a fifth of a first import's time, and the server's share of an import is what two
+    imports into two timelines compete for on two cores.
     """
     import psycopg
 
