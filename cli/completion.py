@@ -9,7 +9,6 @@ must never fail nor change anything: a database that does not exist yet offers n
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -30,7 +29,7 @@ def _store(ctx: click.Context) -> Store | None:
         if not database.default_path().exists():
             return None
         url = database.default_url()
-    elif url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+    elif url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///") :]):
         return None
     return api.open_store(url)
 

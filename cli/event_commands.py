@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -61,6 +59,8 @@ def parse_field(text: str) -> tuple[str, Any]:
         raise InvalidInput(f"--field: {text!r} is not key=value")
     value = value.strip()
     if value[:1] in "[{":
+        import json
+
         try:
             return key, json.loads(value)
         except json.JSONDecodeError:
@@ -119,7 +119,7 @@ def parse_source(text: str) -> dict[str, str]:
 @click.option("--id", "event_id", metavar="ID", help="A UUID or slug to give the event.")
 @click.option(
     "--from-file",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    type=click.Path(dir_okay=False, allow_dash=True),
     metavar="FILE",
     help="Add the events of a native document (YAML, JSON or JSON Lines; - for stdin).",
 )
@@ -134,7 +134,7 @@ def add(
     sources: tuple[str, ...],
     confidence: str | None,
     event_id: str | None,
-    from_file: Path | None,
+    from_file: str | None,
 ) -> None:
     """Add an event (KIND DATE TITLE), or the events of a document with --from-file.
 
@@ -168,10 +168,12 @@ def add(
         click.echo(f"{added.unchanged} already stored, unchanged", err=True)
 
 
-def _read_document(path: Path) -> list[Item]:
+def _read_document(name: str) -> list[Item]:
+    from pathlib import Path
+
     from timeline.documents import ItemError, read_items
 
-    name = "-" if str(path) == "-" else str(path)
+    path = Path(name)
     suffix = path.suffix.lower()
     fmt = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}.get(suffix, "yaml")
     try:
@@ -313,6 +315,8 @@ def show(app: AppContext, event_id: str, fmt: str) -> None:
     click.echo(
         f"{'valid:':<13}{record['valid_from']} .. {record['valid_to']} ({record['precision']})"
     )
+    import json
+
     for key, value in record["fields"].items():
         click.echo(f"  {key}: {json_visible(json.dumps(value, ensure_ascii=False))}")
     for source in record["sources"]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import click
@@ -74,7 +73,7 @@ def environment_credentials() -> Credentials:
 @click.option("--dry-run", is_flag=True, help="Read and check everything; write nothing.")
 @click.option(
     "--rejects",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=click.Path(dir_okay=False, writable=True),
     metavar="FILE",
     help="Write rejected records, with the reason, to this CSV file.",
 )
@@ -94,7 +93,7 @@ def import_(
     fmt: str | None,
     timeline: str | None,
     dry_run: bool,
-    rejects: Path | None,
+    rejects: str | None,
     quiet: bool,
     since: int | None,
     lock_timeout: float,
@@ -155,7 +154,7 @@ def import_(
             err=True,
         )
     if rejects is not None:
-        with rejects.open("w", encoding="utf-8", newline="") as out:
+        with open(rejects, "w", encoding="utf-8", newline="") as out:
             write_rejects(rejected, out)
     if not quiet or rejected:
         click.echo(report.summary(dry_run=dry_run), err=bool(rejected) and quiet)
@@ -271,13 +270,13 @@ def imports(app: AppContext, timeline: str | None, limit: int, fmt: str) -> None
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=click.Path(dir_okay=False, writable=True),
     metavar="FILE",
     help="Write to FILE instead of stdout.",
 )
 @pass_app
 def export(
-    app: AppContext, timeline: str | None, fmt: str, as_known: str | None, output: Path | None
+    app: AppContext, timeline: str | None, fmt: str, as_known: str | None, output: str | None
 ) -> None:
     """Export a timeline's log (every event, in recording order)."""
     from timeline import api, exporting
@@ -288,7 +287,7 @@ def export(
     if output is None:
         exporting.export(app.store, info, fmt, sys.stdout, as_known=known)
         return
-    with output.open("w", encoding="utf-8", newline="") as out:
+    with open(output, "w", encoding="utf-8", newline="") as out:
         exporting.export(app.store, info, fmt, out, as_known=known)
 
 

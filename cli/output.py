@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -17,7 +15,8 @@ from .visible import json_visible, visible
 if TYPE_CHECKING:
     from rich.console import Console
 
-# rich is imported by the functions that print with it: only tables and briefings need it.
+# rich is imported by the functions that print with it: only tables and briefings need it;
+# json and csv too, so that `--version` and `--help` import neither.
 
 FORMATS = ("table", "json", "jsonl", "csv")
 
@@ -62,6 +61,8 @@ def console() -> Console:
 
 def print_json(value: Any) -> None:
     """Pretty JSON on stdout."""
+    import json
+
     click.echo(json_visible(json.dumps(value, indent=2, ensure_ascii=False)))
 
 
@@ -100,6 +101,8 @@ def write_json_lines(
 ) -> None:
     """JSON Lines: the `header` on the first line, then a line `{"section", "fact"}` for each
     item of each section (a value that is not a list is one item), each written as it comes."""
+    import json
+
     write(json_visible(json.dumps(header, ensure_ascii=False)) + "\n")
     for name, content in sections:
         items = content if isinstance(content, Iterator | list | tuple) else [content]
@@ -116,6 +119,8 @@ def indented_json(value: Any) -> str:
     strings, integers, booleans, null, lists and mappings with text keys, which is all an
     answer holds (tests/test_cli_stream.py compares them); what it refuses (an integer
     beyond 64 bits, a key that is not text) goes to the json module."""
+    import json
+
     import orjson  # here: the commands that print no answer start without it
 
     try:
@@ -133,6 +138,9 @@ def print_records(
 ) -> int:
     """Print records in `fmt`; `columns` are (key, heading) for table and CSV. Streams JSON
     Lines and CSV; returns how many records were printed."""
+    import csv
+    import json
+
     count = 0
     if fmt == "jsonl":
         for record in records:
@@ -182,5 +190,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | dict):
+        import json
+
         return json_visible(json.dumps(value, ensure_ascii=False))
     return str(value)

@@ -11,7 +11,6 @@ an unknown place), 4 matplotlib is not installed (the message says how to instal
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -32,7 +31,7 @@ def output_option(what: str) -> Callable[[F], F]:
         "-o",
         "output",
         required=True,
-        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        type=click.Path(dir_okay=False, writable=True),
         metavar="FILE",
         help=f"Where to write {what}.",
     )
@@ -45,7 +44,7 @@ def output_option(what: str) -> Callable[[F], F]:
 @output_option("the picture: FILE.png or FILE.svg")
 @pass_app
 def map_command(
-    app: AppContext, date: str, timeline: str | None, as_known: str | None, output: Path
+    app: AppContext, date: str, timeline: str | None, as_known: str | None, output: str
 ) -> None:
     """Draw the map of the state at DATE: each located place coloured by who held it.
 
@@ -54,6 +53,8 @@ def map_command(
     an offensive under way. Needs
     matplotlib (pip install 'timeline[pictures]'; exit 4 without it).
     """
+    from pathlib import Path
+
     from timeline import api, picturing
 
     info = api.pick_timeline(app.store, timeline)
@@ -61,7 +62,7 @@ def map_command(
         app.store,
         info,
         values.instant(date, info.zone, "DATE"),
-        output,
+        Path(output),
         as_known=values.instant(as_known, info.zone, "--as-known"),
     )
     click.echo(f"{output}: {len(scene.markers)} places, {len(scene.legend)} controllers")
@@ -100,7 +101,7 @@ def map_command(
 def chart(
     app: AppContext,
     kind: str,
-    output: Path,
+    output: str,
     between: tuple[str, str] | None,
     places: tuple[str, ...],
     per: str,
@@ -110,6 +111,8 @@ def chart(
     """Draw a chart of KIND: fatalities (per month or week, by actor or dataset), events (per
     month, by kind) or control (who held each place over time). Needs matplotlib (exit 4
     without it)."""
+    from pathlib import Path
+
     from timeline import api, picturing
 
     info = api.pick_timeline(app.store, timeline)
@@ -119,7 +122,7 @@ def chart(
         last = values.fuzzy(between[1], info.zone, "--between")
         window = (first.start, last.end)
     data = picturing.draw_chart(
-        app.store, info, kind, output, between=window, places=places, per=per, by=by
+        app.store, info, kind, Path(output), between=window, places=places, per=per, by=by
     )
     count = len(data.strips) if hasattr(data, "strips") else len(data.months)
     unit = "places" if kind == "control" else f"{per}s"
@@ -137,15 +140,17 @@ def report(
     dates: tuple[str, ...],
     timeline: str | None,
     as_known: str | None,
-    output: Path,
+    output: str,
 ) -> None:
     """Write one self-contained HTML file: for each DATE the map and the briefing, the
     charts, and a slider between the dates. It loads nothing from the network. Needs
     matplotlib (exit 4 without it)."""
+    from pathlib import Path
+
     from timeline import api, picturing
 
     info = api.pick_timeline(app.store, timeline)
     instants = [values.instant(d, info.zone, "DATE") for d in dates]
     known = values.instant(as_known, info.zone, "--as-known")
-    count = picturing.report(app.store, info, instants, output, as_known=known)
+    count = picturing.report(app.store, info, instants, Path(output), as_known=known)
     click.echo(f"{output}: {count} dates")

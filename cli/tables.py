@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from timeline.events import spelled_as_event_id
-
 from . import plain
 
 # Tables show the first 8 characters of an id (every command takes them): a whole UUID breaks
@@ -17,6 +15,10 @@ SHORT_ID = 8
 
 def short_id(event_id: str) -> str:
     """A UUID's first characters, as tables show it; an id given as a slug stays whole."""
+    # Here, not at the top: timeline.events (hashlib, orjson, dataclasses) is no part of
+    # `--version` nor `--help`.
+    from timeline.events import spelled_as_event_id
+
     return event_id[:SHORT_ID] if spelled_as_event_id(event_id) else event_id
 
 

@@ -4,13 +4,17 @@ timeline's zone. A date that does not parse is a one-line error naming the param
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import click
 
 from timeline.choices import match
-from timeline.dates import DateError, FuzzyDate, parse_fuzzy, parse_instant
 from timeline.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from timeline.dates import FuzzyDate
+
+# timeline.dates is imported where a date is read: `--version` and `--help` read none.
 
 
 @overload
@@ -21,6 +25,8 @@ def instant(text: str | None, zone: str, parameter: str) -> datetime | None:
     """The instant a date or timestamp means in `zone` (a day means its end), or None."""
     if text is None:
         return None
+    from timeline.dates import DateError, parse_instant
+
     try:
         return parse_instant(text, zone)
     except DateError as err:
@@ -29,6 +35,8 @@ def instant(text: str | None, zone: str, parameter: str) -> datetime | None:
 
 def fuzzy(text: str, zone: str, parameter: str) -> FuzzyDate:
     """The fuzzy date `text` means in `zone`."""
+    from timeline.dates import DateError, parse_fuzzy
+
     try:
         return parse_fuzzy(text, zone)
     except DateError as err:
