@@ -391,10 +391,24 @@ class _Engines:
             old.dispose()
         return kept
 
+    def close(self) -> None:
+        """Dispose of every engine kept (their pools' connections closed), and forget them."""
+        with self._lock:
+            engines = list(self._kept.values())
+            self._kept.clear()
+        for engine in engines:
+            engine.dispose()
+
 
 # A command opens one database; a test process or a notebook opens a few at a time.
 ENGINES_KEPT = 4
 _engines = _Engines()
+
+
+def close_engines() -> None:
+    """Close the connections of every engine this process keeps (see `open_engine`): for a
+    process about to end without Python's own clean-up."""
+    _engines.close()
 
 
 def _identity(url: str) -> tuple[Any, ...] | None:
