@@ -44,7 +44,7 @@ def run() -> None:
     for stream in (sys.stdout, sys.stderr):
         # A reader gone away (`timeline at DATE | head -3`) ends the process quietly with the
         # code it had, as the commands do when they notice it themselves.
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # None: no stream
             stream.flush()
     os._exit(code)
 
