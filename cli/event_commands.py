@@ -288,6 +288,8 @@ def events(
 @pass_app
 def show(app: AppContext, event_id: str, fmt: str) -> None:
     """Show one event (by id, or its first 8+ characters) and its revisions."""
+    import json
+
     from timeline.documents import event_record
 
     event = app.store.log.get(event_id)
@@ -315,8 +317,6 @@ def show(app: AppContext, event_id: str, fmt: str) -> None:
     click.echo(
         f"{'valid:':<13}{record['valid_from']} .. {record['valid_to']} ({record['precision']})"
     )
-    import json
-
     for key, value in record["fields"].items():
         click.echo(f"  {key}: {json_visible(json.dumps(value, ensure_ascii=False))}")
     for source in record["sources"]:
