@@ -36,6 +36,8 @@ def test_the_process_ends_with_the_command_s_code_output_and_closed_database(
 ) -> None:
     db = tmp_path / "war.db"
     assert timeline(db, "create", "libya", "--zone", "UTC").returncode == 0
+    # A database made by the command: its first connection closed too (see below).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["war.db"]
     added = timeline(db, "add", "note", "2020-05-20", "Talks in Berlin")
     assert added.returncode == 0, added.stderr
 

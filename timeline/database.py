@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -107,10 +108,18 @@ def create(url: str) -> Engine:
         )
     try:
         if parsed.get_backend_name() == "sqlite":
-            return _sqlite_engine(parsed)
-        return sa.create_engine(parsed, pool_pre_ping=True)
+            engine = _sqlite_engine(parsed)
+        else:
+            engine = sa.create_engine(parsed, pool_pre_ping=True)
     except (NoSuchModuleError, ArgumentError) as err:
         raise InvalidInput(f"{_shown(parsed)}: {err}", subject="db") from None
+    _made.add(engine)
+    return engine
+
+
+# Every engine made and still in use, kept by `_Engines` or not (a database made by its first
+# opening is not known by its identity on disk yet): `close_engines` closes them all.
+_made: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _url_hint(text: str) -> str:
@@ -406,9 +415,13 @@ _engines = _Engines()
 
 
 def close_engines() -> None:
-    """Close the connections of every engine this process keeps (see `open_engine`): for a
-    process about to end without Python's own clean-up."""
+    """Close the pooled connections of every engine this process made and still uses (see
+    `open_engine`): for a process about to end without Python's own clean-up. On SQLite the
+    last connection to close folds the write-ahead log back into the database file, which a
+    copy of that file alone then holds whole."""
     _engines.close()
+    for engine in list(_made):
+        engine.dispose()
 
 
 def _identity(url: str) -> tuple[Any, ...] | None:
