@@ -432,9 +432,10 @@ def test_get_by_id_and_prefix(libya: Store) -> None:
         libya.log.get("bbbbbbbb")
     with pytest.raises(NotFound):
         libya.log.get(stable_id("libya", "never"))
-    # A LIKE wildcard in a prefix is a character, not a pattern.
-    with pytest.raises(NotFound):
-        libya.log.get("aaaaaaaa%")
+    # A LIKE or GLOB wildcard in a prefix is a character, not a pattern.
+    for pattern in ("aaaaaaaa%", "aaaaaaa_", "aaaaaaaa*", "aaaaaaa?", "aaaaaaa[a]"):
+        with pytest.raises(NotFound):
+            libya.log.get(pattern)
 
 
 # -- append-only and tamper evidence -----------------------------------------------------------

@@ -143,6 +143,29 @@ def test_the_definitions_of_some_entities_are_read_from_the_entity_index(
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_an_event_is_found_by_an_id_prefix_through_the_timeline_and_id_key(
+    libya: SqlStore,
+) -> None:
+    """`timeline show 1a2b3c4d`: SQLite's LIKE, blind to case, could use no index and read
+    every event of every timeline; GLOB finds the prefix as a range of the (timeline, id) key."""
+    notes = [note("libya", f"2019-01-{day:02}") for day in range(1, 9)]
+    libya.log.append(notes)
+    plans: list[str] = []
+
+    @sa.event.listens_for(libya.engine, "before_cursor_execute")
+    def explain(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "GLOB" in statement:
+            found = cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
+            plans.append(" | ".join(str(row[-1]) for row in found))
+
+    assert libya.log.get(notes[3].id[:8].upper()).id == notes[3].id
+    sa.event.remove(libya.engine, "before_cursor_execute", explain)
+    assert len(plans) == 1, plans
+    assert "(timeline=? AND id>? AND id<?)" in plans[0], plans
+    assert "SCAN" not in plans[0], plans
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_an_event_is_found_by_id_through_the_timeline_and_id_key(libya: SqlStore) -> None:
     """There is no index on the id alone (migration 0009): a lookup by id that names no
     timeline asks in every timeline, which the (timeline, id) key answers. Asked of the id

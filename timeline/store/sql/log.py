@@ -305,8 +305,15 @@ class SqlLog(SqlPart):
                 )
             # Ids are stored in lower case: a prefix matches whatever case it is typed in, on
             # PostgreSQL (whose LIKE tells cases apart) as on SQLite.
-            prefix = _E.c.id.startswith(event_id.lower(), autoescape=True)
-            statement = sa.select(_E).where(self._every_timeline(), prefix).limit(2)
+            prefix = event_id.lower()
+            matches: sa.ColumnElement[bool]
+            if self._store.backend == "sqlite":
+                # GLOB, which tells cases apart, finds the prefix by the (timeline, id) key;
+                # SQLite's LIKE, blind to case, read every event of every timeline.
+                matches = _E.c.id.op("GLOB", is_comparison=True)(_glob_escaped(prefix) + "*")
+            else:
+                matches = _E.c.id.startswith(prefix, autoescape=True)
+            statement = sa.select(_E).where(self._every_timeline(), matches).limit(2)
         else:
             statement = sa.select(_E).where(self._every_timeline(), _E.c.id == event_id.lower())
         found = list(self._stream(statement))
@@ -517,6 +524,11 @@ class SqlLog(SqlPart):
 
 
 _INSERT_SQL: dict[str, str] = {}
+
+
+def _glob_escaped(text: str) -> str:
+    """`text` as a GLOB pattern that matches it alone: each wildcard character in brackets."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
 
 def _insert_sql(conn: Connection) -> str:
