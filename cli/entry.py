@@ -1,8 +1,8 @@
 """The `timeline` process: the command line, then the quick way out of the interpreter.
 
 `run` is what the installed command and `python -m timeline` call; tests and programs call
-`main` (through click's CliRunner or `main.main(..., standalone_mode=False)`), which never
-ends the process itself.
+`main` (through click's CliRunner or `main.main(..., standalone_mode=False)`), which at most
+raises SystemExit and leaves the process to end as Python ends it.
 """
 
 from __future__ import annotations
