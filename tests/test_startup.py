@@ -40,6 +40,21 @@ HEAVY = (
     "csv",
 )
 
+
+def fresh_interpreter(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`script` run by a new Python process from the checkout, which must succeed."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 # Runs in a fresh interpreter: asks for the version, the help of `timeline` and the help of
 # every command and group under it, then reports the exit codes and what was imported.
 SCRIPT = """
@@ -66,15 +81,7 @@ print(json.dumps({"runs": runs, "modules": sorted(sys.modules)}))
 
 
 def test_version_and_help_import_nothing_heavy() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = fresh_interpreter(SCRIPT)
     report = json.loads(result.stdout)
     runs = report["runs"]
     paths = {" ".join(run["args"][:-1]) for run in runs if run["args"][-1] == "--help"}
@@ -105,16 +112,7 @@ def test_version_and_a_command_s_help_import_no_more_of_the_standard_library() -
         "        pass\n"
         "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    modules = set(result.stderr.split())
+    modules = set(fresh_interpreter(script).stderr.split())
     assert "click" in modules
     assert modules.isdisjoint({"pathlib", "hashlib", "json", "csv", "zoneinfo"})
 
@@ -187,15 +185,7 @@ def test_an_answer_imports_only_what_it_uses(tmp_path: Path) -> None:
     ):
         result = CliRunner().invoke(main, ["--db", url, *args])
         assert result.exit_code == 0, result.output
-    process = subprocess.run(
-        [sys.executable, "-c", ANSWER, url],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert process.returncode == 0, process.stderr
+    process = fresh_interpreter(ANSWER, url)
     assert "GNA holds Tripoli" in process.stdout
     modules = json.loads(process.stderr.splitlines()[-1])  # after any note
     assert "sqlalchemy" in modules  # it did read the database
