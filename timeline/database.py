@@ -400,14 +400,6 @@ class _Engines:
             old.dispose()
         return kept
 
-    def close(self) -> None:
-        """Dispose of every engine kept (their pools' connections closed), and forget them."""
-        with self._lock:
-            engines = list(self._kept.values())
-            self._kept.clear()
-        for engine in engines:
-            engine.dispose()
-
 
 # A command opens one database; a test process or a notebook opens a few at a time.
 ENGINES_KEPT = 4
@@ -418,8 +410,8 @@ def close_engines() -> None:
     """Close the pooled connections of every engine this process made and still uses (see
     `open_engine`): for a process about to end without Python's own clean-up. On SQLite the
     last connection to close folds the write-ahead log back into the database file, which a
-    copy of that file alone then holds whole."""
-    _engines.close()
+    copy of that file alone then holds whole. An engine disposed of opens new connections if
+    used again."""
     for engine in list(_made):
         engine.dispose()
 

@@ -129,7 +129,7 @@ class SqlLog(SqlPart):
                 # The driver's executemany with prepared tuples: appends are the hot path of
                 # imports, and SQLAlchemy's per-row parameter processing would double their
                 # cost.
-                conn.exec_driver_sql(_insert_sql(conn), rows)
+                conn.exec_driver_sql(_SQLITE_INSERT, rows)
             # Each chain's new head, for verify to hold the log to (see schema.heads).
             recorded_us = to_micros(recorded_at)
             conn.execute(
@@ -523,20 +523,15 @@ class SqlLog(SqlPart):
             )
 
 
-_INSERT_SQL: dict[str, str] = {}
+# SQLite's appends (PostgreSQL's go by COPY, see copying.py), with the driver's placeholders.
+_SQLITE_INSERT = (
+    f"INSERT INTO events ({', '.join(ROW_COLUMNS)}) VALUES ({', '.join('?' * len(ROW_COLUMNS))})"
+)
 
 
 def _glob_escaped(text: str) -> str:
     """`text` as a GLOB pattern that matches it alone: each wildcard character in brackets."""
     return "".join(f"[{c}]" if c in "*?[" else c for c in text)
-
-
-def _insert_sql(conn: Connection) -> str:
-    style = conn.dialect.paramstyle
-    if style not in _INSERT_SQL:
-        marks = ", ".join(["?" if style == "qmark" else "%s"] * len(ROW_COLUMNS))
-        _INSERT_SQL[style] = f"INSERT INTO events ({', '.join(ROW_COLUMNS)}) VALUES ({marks})"
-    return _INSERT_SQL[style]
 
 
 def _of_dataset(origin: sa.ColumnElement[Any], dataset: str) -> sa.ColumnElement[bool]:
