@@ -653,6 +653,10 @@ BAD_INPUT = [
     bad(["retract", UNKNOWN, "--reason", "x"], 2, UNKNOWN, "retract-unknown"),
     bad(["show", UNKNOWN], 2, UNKNOWN, "show-unknown"),
     bad(["show", "deadbee"], 2, "'deadbee'", "show-short-prefix"),
+    # A GLOB or LIKE wildcard in an id prefix is a character: it finds no event.
+    bad(["show", "a*******"], 2, "'a*******'", "show-wildcard-prefix"),
+    bad(["show", "a%______"], 2, "'a%______'", "show-like-wildcard-prefix"),
+    bad(["export", "--output", "{tmp}/no-such-folder/out.csv"], 1, "out.csv", "output-nowhere"),
     bad(["correct", "{offensive}", "-f", "strength=3"], 2, "strength", "correct-bad-field"),
     bad(["create", "mars", "--zone", "Mars/Olympus"], 2, "Mars/Olympus", "bad-zone"),
     bad(["create", "libya", "--zone", "UTC"], 2, "'libya'", "timeline-exists"),
